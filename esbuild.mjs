@@ -1,0 +1,62 @@
+// Builds the three bundles (client, server, CLI) and, with --tests, one bundle per test file.
+// Usage: node esbuild.mjs [--tests] [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+
+/** Finds files under dir whose names end with suffix. */
+function findFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findFiles(path, suffix));
+    else if (name.endsWith(suffix)) found.push(path);
+  }
+  return found;
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const entries = [
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+].filter((entry) => existsSync(entry.entryPoints[0]));
+
+const builds = entries.map((entry) => esbuild.build({ ...common, ...entry }));
+
+if (args.has('--tests')) {
+  const tests = findFiles('test', '.test.ts');
+  if (tests.length > 0) {
+    builds.push(
+      esbuild.build({
+        ...common,
+        entryPoints: tests,
+        outdir: 'out',
+        outbase: '.',
+        packages: 'external',
+        sourcemap: 'inline',
+      }),
+    );
+  }
+}
+await Promise.all(builds);
+
+// capstone's wasm must sit beside the server and CLI bundles.
+const wasm = 'node_modules/capstone-wasm/dist/capstone.wasm';
+if (existsSync(wasm)) {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync(wasm, 'dist/capstone.wasm');
+}

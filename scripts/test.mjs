@@ -1,0 +1,30 @@
+// The README's test command: type-check, build the bundles and the tests, run node's test runner.
+// Usage: node scripts/test.mjs [substring-filter]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+function findFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findFiles(path, suffix));
+    else if (name.endsWith(suffix)) found.push(path);
+  }
+  return found;
+}
+
+const filter = process.argv[2] ?? '';
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'server/src/core/tsconfig.json']);
+rmSync('out', { recursive: true, force: true });
+run(process.execPath, ['esbuild.mjs', '--tests']);
+// Heavy real-editor tests are run separately by .ci/run (test/e2e), not here.
+const files = findFiles('out/test', '.test.js')
+  .filter((file) => !file.includes(`${join('out', 'test', 'e2e')}`))
+  .filter((file) => file.includes(filter))
+  .sort();
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

@@ -1,0 +1,74 @@
+/**
+ * What the analysis returns: plain data, no LSP and no file paths.
+ * The CLI (`cli/format.ts`) and the language server (`lsp/convert.ts`) translate it.
+ */
+import type { FindingCode, Severity } from './findings';
+import type { Span, TextSyntax } from './ir';
+
+/** The ABI decides how many bytes below the stack pointer a function may use. */
+export type Abi = 'sysv' | 'ms' | 'i386';
+
+/** Why an input counts as kernel (or user) code; shown in every finding and hover. */
+export interface KernelVerdict {
+  readonly kernel: boolean;
+  /** A full sentence, e.g. "line 1 has the magic comment `redzone: kernel`". */
+  readonly reason: string;
+}
+
+/** A place in the input that a finding points at, besides its own span. */
+export interface RelatedLocation {
+  readonly line: number;
+  readonly span: Span;
+  /** e.g. "the frame is set up here: `push %rbp`" or "this `call` overwrites [RSP-8, RSP)". */
+  readonly message: string;
+}
+
+/** One finding. Lines are 0-based here; the CLI and LSP convert. */
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+  /** The function's symbol name. */
+  readonly function: string;
+  readonly line: number;
+  readonly span: Span;
+  /** Only for memory accesses. */
+  readonly kind: 'store' | 'load' | undefined;
+  /** Offset of the access relative to the current stack pointer (negative = below). */
+  readonly offset: number | undefined;
+  /** Access size in bytes. */
+  readonly size: number | undefined;
+  readonly kernelReason: string;
+  /** C source position from `.loc` or DWARF, when known. */
+  readonly source: { readonly path: string; readonly line: number } | undefined;
+  readonly related: readonly RelatedLocation[];
+}
+
+/** Per-function facts, for document symbols, code lenses and statistics. */
+export interface FunctionSummary {
+  readonly name: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly span: Span;
+  /** Bytes the function allocates below its entry RSP (excluding the return address), when known. */
+  readonly frameSize: number | undefined;
+  /** Largest number of bytes used below the current RSP. */
+  readonly redZoneBytes: number;
+  /** True when the analysis lost track of the stack pointer somewhere in the function. */
+  readonly stackUnknown: boolean;
+  readonly findingCount: number;
+}
+
+/** The result of analyzing one input. */
+export interface Report {
+  readonly input: string; // e.g. 'att', 'intel', 'nasm', 'objdump-att', 'elf64'
+  readonly inputReason: string;
+  readonly kernel: KernelVerdict;
+  readonly abi: Abi;
+  readonly functions: readonly FunctionSummary[];
+  readonly findings: readonly Finding[];
+  /** Non-fatal problems (unparsed lines and the like), 0-based lines. */
+  readonly problems: readonly { readonly line: number; readonly message: string }[];
+}
+
+export type { TextSyntax };
