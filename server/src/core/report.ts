@@ -72,3 +72,38 @@ export interface Report {
 }
 
 export type { TextSyntax };
+
+/** One row of the stack frame drawn by `redzone-lint layout` and the hover. Offsets are relative to the current RSP. */
+export interface FrameRow {
+  /** Inclusive start, bytes relative to the current RSP (negative = below RSP). */
+  readonly from: number;
+  /** Exclusive end. */
+  readonly to: number;
+  readonly kind: 'argument' | 'return-address' | 'saved-register' | 'local' | 'red-zone' | 'unknown';
+  /** e.g. "return address", "saved %rbx", "local", "red zone". */
+  readonly label: string;
+  /** 0-based lines of the instructions that write / read these bytes. */
+  readonly writtenAt: readonly number[];
+  readonly readAt: readonly number[];
+}
+
+/** The stack frame at one instruction. */
+export interface FrameLayout {
+  readonly function: string;
+  readonly line: number;
+  readonly instruction: string;
+  /** The current RSP relative to the entry RSP, e.g. -24, or undefined when unknown. */
+  readonly rspFromEntry: number | undefined;
+  /** Where RBP points relative to the current RSP, when it holds a stack address. */
+  readonly rbpFromRsp: number | undefined;
+  /** Rows from the highest address down. */
+  readonly rows: readonly FrameRow[];
+  /** The bytes an interrupt frame would overwrite, relative to the current RSP: [-56, 0) after 16-byte alignment. */
+  readonly interruptFrame: { readonly from: number; readonly to: number };
+  readonly redZoneSize: number;
+  readonly kernel: KernelVerdict;
+  /** Findings on this instruction. */
+  readonly findings: readonly Finding[];
+  /** Set when the stack pointer is unknown here; the rows are then empty. */
+  readonly unknownReason: string | undefined;
+}
