@@ -1,0 +1,142 @@
+// Builds the differential-oracle corpus: every unit of sources.mjs compiled by gcc and clang at
+// -O0, -O1, -O2 and -Os, in AT&T and Intel syntax, with and without -mno-red-zone, then compared
+// function by function (asm-functions.mjs) to get the ground truth: which functions use the red
+// zone. The -O1 builds also carry -g, so the analyzer sees `.loc` and the extra debug labels.
+// Compiler output keeps its `.cfi_*` directives; nothing is stripped before the analyzer sees it.
+//
+// Everything lives under <repo>/.cache/oracle: downloads, unpacked sources, one `.s` per build
+// (keyed by the compiler's version, so a new compiler rebuilds), and truth.json.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { diffBuilds } from './asm-functions.mjs';
+import { ORACLE_PACKAGES, fetchPackage } from './sources.mjs';
+
+export const COMPILERS = ['gcc', 'clang'];
+export const LEVELS = ['-O0', '-O1', '-O2', '-Os'];
+export const SYNTAXES = ['att', 'intel'];
+/** Bump when the flags below change, so cached builds are not reused by mistake. */
+const FLAGS_REVISION = 1;
+
+/** Flags of one build; only -mno-red-zone differs between the two builds that are compared. */
+export function buildFlags(level, syntax, redZone) {
+  return [
+    level,
+    ...(level === '-O1' ? ['-g'] : []),
+    ...(syntax === 'intel' ? ['-masm=intel'] : []),
+    ...(redZone ? [] : ['-mno-red-zone']),
+    '-w',
+  ];
+}
+
+/**
+ * Returns the first line of `cc --version`, or throws a message that says how to install it.
+ * CI installs clang itself; a missing compiler must fail the test, not skip it.
+ */
+export function compilerVersion(cc) {
+  try {
+    return execFileSync(cc, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  } catch {
+    throw new Error(`The oracle needs ${cc}, which is not on PATH; install it (apt-get install -y ${cc}).`);
+  }
+}
+
+/** Runs async tasks with at most `limit` at a time. */
+async function pool(tasks, limit) {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+function compile(cc, args, cwd, output) {
+  const partial = `${output}.partial`;
+  return new Promise((resolve, reject) => {
+    execFile(cc, [...args, '-o', partial], { cwd, maxBuffer: 64 << 20 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`${cc} ${args.join(' ')} failed in ${cwd}:\n${stderr}`));
+      else {
+        // Rename only a finished file, so an interrupted run never leaves a truncated cache entry.
+        renameSync(partial, output);
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+/**
+ * Downloads the sources, compiles what is not cached yet and computes the ground truth.
+ * @param {{root: string, log?: (line: string) => void, jobs?: number}} options
+ */
+export async function buildCorpus({ root, log = () => {}, jobs = availableParallelism() }) {
+  const started = Date.now();
+  const cacheDir = join(root, '.cache', 'oracle');
+  const units = ORACLE_PACKAGES.flatMap((source) => {
+    const dir = fetchPackage(cacheDir, source);
+    return source.units.map((unit) => ({ ...unit, dir, pkg: `${source.pkg}@${source.version}` }));
+  });
+  const configs = [];
+  for (const cc of COMPILERS) {
+    const version = compilerVersion(cc);
+    const key = createHash('sha256').update(`${version}\n${FLAGS_REVISION}`).digest('hex').slice(0, 10);
+    for (const level of LEVELS) {
+      for (const syntax of SYNTAXES) {
+        const name = `${level.slice(1)}-${syntax}`;
+        const dir = join(cacheDir, 'build', `${cc}-${key}`, name);
+        configs.push({ cc, version, level, syntax, dir });
+      }
+    }
+  }
+  const tasks = [];
+  let reused = 0;
+  for (const config of configs) {
+    for (const redZone of [true, false]) {
+      const dir = join(config.dir, redZone ? 'rz' : 'norz');
+      mkdirSync(dir, { recursive: true });
+      for (const unit of units) {
+        const output = join(dir, `${unit.name}.s`);
+        if (existsSync(output)) {
+          reused++;
+          continue;
+        }
+        const args = ['-S', ...buildFlags(config.level, config.syntax, redZone), ...unit.flags, unit.file];
+        tasks.push(() => compile(config.cc, args, unit.dir, output));
+      }
+    }
+  }
+  log(`oracle corpus: ${units.length} units, ${tasks.length} compiles to run, ${reused} cached`);
+  await pool(tasks, jobs);
+  const compileSeconds = (Date.now() - started) / 1000;
+
+  const builds = [];
+  for (const config of configs) {
+    for (const unit of units) {
+      const redZonePath = join(config.dir, 'rz', `${unit.name}.s`);
+      const noRedZonePath = join(config.dir, 'norz', `${unit.name}.s`);
+      const diff = diffBuilds(readFileSync(redZonePath, 'utf8'), readFileSync(noRedZonePath, 'utf8'));
+      builds.push({
+        compiler: config.cc,
+        compilerVersion: config.version,
+        level: config.level,
+        syntax: config.syntax,
+        flags: buildFlags(config.level, config.syntax, true),
+        package: unit.pkg,
+        unit: unit.name,
+        source: unit.file,
+        redZone: relative(root, redZonePath),
+        noRedZone: relative(root, noRedZonePath),
+        functions: Object.fromEntries(diff.usesRedZone),
+        spurious: diff.spurious,
+        unpaired: diff.unpaired,
+      });
+    }
+  }
+  const truthPath = join(cacheDir, 'truth.json');
+  writeFileSync(truthPath, `${JSON.stringify({ version: 1, builds }, null, 1)}\n`);
+  const seconds = (Date.now() - started) / 1000;
+  log(`oracle corpus: ready in ${seconds.toFixed(1)} s (compiling ${compileSeconds.toFixed(1)} s); truth in ${relative(root, truthPath)}`);
+  return { builds, truthPath, compiled: tasks.length, reused, seconds };
+}
