@@ -1,0 +1,107 @@
+/**
+ * The `redzone-lint` executable. The only module that touches argv, stdout, stderr and the exit
+ * code: everything else returns strings and results.
+ *
+ * Exit status (DESIGN.md): 0 no findings of warning or error severity; 1 such findings; 2 a usage
+ * or input error, with a message on stderr while the other inputs are still analyzed and reported.
+ * No input and no internal failure ever ends in a stack trace (set REDZONE_DEBUG=1 to see one).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCommandLine, synopsis, usage, type Command } from './args';
+import { exitCodeOf, runCheck, type Notice } from './check';
+import { disasmCommand, layoutCommand } from './commands';
+import { explain } from './explain';
+import { formatJson } from './format-json';
+import { formatSarif } from './format-sarif';
+import { formatText } from './format-text';
+import { locateFindings } from './locate';
+
+const name = 'redzone-lint';
+
+/** The package version, read from the package.json that ships beside dist/. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printNotices(notices: readonly Notice[]): void {
+  for (const notice of notices) process.stderr.write(`${name}: ${notice.level}: ${notice.message}\n`);
+}
+
+async function run(command: Command): Promise<number> {
+  const cwd = process.cwd();
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(usage);
+      return 0;
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'explain': {
+      const result = explain(command.code);
+      if (!result.ok) {
+        process.stderr.write(`${name}: error: ${result.message}\n`);
+        return 2;
+      }
+      process.stdout.write(result.text);
+      return 0;
+    }
+    case 'layout':
+    case 'disasm': {
+      const result =
+        command.kind === 'layout' ? layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd);
+      printNotices(result.notices);
+      if (!result.ok) {
+        process.stderr.write(`${name}: error: ${result.message}\n`);
+        return 2;
+      }
+      process.stdout.write(result.text);
+      return result.notices.some((notice) => notice.level === 'error') ? 2 : 0;
+    }
+    case 'check': {
+      const checked = await runCheck({ flags: command.flags, paths: command.paths, cwd, jobs: command.jobs });
+      printNotices(checked.notices);
+      for (const file of checked.files) {
+        if (file.error !== undefined) process.stderr.write(`${name}: error: ${file.path}: ${file.error}\n`);
+      }
+      const findings = locateFindings(checked);
+      const output =
+        command.format === 'json'
+          ? formatJson(checked, findings)
+          : command.format === 'sarif'
+            ? formatSarif(checked, findings, { version: version(), cwd })
+            : formatText(checked, findings);
+      process.stdout.write(output);
+      return exitCodeOf(checked);
+    }
+  }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  // A closed pipe (`redzone-lint check . | head`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  const parsed = parseCommandLine(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`${name}: error: ${parsed.message}\n\n${synopsis}Run '${name} --help' for the options.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  // exitCode rather than exit(): exit() may cut off output still queued for a pipe.
+  process.exitCode = await run(parsed.command);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${name}: internal error: ${message}\n`);
+  if (process.env.REDZONE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write(`(please report this; set REDZONE_DEBUG=1 to include the stack)\n`);
+  process.exitCode = 2;
+});

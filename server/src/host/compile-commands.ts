@@ -1,0 +1,233 @@
+/**
+ * Finding, parsing and querying `compile_commands.json` (the JSON compilation database that CMake,
+ * Bear, Meson and Kbuild's `gen_compile_commands.py` write).
+ *
+ * The database tells how the C source behind an assembly file was compiled, which is the third
+ * kind of kernel evidence (see DESIGN.md, "Kernel tagging"). Parsing never throws: a broken file
+ * becomes a `problem` string that the CLI prints and the language server shows.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, parse as parsePath, resolve } from 'node:path';
+import { parse as shellParse } from 'shell-quote';
+import { describeFsError } from './fs-errors';
+
+/** One entry of the database, with its paths resolved and its command split into arguments. */
+export interface CompileCommand {
+  /** The `directory` field, made absolute. */
+  readonly directory: string;
+  /** The `file` field, resolved against `directory`. */
+  readonly file: string;
+  /** The output (`output` field, or the argument after `-o`), resolved against `directory`, when known. */
+  readonly output: string | undefined;
+  /** The compiler's arguments, `arguments` as given or `command` split like a POSIX shell would. */
+  readonly arguments: readonly string[];
+  /** True when the compiler stops after generating assembly (`-S`). */
+  readonly emitsAssembly: boolean;
+}
+
+/** A loaded database: its entries and the indexes used to find the entry of one file. */
+export interface CompileDatabase {
+  readonly path: string;
+  readonly entries: readonly CompileCommand[];
+  /** Entries that could not be used, and why; a database with problems is still usable. */
+  readonly problems: readonly string[];
+  readonly byFile: ReadonlyMap<string, CompileCommand[]>;
+  readonly byOutput: ReadonlyMap<string, CompileCommand[]>;
+  /** Keyed by `directory/stem` of the source and of the output, e.g. `/src/foo` for `/src/foo.c`. */
+  readonly byDirStem: ReadonlyMap<string, CompileCommand[]>;
+  /** Keyed by the bare stem, e.g. `foo`; used only when exactly one entry has that stem. */
+  readonly byStem: ReadonlyMap<string, CompileCommand[]>;
+}
+
+/** The result of loading a database: the database, or a problem that says why it is unusable. */
+export type LoadResult =
+  | { readonly ok: true; readonly database: CompileDatabase }
+  | { readonly ok: false; readonly problem: string };
+
+/** How an entry was matched to the file under analysis; the kernel reason quotes it. */
+export interface CompileCommandMatch {
+  readonly entry: CompileCommand;
+  /** e.g. "its `file` is this file", "it compiles `foo.c`, the source of this file". */
+  readonly how: string;
+}
+
+const fileName = 'compile_commands.json';
+
+/**
+ * Finds the database for a file: `compile_commands.json` in the file's directory or one of its
+ * ancestors, also looking in a `build/` subdirectory of each (as clangd does). Returns an absolute
+ * path or undefined.
+ */
+export function findCompileCommands(filePath: string): string | undefined {
+  let dir = dirname(resolve(filePath));
+  for (;;) {
+    for (const candidate of [join(dir, fileName), join(dir, 'build', fileName)]) {
+      if (isFile(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const cache = new Map<string, { readonly mtimeMs: number; readonly size: number; readonly result: LoadResult }>();
+
+/**
+ * Loads and indexes a database. The result is cached per path, modification time and size, so
+ * the language server can call this on every change without re-reading a 30 000-entry file.
+ */
+export function loadCompileCommands(path: string): LoadResult {
+  const absolute = resolve(path);
+  let stat;
+  try {
+    stat = statSync(absolute);
+  } catch (error) {
+    return { ok: false, problem: `cannot read ${absolute}: ${describeFsError(error)}` };
+  }
+  if (!stat.isFile()) return { ok: false, problem: `${absolute} is not a file` };
+  const cached = cache.get(absolute);
+  if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.result;
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    return { ok: false, problem: `cannot read ${absolute}: ${describeFsError(error)}` };
+  }
+  const result = parseCompileCommands(text, absolute);
+  cache.set(absolute, { mtimeMs: stat.mtimeMs, size: stat.size, result });
+  return result;
+}
+
+/** Parses database text; `path` is where it came from (relative `directory` fields are resolved against its directory). */
+export function parseCompileCommands(text: string, path: string): LoadResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `${path} is not valid JSON (${describeFsError(error)})` };
+  }
+  if (!Array.isArray(json)) {
+    return { ok: false, problem: `${path} is not a JSON array of compile commands` };
+  }
+  const problems: string[] = [];
+  const entries: CompileCommand[] = [];
+  json.forEach((raw: unknown, index) => {
+    const entry = toEntry(raw, dirname(path));
+    if (typeof entry === 'string') problems.push(`${path}: entry ${index}: ${entry}`);
+    else entries.push(entry);
+  });
+  return { ok: true, database: index(path, entries, problems) };
+}
+
+/** Validates one raw entry; returns a problem string when it is unusable. */
+function toEntry(raw: unknown, databaseDir: string): CompileCommand | string {
+  if (typeof raw !== 'object' || raw === null) return 'not an object';
+  const record = raw as Record<string, unknown>;
+  if (typeof record.file !== 'string') return 'has no "file" string';
+  // The specification requires an absolute directory, but generators in the wild write relative
+  // ones; resolving them against the database's own directory is what clangd does too.
+  const directory = resolve(databaseDir, typeof record.directory === 'string' ? record.directory : '.');
+  let args: string[];
+  if (Array.isArray(record.arguments) && record.arguments.every((arg) => typeof arg === 'string')) {
+    args = record.arguments as string[];
+  } else if (typeof record.command === 'string') {
+    args = splitCommand(record.command);
+  } else {
+    return 'has neither an "arguments" array of strings nor a "command" string';
+  }
+  const outputArg = outputOf(args);
+  const output = typeof record.output === 'string' ? record.output : outputArg;
+  return {
+    directory,
+    file: resolve(directory, record.file),
+    output: output === undefined ? undefined : resolve(directory, output),
+    arguments: args,
+    emitsAssembly: args.includes('-S'),
+  };
+}
+
+/**
+ * Splits a `command` string like a POSIX shell: quotes and backslash escapes are honoured and
+ * `$VAR` is kept literally (the database's environment is unknown, and a flag is never a variable).
+ */
+export function splitCommand(command: string): string[] {
+  const parts = shellParse(command, (key: string) => `$${key}`);
+  const args: string[] = [];
+  for (const part of parts) {
+    if (typeof part === 'string') args.push(part);
+    else if ('op' in part && part.op === 'glob') args.push(part.pattern);
+    // Operators (`&&`, `;`, `>`) end the compiler's own command; comments carry no flags.
+    else if ('op' in part) break;
+  }
+  return args;
+}
+
+/** The argument of the last `-o` (`-o foo.s` or `-ofoo.s`). */
+function outputOf(args: readonly string[]): string | undefined {
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-o' && i + 1 < args.length) output = args[++i];
+    else if (arg.startsWith('-o') && arg.length > 2) output = arg.slice(2);
+  }
+  return output;
+}
+
+function index(path: string, entries: CompileCommand[], problems: string[]): CompileDatabase {
+  const byFile = new Map<string, CompileCommand[]>();
+  const byOutput = new Map<string, CompileCommand[]>();
+  const byDirStem = new Map<string, CompileCommand[]>();
+  const byStem = new Map<string, CompileCommand[]>();
+  const add = (map: Map<string, CompileCommand[]>, key: string, entry: CompileCommand) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [entry]);
+    else if (!list.includes(entry)) list.push(entry);
+  };
+  for (const entry of entries) {
+    add(byFile, entry.file, entry);
+    add(byDirStem, dirStem(entry.file), entry);
+    add(byStem, parsePath(entry.file).name, entry);
+    if (entry.output !== undefined) {
+      add(byOutput, entry.output, entry);
+      add(byDirStem, dirStem(entry.output), entry);
+    }
+  }
+  return { path, entries, problems, byFile, byOutput, byDirStem, byStem };
+}
+
+/** `/a/b/foo.c` -> `/a/b/foo`; `/a/b/foo.tar.gz` -> `/a/b/foo.tar`. */
+function dirStem(path: string): string {
+  return path.slice(0, path.length - extname(path).length);
+}
+
+/**
+ * Finds the entry that compiled `filePath` or the source it came from, most certain match first:
+ * the entry's `file` is this file (an assembler source such as `head.S`); its output is this file
+ * (`gcc -S foo.c -o foo.s`); its source or output has the same directory and stem (`foo.s` beside
+ * `foo.c` or `foo.o`); or it is the only entry in the database whose source has this stem.
+ */
+export function matchCompileCommand(database: CompileDatabase, filePath: string): CompileCommandMatch | undefined {
+  const absolute = isAbsolute(filePath) ? filePath : resolve(filePath);
+  const first = (list: CompileCommand[] | undefined) => (list && list.length > 0 ? list[0] : undefined);
+  const byFile = first(database.byFile.get(absolute));
+  if (byFile) return { entry: byFile, how: 'its "file" is this file' };
+  const byOutput = first(database.byOutput.get(absolute));
+  if (byOutput) return { entry: byOutput, how: `its output is this file` };
+  const sameStem = database.byDirStem.get(dirStem(absolute)) ?? [];
+  // Prefer the entry that stops at assembly (`-S`): it is the one that wrote this file.
+  const stemEntry = sameStem.find((entry) => entry.emitsAssembly) ?? sameStem[0];
+  if (stemEntry) return { entry: stemEntry, how: `it compiles \`${stemEntry.file}\`, which has the same name as this file` };
+  const unique = database.byStem.get(parsePath(absolute).name);
+  if (unique && unique.length === 1) {
+    return { entry: unique[0]!, how: `it compiles \`${unique[0]!.file}\`, the only source with this file's name` };
+  }
+  return undefined;
+}
