@@ -1,0 +1,114 @@
+/**
+ * `textDocument/codeAction`: the quick fixes of redzone findings, computed from `Diagnostic.data`
+ * and the document text alone (the server keeps no table of fixes).
+ *
+ * - "Add -mno-red-zone to <build file>" for compiler output: the build that produced the code is
+ *   the place to fix it, and regenerating the assembly then shows the fix worked.
+ * - "Treat this file as user code": the magic comment, for a file wrongly taken for kernel code.
+ * - "Ignore on this line": a `redzone-ignore` comment, for deliberate use.
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  addNoRedZone,
+  commentStyleFor,
+  compilerSources,
+  flagSpelling,
+  ignoreLineEdit,
+  looksCompilerGenerated,
+  tagFileEdit,
+  type TextEdit as CoreTextEdit,
+} from '../core/fixes/index';
+import { findBuildFiles, readBuildFile, type BuildFile } from './buildFiles';
+import type { ServerContext } from './context';
+import { diagnosticData, diagnosticSource, toTextEdit } from './convert';
+import { folderOf, pathToUri, slashRelative, uriToPath } from './paths';
+
+/** Codes that a build without the red zone fixes. */
+const buildFixable = new Set(['red-zone-store', 'red-zone-load', 'red-zone-clobbered', 'below-red-zone']);
+/** Codes that only kernel code gets, so tagging the file as user code makes them go away. */
+const kernelOnly = new Set(['red-zone-store', 'red-zone-load']);
+
+/** Registers the code action handler. */
+export function registerCodeActions(context: ServerContext): void {
+  context.connection.onCodeAction(async (params) => {
+    try {
+      return await codeActions(context, params);
+    } catch (error) {
+      context.connection.console.error(`redzone-lint: code actions failed: ${String(error)}`);
+      return null;
+    }
+  });
+}
+
+/** The quick fixes for the redzone diagnostics in the request's context. */
+export async function codeActions(context: ServerContext, params: CodeActionParams): Promise<CodeAction[]> {
+  const document = context.documents.get(params.textDocument.uri);
+  if (document === undefined) return [];
+  const ours = params.context.diagnostics.filter((diagnostic) => diagnostic.source === diagnosticSource && diagnosticData(diagnostic) !== undefined);
+  if (ours.length === 0) return [];
+  const uri = document.uri;
+  const text = document.getText();
+  const path = uriToPath(uri);
+  const style = commentStyleFor({ languageId: document.languageId, fileName: path ?? uri, text });
+  const actions: CodeAction[] = [];
+
+  const fixable = ours.filter((diagnostic) => buildFixable.has(diagnosticData(diagnostic)!.code));
+  if (fixable.length > 0 && path !== undefined && looksCompilerGenerated(text)) {
+    const settings = await context.settingsFor(uri);
+    const buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root: folderOf(path, context.folders) });
+    for (const buildFile of buildFiles) {
+      const action = buildFileAction(context, buildFile, path, text, fixable);
+      if (action !== undefined) actions.push(action);
+    }
+    if (actions.length > 0) actions[0].isPreferred = true;
+  }
+
+  const tagged = ours.filter((diagnostic) => diagnosticData(diagnostic)!.kernel && kernelOnly.has(diagnosticData(diagnostic)!.code));
+  const tag = tagged.length > 0 ? tagFileEdit(text, style, 'user') : undefined;
+  if (tag !== undefined) {
+    actions.push(quickFix('Treat this file as user code (redzone: user)', tagged, { changes: { [uri]: [toTextEdit(document, tag)] } }));
+  }
+
+  const lines = new Set<number>();
+  for (const diagnostic of ours) {
+    const line = diagnostic.range.start.line;
+    if (lines.has(line)) continue;
+    lines.add(line);
+    const edit = ignoreLineEdit(text, line, style);
+    if (edit === undefined) continue;
+    const onLine = ours.filter((other) => other.range.start.line === line);
+    actions.push(quickFix('Ignore on this line (redzone-ignore)', onLine, { changes: { [uri]: [toTextEdit(document, edit)] } }));
+  }
+  return actions;
+}
+
+function buildFileAction(context: ServerContext, buildFile: BuildFile, path: string, text: string, diagnostics: Diagnostic[]): CodeAction | undefined {
+  const buildUri = pathToUri(buildFile.path);
+  const open = context.documents.get(buildUri);
+  const buildText = open?.getText() ?? readBuildFile(buildFile.path);
+  if (buildText === undefined) return undefined;
+  const buildDir = dirname(buildFile.path);
+  const edits = addNoRedZone(buildFile.kind, buildText, { fileName: buildFile.path, sources: sourcesRelativeTo(buildDir, path, text) });
+  if (edits === undefined || edits.length === 0) return undefined;
+  const target = open ?? TextDocument.create(buildUri, 'plaintext', 0, buildText);
+  const root = folderOf(path, context.folders);
+  const shown = buildFile.path.startsWith(root) ? slashRelative(root, buildFile.path) : buildFile.path;
+  const title = `Add ${flagSpelling(buildFile.kind)} to ${shown}`;
+  return quickFix(title, diagnostics, { changes: { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) } });
+}
+
+/** The analyzed file and the sources its `.file` directives name, relative to the build file's directory. */
+function sourcesRelativeTo(buildDir: string, path: string, text: string): string[] {
+  const sources = [slashRelative(buildDir, path)];
+  for (const source of compilerSources(text)) {
+    const absolute = isAbsolute(source) ? source : join(dirname(path), source);
+    sources.push(slashRelative(buildDir, absolute), source.replace(/\\/g, '/'));
+  }
+  return [...new Set(sources)];
+}
+
+function quickFix(title: string, diagnostics: Diagnostic[], edit: WorkspaceEdit): CodeAction {
+  return { title, kind: CodeActionKind.QuickFix, diagnostics, edit };
+}

@@ -1,0 +1,54 @@
+/**
+ * The custom requests and commands of `protocol.ts`: `redzone.server.tagFile` (writes the magic
+ * comment through `workspace/applyEdit`) and `redZone/frameLayout` (the hover's table on demand).
+ */
+import type { ExecuteCommandParams } from 'vscode-languageserver';
+import { commentStyleFor, tagFileEdit } from '../core/fixes/index';
+import { frameLayoutRequest, tagFileCommand, type FrameLayoutParams, type FrameLayoutResult, type TagFileArgs } from '../protocol';
+import type { ServerContext } from './context';
+import { frameLayoutMarkdown, toTextEdit } from './convert';
+import { uriToPath } from './paths';
+
+/** The commands the server executes, announced in `executeCommandProvider`. */
+export const serverCommands = [tagFileCommand];
+
+/** Registers `workspace/executeCommand` and `redZone/frameLayout`. */
+export function registerCommands(context: ServerContext): void {
+  context.connection.onExecuteCommand(async (params) => {
+    try {
+      return await executeCommand(context, params);
+    } catch (error) {
+      context.connection.console.error(`redzone-lint: command ${params.command} failed: ${String(error)}`);
+      return null;
+    }
+  });
+  context.connection.onRequest(frameLayoutRequest.method, async (params: FrameLayoutParams): Promise<FrameLayoutResult | null> => {
+    try {
+      const document = typeof params?.uri === 'string' ? context.documents.get(params.uri) : undefined;
+      if (document === undefined || typeof params.line !== 'number') return null;
+      const analysis = await context.analysisOf(document);
+      const layout = context.analyzer.frameAt(document, analysis, params.line);
+      return layout === undefined ? null : { markdown: frameLayoutMarkdown(layout) };
+    } catch (error) {
+      context.connection.console.error(`redzone-lint: frame layout failed: ${String(error)}`);
+      return null;
+    }
+  });
+}
+
+async function executeCommand(context: ServerContext, params: ExecuteCommandParams): Promise<boolean | null> {
+  if (params.command !== tagFileCommand) return null;
+  const args = params.arguments?.[0] as Partial<TagFileArgs> | undefined;
+  if (typeof args?.uri !== 'string' || (args.tag !== 'kernel' && args.tag !== 'user')) return false;
+  const document = context.documents.get(args.uri);
+  if (document === undefined) return false;
+  const text = document.getText();
+  const style = commentStyleFor({ languageId: document.languageId, fileName: uriToPath(args.uri) ?? args.uri, text });
+  const edit = tagFileEdit(text, style, args.tag);
+  if (edit === undefined) return true;
+  const result = await context.connection.workspace.applyEdit({
+    label: `Tag as ${args.tag} code`,
+    edit: { changes: { [args.uri]: [toTextEdit(document, edit)] } },
+  });
+  return result.applied;
+}

@@ -1,0 +1,88 @@
+/**
+ * What every handler shares: the connection, the open documents, the analyzer and the settings
+ * of each resource. The handlers themselves stay stateless; everything cached here is keyed by
+ * document version or dropped when the settings change.
+ */
+import type { Connection, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Analysis, Analyzer } from './analysis';
+import { defaultSettings, parseSettings, type Settings } from './settings';
+
+/** The shared state of one server. */
+export class ServerContext {
+  readonly connection: Connection;
+  readonly documents: TextDocuments<TextDocument>;
+  readonly analyzer: Analyzer;
+  /** Absolute paths of the workspace folders, for glob roots and build-file searches. */
+  folders: readonly string[] = [];
+  /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
+  pullSettings = false;
+  readonly #settings = new Map<string, Promise<Settings>>();
+  #pushed: unknown = undefined;
+  readonly #shownProblems = new Set<string>();
+
+  constructor(connection: Connection, documents: TextDocuments<TextDocument>, analyzer: Analyzer) {
+    this.connection = connection;
+    this.documents = documents;
+    this.analyzer = analyzer;
+  }
+
+  /** The settings of one resource, asked once per resource until the configuration changes. Never rejects. */
+  settingsFor(uri: string): Promise<Settings> {
+    let settings = this.#settings.get(uri);
+    if (settings === undefined) {
+      settings = this.#fetch(uri);
+      this.#settings.set(uri, settings);
+    }
+    return settings;
+  }
+
+  /** Forgets every resource's settings; `pushed` is the `redzone` section a client pushed, if any. */
+  resetSettings(pushed?: unknown): void {
+    if (pushed !== undefined) this.#pushed = pushed;
+    this.#settings.clear();
+  }
+
+  /** Forgets what belongs to a closed document. */
+  forget(uri: string): void {
+    this.#settings.delete(uri);
+    this.analyzer.forget(uri);
+  }
+
+  /** The analysis of the document's current version, with the document's settings. */
+  async analysisOf(document: TextDocument): Promise<Analysis> {
+    const settings = await this.settingsFor(document.uri);
+    const analysis = this.analyzer.analyze(document, settings, this.folders);
+    this.showProblems(analysis.evidenceProblems);
+    return analysis;
+  }
+
+  /** Shows each distinct problem once per session: a warning the user has seen does not need repeating on every keystroke. */
+  showProblems(problems: readonly string[]): void {
+    for (const problem of problems) {
+      if (this.#shownProblems.has(problem)) continue;
+      this.#shownProblems.add(problem);
+      this.connection.console.warn(problem);
+      void this.connection.window.showWarningMessage(`redzone-lint: ${problem}`);
+    }
+  }
+
+  async #fetch(uri: string): Promise<Settings> {
+    let raw: unknown = this.#pushed;
+    if (this.pullSettings) {
+      try {
+        raw = await this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'redzone' });
+      } catch {
+        // A client that fails the request still has the pushed settings or the defaults.
+        raw = this.#pushed;
+      }
+    }
+    try {
+      const parsed = parseSettings(raw);
+      this.showProblems(parsed.problems);
+      return parsed.settings;
+    } catch {
+      return defaultSettings;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The language server: capabilities, the document store and the registration of every handler.
+ * `startServer` takes any connection, so the same server runs over stdio (any editor), over node
+ * IPC (the VS Code extension) and over in-memory streams (the tests).
+ */
+import { TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Analyzer, coreEngine, defaultMaxFileSize, type Engine } from './analysis';
+import { registerCodeActions } from './codeActions';
+import { registerCodeLens } from './codeLens';
+import { registerCommands, serverCommands } from './commands';
+import { ServerContext } from './context';
+import { registerDiagnostics } from './diagnostics';
+import { registerHover } from './hover';
+import { uriToPath } from './paths';
+import { registerSymbols } from './symbols';
+
+/** The server's version, reported in `initialize`. */
+export const serverVersion = '0.1.0';
+
+/** What a host (or a test) may change about the server. */
+export interface ServerOptions {
+  /** The analysis; defaults to the core. */
+  readonly engine?: Engine;
+  /** The pause after the last change before diagnostics are recomputed; default 150 ms. */
+  readonly debounceMs?: number;
+  /** Documents longer than this many UTF-16 code units are not analyzed; default 20 MB. */
+  readonly maxFileSize?: number;
+}
+
+/** Registers every handler on the connection and starts listening. */
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const analyzer = new Analyzer(options.engine ?? coreEngine, options.maxFileSize ?? defaultMaxFileSize);
+  const context = new ServerContext(connection, documents, analyzer);
+
+  connection.onInitialize((params): InitializeResult => {
+    context.pullSettings = params.capabilities.workspace?.configuration === true;
+    const folders = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    context.folders = folders.map(uriToPath).filter((path): path is string => path !== undefined);
+    const initializationSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
+    if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: serverCommands },
+        workspace: { workspaceFolders: { supported: true } },
+      },
+      serverInfo: { name: 'redzone-language-server', version: serverVersion },
+    };
+  });
+
+  const publisher = registerDiagnostics(context, options.debounceMs ?? 150);
+  registerHover(context);
+  registerCodeActions(context);
+  registerSymbols(context);
+  registerCodeLens(context);
+  registerCommands(context);
+
+  connection.onDidChangeConfiguration((params) => {
+    const pushed = (params.settings as { redzone?: unknown } | null | undefined)?.redzone;
+    context.resetSettings(pushed);
+    publisher.refreshAll();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
