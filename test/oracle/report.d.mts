@@ -1,0 +1,48 @@
+// Types for report.mjs (and the results of score.mjs), so oracle.test.ts can use them under `strict`.
+import type { OracleBuild } from './corpus.mjs';
+
+export interface OracleRow {
+  compiler: string;
+  level: string;
+  syntax: string;
+  functions: number;
+  redZone: number;
+  spurious: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  stackUnknown: number;
+  noRedZoneFlagged: number;
+  noRedZoneStackUnknown: number;
+  precision: number;
+  recall: number;
+}
+
+export interface Disagreement {
+  compiler: string;
+  level: string;
+  syntax: string;
+  unit: string;
+  function: string;
+  file: string;
+  line: number;
+  code?: string;
+  message?: string;
+}
+
+export interface Scored {
+  table: OracleRow[];
+  falsePositives: Disagreement[];
+  falseNegatives: Disagreement[];
+  noRedZoneFlags: Disagreement[];
+  unmatched: Disagreement[];
+  inputMismatches: { file: string; syntax: string; input: string }[];
+  fileErrors: { file: string; error: string }[];
+}
+
+export function formatTable(table: OracleRow[]): string;
+export function runOracle(options: {
+  root: string;
+  log?: (line: string) => void;
+  cli?: string;
+}): Promise<{ scored: Scored; report: string; table: string; reportPath: string; corpus: { builds: OracleBuild[] } }>;
