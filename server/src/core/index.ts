@@ -2,32 +2,42 @@
  * The core's façade: text or bytes in, plain data out.
  * Nothing here throws on bad input, does IO, or knows about LSP or the process.
  */
+import { analyzeParsed } from './analysis/analyze';
+import { frameLayoutOf } from './analysis/layout';
 import type { AnalysisOptions } from './options';
 import type { FrameLayout, Report } from './report';
+import { parseAsm } from './syntax/index';
 
 export type { AnalysisOptions } from './options';
 export type * from './report';
 export { findingTable, findingInfo, findingDocUrl } from './findings';
 export type { FindingCode, FindingInfo, Severity } from './findings';
 
-/** Analyzes assembly text (GAS AT&T or Intel, NASM, objdump listing). */
+/** Analyzes assembly text (GAS AT&T or Intel, NASM, objdump listing). Never throws. */
 export function analyzeText(text: string, options: AnalysisOptions = {}): Report {
-  void text;
-  return {
-    input: options.syntax ?? 'att',
-    inputReason: 'not yet implemented',
-    kernel: { kernel: false, reason: 'not yet implemented' },
-    abi: options.abi ?? 'sysv',
-    functions: [],
-    findings: [],
-    problems: [],
-  };
+  try {
+    const parsed = parseAsm(text, options.syntax === undefined ? {} : { syntax: options.syntax });
+    return analyzeParsed(parsed, text, options);
+  } catch (error) {
+    // A bug in the analysis must not take down the server or the CLI: report it as a problem.
+    return {
+      input: options.syntax ?? 'unknown',
+      inputReason: 'the analysis failed',
+      kernel: { kernel: false, reason: 'the analysis failed' },
+      abi: options.abi ?? 'sysv',
+      functions: [],
+      findings: [],
+      problems: [{ line: 0, message: `internal error in the analysis: ${error instanceof Error ? error.message : String(error)}` }],
+    };
+  }
 }
 
 /** The stack frame at the instruction on `line` (0-based), or undefined when no analyzed function holds it. */
 export function frameLayoutAt(text: string, line: number, options: AnalysisOptions = {}): FrameLayout | undefined {
-  void text;
-  void line;
-  void options;
-  return undefined;
+  try {
+    const parsed = parseAsm(text, options.syntax === undefined ? {} : { syntax: options.syntax });
+    return frameLayoutOf(parsed, text, line, options);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,170 @@
+/**
+ * The red-zone check: every memory access whose address is provably below the current stack
+ * pointer is red-zone use; what cannot be proven either way is `stack-unknown`, never silence.
+ */
+import { findingInfo, type FindingCode } from '../findings';
+import type { Instruction } from '../ir';
+import type { Abi, Finding, FunctionSummary, KernelVerdict, RelatedLocation } from '../report';
+import { analyzeFlow, type FlowOptions } from './flow';
+import type { AsmFunction, Program } from './program';
+import { RSP } from './registers';
+import type { MemoryAccess } from './semantics';
+import { evaluateAddress, offsetFromRsp } from './transfer';
+import type { Anchor, State } from './state';
+
+/** What the check needs besides the function. */
+export interface CheckOptions extends FlowOptions {
+  readonly kernel: KernelVerdict;
+}
+
+/** The findings and summary of one function. */
+export interface FunctionCheck {
+  readonly findings: Finding[];
+  readonly summary: FunctionSummary;
+}
+
+/** Bytes below RSP that the ABI lets a function use: 128 for System V x86-64, none otherwise. */
+export function redZoneSize(abi: Abi, mode: number): number {
+  return abi === 'sysv' && mode === 8 ? 128 : 0;
+}
+
+const abiName: Record<Abi, string> = { sysv: 'the System V x86-64 ABI', ms: 'the Windows x64 ABI', i386: 'the i386 System V ABI' };
+
+/** Checks one function. */
+export function checkFunction(fn: AsmFunction, program: Program, options: CheckOptions): FunctionCheck {
+  const findings: Finding[] = [];
+  const zone = redZoneSize(options.abi, fn.mode);
+  let minRsp = 0;
+  let redZoneBytes = 0;
+  let stackUnknown = false;
+  let frameSetup: RelatedLocation | undefined;
+
+  const add = (code: FindingCode, insn: Instruction, index: number, message: string, extra: Partial<Finding> = {}): void => {
+    findings.push({
+      code,
+      severity: findingInfo(code)?.severity ?? 'warning',
+      message,
+      function: fn.name,
+      line: insn.line,
+      span: insn.span,
+      kind: undefined,
+      offset: undefined,
+      size: undefined,
+      kernelReason: options.kernel.reason,
+      source: fn.sources[index],
+      related: frameSetup === undefined ? [] : [frameSetup],
+      ...extra,
+    });
+  };
+
+  analyzeFlow(fn, program, options, {
+    onMismatch(index, note) {
+      stackUnknown = true;
+      const insn = fn.insns[index]!;
+      add('stack-unknown', insn, index, `The stack pointer is unknown from here on: ${note}. Accesses after this point are not checked.`);
+    },
+    onInstruction(index, before, effect, after, lostReason, anchors) {
+      const insn = fn.insns[index]!;
+      const rsp = before.regs[RSP];
+      if (frameSetup === undefined && rsp?.kind === 'stack' && after.regs[RSP]?.kind === 'stack' && (after.regs[RSP] as { off: number }).off < rsp.off) {
+        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${insn.text}\`` };
+      }
+      if (rsp?.kind === 'stack' && rsp.anchor === 0) minRsp = Math.min(minRsp, rsp.off);
+      if (!isBarrier(insn)) {
+        for (const access of effect.accesses) {
+          const below = checkAccess(insn, index, access, before, anchors);
+          if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
+        }
+      }
+      if (lostReason !== undefined) {
+        stackUnknown = true;
+        add('stack-unknown', insn, index, `The stack pointer is unknown after this instruction: ${lostReason}. Accesses after this point are not checked.`);
+      }
+    },
+  });
+
+  /** Reports one access; returns how many bytes below RSP it reaches, if it is below. */
+  function checkAccess(insn: Instruction, index: number, access: MemoryAccess, state: State, anchors: readonly Anchor[]): number | undefined {
+    const address = evaluateAddress(access.mem, state);
+    if (address.kind !== 'stack') return undefined;
+    const rel = offsetFromRsp(anchors, address.anchor, address.off, state.regs[RSP]);
+    if (rel === undefined) return undefined;
+    const kind = access.access === 'load' ? 'load' : 'store';
+    const size = access.size;
+    const where = describeAddress(address.via, address.off, state, rel.hi);
+    const clobber = kind === 'load' && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
+    if (clobber !== undefined) {
+      const clobberInsn = lineText(fn, clobber.line);
+      const related: RelatedLocation[] = [];
+      const clobberLoc = locationOf(fn, clobber.line, `\`${clobberInsn}\` overwrites these bytes`);
+      if (clobberLoc !== undefined) related.push(clobberLoc);
+      const storeLoc = clobber.storeLine === undefined ? undefined : locationOf(fn, clobber.storeLine, 'the value was stored here, below the stack pointer');
+      if (storeLoc !== undefined) related.push(storeLoc);
+      add('red-zone-clobbered', insn, index,
+        `Reads ${bytes(size)} at ${where} that were stored below the stack pointer and then overwritten by \`${clobberInsn}\` (line ${clobber.line + 1}): a call, push or pushf writes [RSP-8, RSP) itself, so the value read is not the value stored.`,
+        { kind, offset: rel.hi, size, related });
+      return -rel.hi;
+    }
+    if (rel.hi < 0) {
+      const indexed = address.indexed ? ' (the start of an indexed object)' : '';
+      if (rel.hi < -zone) {
+        add('below-red-zone', insn, index,
+          `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${where}${indexed}, ${zone === 0 ? `below the stack pointer, and ${abiName[options.abi]} has no red zone` : `beyond the ${zone}-byte red zone of ${abiName[options.abi]}`}: a signal handler, an interrupt or the next call may overwrite it.`,
+          { kind, offset: rel.hi, size });
+      } else if (options.kernel.kernel) {
+        add(kind === 'store' ? 'red-zone-store' : 'red-zone-load', insn, index,
+          `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${where}${indexed}, below the stack pointer: in kernel code an interrupt on this stack overwrites [RSP-56, RSP) and its handler more, so ${kind === 'store' ? 'the value stored here may be gone before it is read' : 'the value read here may not be the value stored'}.`,
+          { kind, offset: rel.hi, size });
+      }
+      return -rel.hi;
+    }
+    if (rel.lo < 0 && (options.kernel.kernel || rel.lo < -zone)) {
+      add('stack-unknown', insn, index,
+        `Cannot tell whether this ${kind} at ${where} is below the stack pointer: after the realignment its distance to RSP is only known to lie in [${rel.lo}, ${rel.hi}].`,
+        { kind, offset: undefined, size });
+    }
+    return undefined;
+  }
+
+  const summary: FunctionSummary = {
+    name: fn.name,
+    startLine: fn.startLine,
+    endLine: fn.endLine,
+    span: { start: fn.insns[0]?.span.start ?? 0, end: fn.insns[fn.insns.length - 1]?.span.end ?? 0 },
+    frameSize: stackUnknown ? undefined : -minRsp,
+    redZoneBytes,
+    stackUnknown,
+    findingCount: findings.length,
+  };
+  return { findings, summary };
+}
+
+/** Linux's `smp_mb()`: `lock addl $0,-4(%rsp)`, a full barrier that keeps no value below RSP. */
+function isBarrier(insn: Instruction): boolean {
+  if (!insn.prefixes.includes('lock') || (insn.mnemonic !== 'add' && insn.mnemonic !== 'or')) return false;
+  const src = insn.operands[1];
+  return src?.kind === 'imm' && src.value === 0;
+}
+
+function bytes(size: number | undefined): string {
+  return size === undefined ? 'data' : size === 1 ? '1 byte' : `${size} bytes`;
+}
+
+/** "RSP-20" or "RSP-20 (%rbp-20, with %rbp equal to RSP)". */
+function describeAddress(via: string, off: number, state: State, relative: number): string {
+  const rsp = `RSP${relative === 0 ? '' : relative > 0 ? `+${relative}` : relative}`;
+  if (via === 'rsp' || via === 'esp') return rsp;
+  const base = state.regs[RSP];
+  void off;
+  void base;
+  return `${rsp} (through %${via})`;
+}
+
+function lineText(fn: AsmFunction, line: number): string {
+  return fn.insns.find((insn) => insn.line === line)?.text ?? `line ${line + 1}`;
+}
+
+function locationOf(fn: AsmFunction, line: number, message: string): RelatedLocation | undefined {
+  const insn = fn.insns.find((i) => i.line === line);
+  return insn === undefined ? undefined : { line, span: insn.span, message };
+}

@@ -1,0 +1,221 @@
+/**
+ * Control flow within one function and the fixpoint over it.
+ *
+ * Blocks start at labels and after every jump, branch, return and no-return call. Jump tables are
+ * resolved where the table is visible (`jmp *.L4(,%rax,8)` with `.L4: .quad .L3, .L5`, or clang's
+ * `lea .LJTI0_0(%rip),%rcx` … `jmp *%rax`). Code reached only through an indirect jump that could not
+ * be resolved is analyzed from the state at that jump, so it is never silently skipped.
+ */
+import type { Abi } from '../report';
+import type { AsmFunction, Program } from './program';
+import { RSP } from './registers';
+import { describe, plainSymbol, type Effect } from './semantics';
+import { entryState, joinStates, type Anchor, type State } from './state';
+import { step, type TransferContext } from './transfer';
+
+/** Receives every instruction of every reached block once, after the fixpoint, in order. */
+export interface FlowVisitor {
+  /** Called when a block is entered with an RSP that paths disagree on. */
+  onMismatch?(index: number, note: string): void;
+  onInstruction(index: number, before: State, effect: Effect, after: State, lostReason: string | undefined, anchors: readonly Anchor[]): void;
+}
+
+/** What the caller knows about the world outside the function. */
+export interface FlowOptions {
+  readonly abi: Abi;
+  readonly noReturn: ReadonlySet<string>;
+}
+
+interface Block {
+  readonly start: number;
+  readonly end: number;
+  /** Successor block starts; undefined for an unresolved indirect jump. */
+  readonly successors: readonly number[] | undefined;
+}
+
+const maxVisitsPerBlock = 64;
+
+/** Runs the analysis over one function and replays the fixed point through the visitor. */
+export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
+  const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map() };
+  const effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+  const blocks = buildBlocks(fn, program, effects, options);
+  const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
+  const inStates = new Map<number, State>();
+  const visits = new Map<number, number>();
+  const mismatches = new Map<number, string>();
+  let indirectState: State | undefined;
+
+  const propagate = (target: number, state: State): boolean => {
+    const old = inStates.get(target);
+    if (old === undefined) {
+      inStates.set(target, state);
+      return true;
+    }
+    const a = old.regs[RSP];
+    const b = state.regs[RSP];
+    if (a?.kind === 'stack' && b?.kind === 'stack' && (a.anchor !== b.anchor || a.off !== b.off) && !mismatches.has(target)) {
+      mismatches.set(target, `paths reach this point with different stack pointers (entry${fmt(a.off)} and entry${fmt(b.off)})`);
+    }
+    let joined = joinStates(old, state);
+    const count = (visits.get(target) ?? 0) + 1;
+    visits.set(target, count);
+    if (count > maxVisitsPerBlock && joined !== old) {
+      // A loop that keeps changing the state: give up on every register rather than loop on.
+      joined = { ...joined, regs: joined.regs.map(() => undefined), lostAt: joined.lostAt ?? fn.insns[target]?.line };
+    }
+    if (joined === old) return false;
+    inStates.set(target, joined);
+    return true;
+  };
+
+  const run = (seeds: number[]): void => {
+    const work = seeds.slice();
+    const queued = new Set(work);
+    let budget = blocks.length * (maxVisitsPerBlock + 2) + 16;
+    while (work.length > 0 && budget-- > 0) {
+      const start = work.pop() as number;
+      queued.delete(start);
+      const block = blockAt.get(start);
+      let state = inStates.get(start);
+      if (block === undefined || state === undefined) continue;
+      for (let i = block.start; i < block.end; i++) state = step(state, fn.insns[i]!, effects[i]!, i, ctx).state;
+      if (block.successors === undefined) {
+        indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
+        continue;
+      }
+      for (const next of block.successors) {
+        if (propagate(next, state) && !queued.has(next)) {
+          work.push(next);
+          queued.add(next);
+        }
+      }
+    }
+  };
+
+  if (blocks.length > 0) {
+    inStates.set(0, entryState());
+    run([0]);
+    // Blocks reached only through an unresolved indirect jump start from the state at that jump.
+    for (let round = 0; round < 3 && indirectState !== undefined; round++) {
+      const unreached = blocks.filter((b) => !inStates.has(b.start)).map((b) => b.start);
+      if (unreached.length === 0) break;
+      const seed = indirectState;
+      for (const start of unreached) inStates.set(start, seed);
+      run(unreached);
+    }
+  }
+
+  for (const block of blocks) {
+    let state = inStates.get(block.start);
+    if (state === undefined) continue;
+    const note = mismatches.get(block.start);
+    if (note !== undefined) visitor.onMismatch?.(block.start, note);
+    for (let i = block.start; i < block.end; i++) {
+      const result = step(state, fn.insns[i]!, effects[i]!, i, ctx);
+      visitor.onInstruction(i, state, effects[i]!, result.state, result.lostReason, ctx.anchors);
+      state = result.state;
+    }
+  }
+  return ctx;
+}
+
+function fmt(off: number): string {
+  return off === 0 ? '' : off > 0 ? `+${off}` : `${off}`;
+}
+
+/** Describes an instruction, marking calls to the next instruction (`call 1f; 1: pop %ebx`) and no-return calls. */
+function effectOf(fn: AsmFunction, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
+  const effect = describe(insn, fn.mode);
+  if (effect.flow !== 'call' || effect.target === undefined) return effect;
+  const target = targetIndex(fn, insn.operands[0]);
+  if (target === index + 1) return { ...effect, target: '(next)' };
+  if (options.noReturn.has(plainSymbol(effect.target))) return { ...effect, flow: 'stop' };
+  return effect;
+}
+
+/** The index a direct jump lands on inside the function, or undefined when it leaves the function. */
+function targetIndex(fn: AsmFunction, op: AsmFunction['insns'][number]['operands'][number] | undefined): number | undefined {
+  if (op?.kind === 'target') {
+    if (op.address !== undefined && fn.addresses.has(op.address)) return fn.addresses.get(op.address);
+    return fn.labels.get(op.name);
+  }
+  if (op?.kind === 'imm' && op.value !== undefined) return fn.addresses.get(op.value);
+  return undefined;
+}
+
+function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect[], options: FlowOptions): Block[] {
+  const n = fn.insns.length;
+  const leaders = new Set<number>(n > 0 ? [0] : []);
+  for (const index of fn.labels.values()) if (index < n) leaders.add(index);
+  const successorsOf = new Map<number, number[] | undefined>();
+  effects.forEach((effect, i) => {
+    const insn = fn.insns[i]!;
+    let successors: number[] | undefined;
+    switch (effect.flow) {
+      case 'next':
+      case 'call':
+      case 'indirect-call':
+        return;
+      case 'jump': {
+        const t = targetIndex(fn, insn.operands[0]);
+        successors = t === undefined ? [] : [t]; // A jump out of the function is a tail call.
+        break;
+      }
+      case 'branch': {
+        const t = targetIndex(fn, insn.operands[0]);
+        successors = t === undefined ? [i + 1] : [t, i + 1];
+        break;
+      }
+      case 'indirect-jump':
+        successors = jumpTableTargets(fn, program, i);
+        break;
+      case 'return':
+      case 'stop':
+        successors = [];
+        break;
+    }
+    successors = successors?.filter((s) => s < n);
+    for (const s of successors ?? []) leaders.add(s);
+    if (i + 1 < n) leaders.add(i + 1);
+    successorsOf.set(i, successors);
+  });
+  void options;
+  const starts = [...leaders].sort((a, b) => a - b);
+  return starts.map((start, k) => {
+    const end = starts[k + 1] ?? n;
+    const last = end - 1;
+    const successors = successorsOf.has(last) ? successorsOf.get(last) : end < n ? [end] : [];
+    return { start, end, successors };
+  });
+}
+
+/** Targets of a visible jump table for the indirect jump at `index`, or undefined when unresolved. */
+function jumpTableTargets(fn: AsmFunction, program: Program, index: number): number[] | undefined {
+  const tableOf = (symbol: string | undefined): number[] | undefined => {
+    const labels = symbol === undefined ? undefined : program.dataTables.get(symbol);
+    if (labels === undefined) return undefined;
+    const targets = labels.map((label) => fn.labels.get(label)).filter((t): t is number => t !== undefined);
+    return targets.length > 0 ? [...new Set(targets)] : undefined;
+  };
+  // jmp *.L4(,%rax,8)
+  const op = fn.insns[index]!.operands[0];
+  if (op?.kind === 'mem') {
+    const direct = tableOf(op.symbol);
+    if (direct !== undefined) return direct;
+  }
+  // lea .LJTI0_0(%rip),%rcx; movslq (%rcx,%rax,4),%rax; add %rcx,%rax; jmp *%rax
+  for (let k = index - 1; k >= 0 && k >= index - 12; k--) {
+    for (const operand of fn.insns[k]!.operands) {
+      if (operand.kind === 'mem') {
+        const found = tableOf(operand.symbol);
+        if (found !== undefined) return found;
+      }
+      if (operand.kind === 'imm' || operand.kind === 'target') {
+        const found = tableOf(operand.kind === 'target' ? operand.name : undefined);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+  return undefined;
+}

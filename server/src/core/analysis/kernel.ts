@@ -1,0 +1,45 @@
+/**
+ * Decides whether an input counts as kernel code, in DESIGN.md's order of precedence:
+ * forced by the caller (`--kernel`/`--user`), the magic comment in the first 30 lines,
+ * the settings globs, the build (compile_commands.json or object provenance), content evidence,
+ * and otherwise user code. The reason is a sentence shown in every finding and hover.
+ */
+import type { AnalysisOptions } from '../options';
+import type { KernelVerdict } from '../report';
+import type { KernelEvidence } from './program';
+
+const magicComment = /(?:#|;|\/\/|\/\*|@|!|\*).*?\bredzone:\s*(kernel|user)\b/i;
+
+/** Finds `redzone: kernel` or `redzone: user` in a comment within the first 30 lines. */
+export function findMagicComment(text: string): KernelVerdict | undefined {
+  let lineStart = 0;
+  for (let line = 0; line < 30 && lineStart <= text.length; line++) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    // Only the first 4 KiB of a line: a hostile 100 MB line must not cost a regex over all of it.
+    const content = text.slice(lineStart, Math.min(lineEnd, lineStart + 4096));
+    const match = content.includes('redzone') ? magicComment.exec(content) : null;
+    if (match !== null) {
+      const kernel = match[1]!.toLowerCase() === 'kernel';
+      return { kernel, reason: `line ${line + 1} has the comment \`redzone: ${kernel ? 'kernel' : 'user'}\`` };
+    }
+    lineStart = lineEnd + 1;
+  }
+  return undefined;
+}
+
+/** Applies the precedence; `evidence` is what the content shows. */
+export function decideKernel(text: string, options: AnalysisOptions, evidence: KernelEvidence | undefined): KernelVerdict {
+  if (options.forcedKernel !== undefined) return options.forcedKernel;
+  const magic = findMagicComment(text);
+  if (magic !== undefined) return magic;
+  if (options.globKernel !== undefined) return options.globKernel;
+  if (options.buildKernel !== undefined) return options.buildKernel;
+  if (options.detectKernel !== false && evidence !== undefined) {
+    return { kernel: true, reason: `line ${evidence.line + 1} has ${evidence.what}, so this looks like kernel code` };
+  }
+  return {
+    kernel: false,
+    reason: options.detectKernel === false ? 'nothing marks it as kernel code (content detection is off)' : 'nothing marks it as kernel code: no magic comment, glob, build flag or privileged instruction',
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The stack frame at one instruction, as `redzone-lint layout` prints it and the hover draws it:
+ * the return address, saved registers, the slots the function accesses (locals above RSP,
+ * red-zone slots below it, with the lines that write and read them), and the bytes an interrupt
+ * frame would overwrite.
+ */
+import type { ParsedAsm } from '../ir';
+import type { AnalysisOptions } from '../options';
+import type { Abi, FrameLayout, FrameRow } from '../report';
+import { inferNoReturn } from './analyze';
+import { checkFunction } from './check';
+import { analyzeFlow } from './flow';
+import { decideKernel } from './kernel';
+import { buildProgram } from './program';
+import { RBP, RSP, slotNames } from './registers';
+import type { State, Value } from './state';
+import { evaluateAddress } from './transfer';
+
+interface SlotUse {
+  from: number;
+  to: number;
+  writtenAt: Set<number>;
+  readAt: Set<number>;
+}
+
+/** The frame at the instruction on `line` (0-based), or undefined when no function holds it. */
+export function frameLayoutOf(parsed: ParsedAsm, text: string, line: number, options: AnalysisOptions): FrameLayout | undefined {
+  const program = buildProgram(parsed);
+  const fn = program.functions.find((f) => f.insns.some((insn) => insn.line === line));
+  if (fn === undefined) return undefined;
+  const index = fn.insns.findIndex((insn) => insn.line === line);
+  const insn = fn.insns[index]!;
+  const kernel = decideKernel(text, options, program.kernelEvidence);
+  const abi: Abi = options.abi ?? (program.mode === 8 ? 'sysv' : 'i386');
+  const noReturn = inferNoReturn(program);
+  const width = fn.mode;
+
+  let here: State | undefined;
+  const uses = new Map<string, SlotUse>();
+  analyzeFlow(fn, program, { abi, noReturn }, {
+    onInstruction(i, before) {
+      if (i === index) here = before;
+      for (const op of fn.insns[i]!.operands) {
+        if (op.kind !== 'mem' || fn.insns[i]!.mnemonic === 'lea') continue;
+        const address = evaluateAddress(op, before);
+        if (address.kind !== 'stack' || address.anchor !== 0 || address.indexed) continue;
+        const size = op.size ?? fn.insns[i]!.suffixSize ?? width;
+        const key = `${address.off}:${size}`;
+        const use = uses.get(key) ?? { from: address.off, to: address.off + size, writtenAt: new Set(), readAt: new Set() };
+        uses.set(key, use);
+        const isStore = op === fn.insns[i]!.operands[0] && fn.insns[i]!.operands.length > 1 && !['cmp', 'test', 'bt'].includes(fn.insns[i]!.mnemonic);
+        (isStore ? use.writtenAt : use.readAt).add(fn.insns[i]!.line);
+      }
+    },
+  });
+  const findings = checkFunction(fn, program, { abi, noReturn, kernel }).findings.filter((f) => f.line === line);
+  const interruptFrame = width === 8 ? { from: -56, to: 0 } : { from: -16, to: 0 };
+  const zone = abi === 'sysv' && width === 8 ? 128 : 0;
+  const rsp: Value = here?.regs[RSP];
+  const base = {
+    function: fn.name, line, instruction: insn.text, interruptFrame, redZoneSize: zone, kernel, findings,
+  };
+  if (here === undefined || rsp?.kind !== 'stack' || rsp.anchor !== 0) {
+    return {
+      ...base, rspFromEntry: undefined, rbpFromRsp: undefined, rows: [],
+      unknownReason: here === undefined ? 'this instruction is not reached from the function entry' : 'the stack pointer is not known here (see the stack-unknown finding)',
+    };
+  }
+  const r = rsp.off;
+  const rows: FrameRow[] = [{ from: -r, to: -r + width, kind: 'return-address', label: 'return address', writtenAt: [], readAt: [] }];
+  const taken = new Set<number>([0]);
+  for (const [key, value] of here.cells) {
+    const [anchor, off] = key.split(':').map(Number) as [number, number];
+    if (anchor !== 0 || off < r || value?.kind !== 'init' || value.slot === RSP) continue;
+    taken.add(off);
+    rows.push({ from: off - r, to: off - r + width, kind: 'saved-register', label: `saved %${slotNames[value.slot]}`, writtenAt: [], readAt: [] });
+  }
+  for (const use of uses.values()) {
+    const existing = rows.find((row) => row.from === use.from - r && row.to === use.to - r);
+    if (existing !== undefined && existing.kind !== 'return-address') {
+      rows[rows.indexOf(existing)] = { ...existing, writtenAt: [...use.writtenAt], readAt: [...use.readAt] };
+      continue;
+    }
+    if (taken.has(use.from) && use.to - use.from === width) continue;
+    const kind = use.from >= width ? 'argument' : use.from < r ? 'red-zone' : 'local';
+    const label = kind === 'argument' ? 'argument' : kind === 'red-zone' ? 'red zone' : 'local';
+    rows.push({ from: use.from - r, to: use.to - r, kind, label, writtenAt: [...use.writtenAt].sort((a, b) => a - b), readAt: [...use.readAt].sort((a, b) => a - b) });
+  }
+  rows.sort((a, b) => b.from - a.from || b.to - a.to);
+  const rbp = here.regs[RBP];
+  return {
+    ...base,
+    rspFromEntry: r,
+    rbpFromRsp: rbp?.kind === 'stack' && rbp.anchor === 0 ? rbp.off - r : undefined,
+    rows,
+    unknownReason: undefined,
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Splits a parsed input into functions, and collects what the analysis needs across functions:
+ * jump tables in data sections, `.loc` source positions, and kernel evidence in the content.
+ *
+ * Function starts, in the order of trust: `.type f,@function`, `.globl`/`global` labels, objdump
+ * `<f>:` headers, and labels that some `call` targets. A file with none of these (Compiler Explorer
+ * output, hand-written snippets) starts a function at every label that is not local.
+ */
+import type { AsmItem, Instruction, ParsedAsm } from '../ir';
+import { plainSymbol } from './semantics';
+
+/** A C source position from `.loc` or DWARF. */
+export interface SourcePosition {
+  readonly path: string;
+  readonly line: number;
+}
+
+/** One function's instructions in order, with its labels resolved to instruction indices. */
+export interface AsmFunction {
+  readonly name: string;
+  readonly insns: Instruction[];
+  /** Label name -> index of the instruction that follows it. */
+  readonly labels: Map<string, number>;
+  /** Address -> index, for objdump listings and objects. */
+  readonly addresses: Map<number, number>;
+  readonly sources: (SourcePosition | undefined)[];
+  /** Address size in bytes: 8 for 64-bit code, 4 for 32-bit, 2 for 16-bit. */
+  readonly mode: 2 | 4 | 8;
+  readonly startLine: number;
+  endLine: number;
+}
+
+/** Content evidence that the input is kernel code (privileged instruction or kernel section). */
+export interface KernelEvidence {
+  readonly line: number;
+  readonly what: string;
+}
+
+/** The whole input, ready for analysis. */
+export interface Program {
+  readonly functions: AsmFunction[];
+  /** Label -> the labels its data directives list (`.L4: .quad .L3, .L5`), for jump tables. */
+  readonly dataTables: Map<string, string[]>;
+  /** Labels listed in any data directive: targets of indirect jumps we could not resolve. */
+  readonly dataLabels: Set<string>;
+  readonly kernelEvidence: KernelEvidence | undefined;
+  /** The address size the file starts in and mostly uses. */
+  readonly mode: 2 | 4 | 8;
+}
+
+const privileged = new Set([
+  'cli', 'sti', 'hlt', 'lgdt', 'lidt', 'ltr', 'lldt', 'swapgs', 'iret', 'iretq', 'iretd', 'sysret', 'sysretq', 'sysexit',
+  'wrmsr', 'rdmsr', 'invlpg', 'in', 'out', 'insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd', 'clts', 'wbinvd', 'invd',
+  'lmsw', 'vmlaunch', 'vmresume', 'vmcall', 'vmxon', 'vmxoff', 'wrfsbase', 'wrgsbase', 'stac', 'clac',
+]);
+const kernelSections = ['.init.text', '.head.text', '.noinstr.text', '.entry.text', '.exit.text', '.ref.text', '.meminit.text', '.cpuidle.text'];
+
+/** True for labels that are local to a function: `.L3`, `.LBB0_2`, `Ltmp0`, `1`, NASM `.loop`. */
+export function isLocalLabel(name: string): boolean {
+  return name.startsWith('.') || /^L(BB|tmp|_|\d)/.test(name) || /^\d+$/.test(name);
+}
+
+/** Builds the program from parsed items. Never throws. */
+export function buildProgram(parsed: ParsedAsm): Program {
+  const items = parsed.items;
+  const typed = new Set<string>();
+  const globals = new Set<string>();
+  const headers = new Set<string>();
+  const callTargets = new Set<string>();
+  let mode: 2 | 4 | 8 = 8;
+  let modeSeen = false;
+  for (const item of items) {
+    if (item.kind === 'type-function') typed.add(item.name);
+    else if (item.kind === 'global') globals.add(item.name);
+    else if (item.kind === 'function-header') headers.add(item.name);
+    else if (item.kind === 'bits' && !modeSeen) {
+      mode = (item.bits / 8) as 2 | 4 | 8;
+      modeSeen = true;
+    } else if (item.kind === 'insn' && item.insn.mnemonic === 'call') {
+      const target = item.insn.operands[0];
+      if (target?.kind === 'target') callTargets.add(plainSymbol(target.name));
+    }
+  }
+  const directed = typed.size + globals.size + headers.size > 0;
+  const isStart = (name: string): boolean =>
+    typed.has(name) || globals.has(name) || headers.has(name) || callTargets.has(name) || (!directed && !isLocalLabel(name));
+
+  const functions: AsmFunction[] = [];
+  const dataTables = new Map<string, string[]>();
+  const dataLabels = new Set<string>();
+  const files = new Map<number, string>();
+  let current: AsmFunction | undefined;
+  let pendingLabels: { name: string; address: number | undefined }[] = [];
+  let section = '.text';
+  let source: SourcePosition | undefined;
+  let dataLabel: string | undefined;
+  let evidence: KernelEvidence | undefined;
+  let currentMode = mode;
+
+  const startFunction = (name: string, line: number): AsmFunction => {
+    const fn: AsmFunction = {
+      name, insns: [], labels: new Map(), addresses: new Map(), sources: [], mode: currentMode, startLine: line, endLine: line,
+    };
+    functions.push(fn);
+    return fn;
+  };
+
+  for (const item of items as readonly AsmItem[]) {
+    switch (item.kind) {
+      case 'label': {
+        dataLabel = item.name;
+        if (isStart(item.name) && !isLocalLabel(item.name) || headers.has(item.name)) {
+          if (current === undefined || current.insns.length > 0 || current.name !== item.name) {
+            current = startFunction(item.name, item.line);
+            pendingLabels = [];
+          }
+        }
+        pendingLabels.push({ name: item.name, address: item.address });
+        break;
+      }
+      case 'function-header':
+        if (current === undefined || current.insns.length > 0 || current.name !== item.name) current = startFunction(item.name, item.line);
+        pendingLabels = [{ name: item.name, address: item.address }];
+        break;
+      case 'insn': {
+        dataLabel = undefined;
+        const insn = item.insn;
+        current ??= startFunction(pendingLabels[0]?.name ?? '(top of file)', item.line);
+        const index = current.insns.length;
+        for (const label of pendingLabels) {
+          if (!current.labels.has(label.name)) current.labels.set(label.name, index);
+        }
+        pendingLabels = [];
+        current.insns.push(insn);
+        current.sources.push(source);
+        current.endLine = item.line;
+        if (insn.address !== undefined) current.addresses.set(insn.address, index);
+        if (evidence === undefined) evidence = privilegedEvidence(insn);
+        break;
+      }
+      case 'size':
+        if (current?.name === item.name) {
+          current.endLine = Math.max(current.endLine, item.line);
+          current = undefined;
+        }
+        break;
+      case 'section':
+        section = item.name;
+        dataLabel = undefined;
+        if (evidence === undefined) {
+          const kernelSection = kernelSections.find((name) => section === name || section.startsWith(`${name}.`));
+          if (kernelSection !== undefined) evidence = { line: item.line, what: `the kernel section \`${section}\`` };
+        }
+        break;
+      case 'data':
+        if (dataLabel !== undefined) {
+          const table = dataTables.get(dataLabel) ?? [];
+          for (const value of item.values) {
+            const symbol = firstSymbol(value);
+            if (symbol !== undefined) {
+              table.push(symbol);
+              dataLabels.add(symbol);
+            }
+          }
+          dataTables.set(dataLabel, table);
+        }
+        break;
+      case 'file':
+        files.set(item.fileNumber, item.path);
+        break;
+      case 'loc': {
+        const path = files.get(item.fileNumber);
+        source = path === undefined || item.sourceLine <= 0 ? undefined : { path, line: item.sourceLine };
+        break;
+      }
+      case 'source-line':
+        source = { path: item.path, line: item.sourceLine };
+        break;
+      case 'bits':
+        currentMode = (item.bits / 8) as 2 | 4 | 8;
+        break;
+      default:
+        break;
+    }
+  }
+  return { functions, dataTables, dataLabels, kernelEvidence: evidence, mode };
+}
+
+/** `.L5` from `.L5`, `.L5-.L4` or `.LBB0_3-.LJTI0_0`; undefined for numbers. */
+function firstSymbol(value: string): string | undefined {
+  const match = /^\s*([A-Za-z_.$][\w.$@]*)/.exec(value);
+  return match?.[1];
+}
+
+function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
+  const m = insn.mnemonic;
+  if (privileged.has(m)) return { line: insn.line, what: `the privileged instruction \`${m}\`` };
+  if (m === 'mov' && insn.operands.some((op) => op.kind === 'reg' && /^(cr|dr)\d+$/.test(op.reg))) {
+    return { line: insn.line, what: `a control-register access \`${insn.text}\`` };
+  }
+  return undefined;
+}

@@ -1,0 +1,218 @@
+/**
+ * x86 semantics for the stack analysis: what an instruction reads and writes in memory, which
+ * registers it changes, and how control leaves it. This is the only place that knows which
+ * instructions only read memory (`cmp`, `test`, `bt`, `ucomiss`), which write implicitly
+ * (`stos`, `movs`, `push`), and which do not touch memory at all despite a memory operand (`lea`, `nop`).
+ * Operands arrive in Intel order (destination first) from every parser.
+ */
+import type { Instruction, MemOperand } from '../ir';
+import { gpr, registerWidth } from './registers';
+
+/** How control leaves an instruction. */
+export type Flow = 'next' | 'jump' | 'branch' | 'indirect-jump' | 'call' | 'indirect-call' | 'return' | 'stop';
+
+/** One memory access an instruction makes. */
+export interface MemoryAccess {
+  readonly mem: MemOperand;
+  readonly access: 'load' | 'store' | 'both';
+  /** Bytes, or undefined when the instruction does not say (then 1 is assumed for overlap checks). */
+  readonly size: number | undefined;
+}
+
+/** What the stack analysis needs to know about one instruction. */
+export interface Effect {
+  readonly flow: Flow;
+  /** Symbolic target of a direct jump or call. */
+  readonly target: string | undefined;
+  readonly accesses: readonly MemoryAccess[];
+  /** Register slots written by the instruction that the transfer function does not model itself. */
+  readonly writes: readonly number[];
+}
+
+/** Mnemonics whose memory operands are only read, even in the destination position. */
+const readOnly = new Set([
+  'cmp', 'test', 'bt', 'ucomiss', 'ucomisd', 'comiss', 'comisd', 'vucomiss', 'vucomisd', 'vcomiss', 'vcomisd',
+  'ptest', 'vptest', 'push', 'fld', 'fild', 'fldcw', 'fldenv', 'frstor', 'fxrstor', 'fxrstor64', 'ldmxcsr', 'vldmxcsr',
+  'xrstor', 'xrstor64', 'fcom', 'fcomp', 'ficom', 'ficomp', 'fadd', 'fsub', 'fsubr', 'fmul', 'fdiv', 'fdivr',
+  'fiadd', 'fisub', 'fisubr', 'fimul', 'fidiv', 'fidivr', 'lgdt', 'lidt', 'lldt', 'ltr', 'lmsw', 'verr', 'verw', 'bound',
+  'jmp', 'call',
+]);
+
+/** Mnemonics that neither read nor write the memory their operand names. */
+const noAccess = new Set([
+  'lea', 'nop', 'nopw', 'nopl', 'prefetch', 'prefetchw', 'prefetcht0', 'prefetcht1', 'prefetcht2', 'prefetchnta',
+  'clflush', 'clflushopt', 'clwb', 'invlpg', 'endbr64', 'endbr32', 'bndcl', 'bndcu', 'bndcn', 'bndmk',
+]);
+
+/** Mnemonics whose destination is read and written (read-modify-write). */
+const readModifyWrite = new Set([
+  'add', 'sub', 'adc', 'sbb', 'and', 'or', 'xor', 'inc', 'dec', 'neg', 'not', 'shl', 'shr', 'sar', 'sal', 'rol',
+  'ror', 'rcl', 'rcr', 'shld', 'shrd', 'xadd', 'xchg', 'cmpxchg', 'bts', 'btr', 'btc', 'cmpxchg8b', 'cmpxchg16b',
+]);
+
+/** Mnemonics whose memory destination is written without being read, beyond the mov family. */
+const storeOnlyNoDest = new Set(['fst', 'fstp', 'fist', 'fistp', 'fisttp', 'fbstp', 'fnstcw', 'fstcw', 'fnstsw', 'fstsw', 'fnstenv', 'fstenv', 'fnsave', 'fsave', 'fxsave', 'fxsave64', 'xsave', 'xsave64', 'xsaveopt', 'xsavec', 'stmxcsr', 'vstmxcsr', 'sgdt', 'sidt', 'sldt', 'str', 'smsw']);
+
+/** Functions that never return: a call to them ends the path (the code after it is unreachable). */
+export const noReturnFunctions = new Set([
+  'abort', 'exit', '_exit', '_Exit', 'quick_exit', '__stack_chk_fail', '__stack_chk_fail_local', '__assert_fail',
+  '__assert_perror_fail', '__assert', '__fortify_fail', '__chk_fail', 'longjmp', '_longjmp', 'siglongjmp',
+  '__longjmp_chk', 'panic', 'do_exit', 'make_task_dead', 'kthread_exit', '__cxa_throw', '__cxa_rethrow',
+  '_Unwind_Resume', '__cxa_bad_cast', '__cxa_bad_typeid', '__cxa_pure_virtual', 'std::terminate', '_ZSt9terminatev',
+  'err', 'errx', 'verr', 'verrx', 'pthread_exit', 'thrd_exit', '__builtin_trap', 'fortify_panic', '__ubsan_handle_builtin_unreachable',
+  'rust_panic', 'core::panicking::panic', '__rust_start_panic', 'BUG', 'usercopy_abort', 'machine_real_restart', 'rewind_stack_and_make_dead',
+  'cpu_bringup_and_idle', '__reiserfs_panic', 'snp_abort', 'sev_es_terminate', 'ex_handler_msr_mce', 'xen_start_kernel',
+]);
+
+/** Strips `@PLT`, `@plt` and the like from a call target (`call abort@PLT`). */
+export function plainSymbol(name: string): string {
+  const at = name.indexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}
+
+const conditionalJump = /^(j(n?[abceglopsz]|n?[abgl]e|p[eo]|[er]?cxz)|loop(n?[ez])?|xbegin)$/;
+
+/** Describes one instruction. Never throws; unknown instructions get a conservative description. */
+export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
+  const m = insn.mnemonic;
+  const ops = insn.operands;
+  const accesses: MemoryAccess[] = [];
+  const writes: number[] = [];
+  let flow: Flow = 'next';
+  let target: string | undefined;
+
+  const first = ops[0];
+  if (m === 'jmp' || m === 'call' || conditionalJump.test(m)) {
+    const isCall = m === 'call';
+    if (first?.kind === 'target') {
+      target = first.name;
+      flow = isCall ? 'call' : m === 'jmp' ? 'jump' : 'branch';
+    } else if (first?.kind === 'imm') {
+      // `call 0x1139` from a stripped listing: an address without a name.
+      target = first.value === undefined ? undefined : `0x${first.value.toString(16)}`;
+      flow = isCall ? 'call' : m === 'jmp' ? 'jump' : 'branch';
+    } else {
+      flow = isCall ? 'indirect-call' : m === 'jmp' ? 'indirect-jump' : 'branch';
+    }
+  } else if (m === 'ret' || m === 'retq' || m === 'retf' || m === 'iret' || m === 'iretq' || m === 'iretd' || m === 'sysret' || m === 'sysretq' || m === 'sysexit' || m === 'eret') {
+    flow = 'return';
+  } else if (m === 'ud2' || m === 'ud1' || m === 'ud0') {
+    flow = 'stop';
+  }
+
+  const accessKindOf = (index: number): 'load' | 'store' | 'both' => {
+    if (index !== 0 || readOnly.has(m) || conditionalJump.test(m)) return 'load';
+    if (readModifyWrite.has(m)) return 'both';
+    if (ops.length === 1 && !storeOnlyNoDest.has(m) && !m.startsWith('set') && m !== 'pop') {
+      // One-operand arithmetic (`mul`, `div`, `idiv`, `imul`) reads its operand.
+      return 'load';
+    }
+    return 'store';
+  };
+
+  ops.forEach((op, index) => {
+    if (op.kind !== 'mem' || noAccess.has(m) || m.startsWith('prefetch') || m.startsWith('nop')) return;
+    accesses.push({ mem: op, access: accessKindOf(index), size: accessSize(insn, op) });
+  });
+
+  // String instructions address memory through %rsi/%rdi without naming it (`rep stosq`).
+  const stringOp = /^(stos|lods|movs|cmps|scas|ins|outs)([bwdq]?)$/.exec(m);
+  if (stringOp !== null && !ops.some((op) => op.kind === 'mem') && !(m === 'movsd' && ops.length > 0)) {
+    const size = { b: 1, w: 2, d: 4, q: 8, '': insn.suffixSize }[stringOp[2] as 'b' | 'w' | 'd' | 'q' | ''];
+    const si = addressSize === 4 ? 'esi' : 'rsi';
+    const di = addressSize === 4 ? 'edi' : 'rdi';
+    const viaSi = memAt(si, size);
+    const viaDi = memAt(di, size);
+    const kind = stringOp[1];
+    if (kind === 'stos' || kind === 'ins') accesses.push({ mem: viaDi, access: 'store', size });
+    if (kind === 'movs') accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'store', size });
+    if (kind === 'lods' || kind === 'outs') accesses.push({ mem: viaSi, access: 'load', size });
+    if (kind === 'cmps') accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'load', size });
+    if (kind === 'scas') accesses.push({ mem: viaDi, access: 'load', size });
+  } else if (stringOp !== null && stringOp[1] === 'movs' && ops.every((op) => op.kind === 'mem')) {
+    // `movsq (%rsi),(%rdi)` names its operands; they were classified above.
+  }
+
+  collectRegisterWrites(insn, writes);
+  return { flow, target, accesses, writes };
+}
+
+/** A synthesized `[reg]` operand for implicit string-instruction accesses. */
+function memAt(base: string, size: number | undefined): MemOperand {
+  return { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment: undefined, size };
+}
+
+/** The access size of a memory operand: stated size, AT&T suffix, the other operand's width, or the mnemonic's. */
+export function accessSize(insn: Instruction, mem: MemOperand): number | undefined {
+  if (mem.size !== undefined) return mem.size;
+  const m = insn.mnemonic;
+  if (m === 'push' || m === 'pop' || m === 'call' || m === 'jmp') return insn.suffixSize;
+  if (m === 'movzx' || m === 'movsx' || m === 'movsxd') return insn.suffixSize;
+  if (insn.suffixSize !== undefined) return insn.suffixSize;
+  const sized = mnemonicSize(m);
+  if (sized !== undefined) return sized;
+  for (const op of insn.operands) {
+    if (op.kind === 'reg') {
+      const width = registerWidth(op.reg);
+      if (width !== undefined && m !== 'cvtsi2sd' && m !== 'cvtsi2ss') return width;
+    }
+  }
+  return undefined;
+}
+
+/** Sizes implied by SSE and x87 mnemonics (`movss` = 4, `movsd` = 8, `fstpl`…). */
+function mnemonicSize(m: string): number | undefined {
+  if (/^v?(movss|addss|subss|mulss|divss|minss|maxss|sqrtss|cvtss2sd|ucomiss|comiss|movd|insertps)$/.test(m)) return 4;
+  if (/^v?(movsd|addsd|subsd|mulsd|divsd|minsd|maxsd|sqrtsd|cvtsd2ss|ucomisd|comisd|movq|movlps|movhps|movlpd|movhpd|movddup)$/.test(m)) return 8;
+  if (m === 'fnstcw' || m === 'fstcw' || m === 'fldcw' || m === 'fnstsw') return 2;
+  if (m === 'stmxcsr' || m === 'ldmxcsr' || m === 'vstmxcsr' || m === 'vldmxcsr') return 4;
+  return undefined;
+}
+
+/** Instructions that write general registers without naming them as the first operand. */
+const implicitWrites: Readonly<Record<string, readonly number[]>> = {
+  mul: [0, 2], imul1: [0, 2], div: [0, 2], idiv: [0, 2], cdq: [2], cqo: [2], cwd: [2], cdqe: [0], cwde: [0], cbw: [0],
+  cpuid: [0, 1, 2, 3], rdtsc: [0, 2], rdtscp: [0, 1, 2], rdmsr: [0, 2], rdpmc: [0, 2], xgetbv: [0, 2], syscall: [0, 1, 11],
+  sysenter: [4], lahf: [0], xlat: [0], xlatb: [0], cmpxchg: [0], cmpxchg8b: [0, 2], cmpxchg16b: [0, 2], rdrand: [], rdseed: [],
+  loop: [1], loope: [1], loopne: [1], loopz: [1], loopnz: [1], in: [0], insb: [7], outsb: [6], rdpid: [],
+};
+
+/** Mnemonics whose first register operand is not written. */
+const noDestinationWrite = new Set([
+  'cmp', 'test', 'bt', 'push', 'ucomiss', 'ucomisd', 'comiss', 'comisd', 'vucomiss', 'vucomisd', 'ptest', 'vptest',
+  'jmp', 'call', 'out', 'outsb', 'ltr', 'lldt', 'lgdt', 'lidt', 'lmsw', 'verr', 'verw', 'bound', 'wrmsr', 'invlpg', 'clflush',
+  'prefetch', 'prefetchw', 'nop', 'nopw', 'nopl', 'bndcl', 'bndcu', 'bndcn', 'ret', 'int', 'enter', 'leave',
+]);
+
+/** Records every general register the instruction may write, except the stack effects of push/pop/call/ret. */
+function collectRegisterWrites(insn: Instruction, writes: number[]): void {
+  const m = insn.mnemonic;
+  const ops = insn.operands;
+  const key = m === 'imul' && ops.length === 1 ? 'imul1' : m;
+  const implicit = implicitWrites[key];
+  if (implicit !== undefined) writes.push(...implicit);
+  if (m === 'xchg' || m === 'xadd') {
+    for (const op of ops) if (op.kind === 'reg') pushSlot(writes, op.reg);
+    return;
+  }
+  const stringOp = /^(rep[a-z]*\s+)?(stos|lods|movs|cmps|scas|ins|outs)[bwdq]?$/.test(m);
+  if (stringOp && !(m === 'movsd' && ops.length > 0)) {
+    writes.push(6, 7);
+    if (insn.prefixes.some((p) => p.startsWith('rep'))) writes.push(1);
+    if (m.startsWith('lods')) writes.push(0);
+    return;
+  }
+  const dest = ops[0];
+  if (dest?.kind === 'reg' && !noDestinationWrite.has(m) && !m.startsWith('prefetch')) {
+    if (!(ops.length === 1 && (m === 'mul' || m === 'div' || m === 'idiv' || m === 'imul'))) pushSlot(writes, dest.reg);
+  }
+  if (insn.unknown) {
+    // An instruction we could not read may write any register it names.
+    for (const op of ops) if (op.kind === 'reg') pushSlot(writes, op.reg);
+  }
+}
+
+function pushSlot(writes: number[], name: string): void {
+  const ref = gpr(name);
+  if (ref !== undefined) writes.push(ref.slot);
+}

@@ -1,0 +1,138 @@
+/**
+ * The abstract state of the stack analysis at one program point.
+ *
+ * Each general register holds one abstract value:
+ * - `stack`: an address on the stack, `anchor + off`, where anchor 0 is the RSP at function entry
+ *   and any other anchor is the result of a realignment (`and $-32, %rsp`) whose distance to its
+ *   parent is only known as an interval;
+ * - `init`: the register's own value at function entry (so `push %rbx` is known to save %rbx);
+ * - `const`: a known integer;
+ * - `undefined`: unknown (top).
+ * Stack cells written by `push` and `mov` remember the value stored, so `pop %rbp` and `leave`
+ * restore a frame pointer. Values are immutable; states are copied on write.
+ */
+
+/** An abstract register value; undefined is "unknown". */
+export type Value =
+  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number }
+  | { readonly kind: 'init'; readonly slot: number }
+  | { readonly kind: 'const'; readonly value: number }
+  | undefined;
+
+/** A realignment anchor: its value lies in `parent + [lo, hi]`. */
+export interface Anchor {
+  readonly parent: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A byte range of the stack in entry-relative offsets, with the line that last wrote it. */
+export interface StackRange {
+  readonly from: number;
+  readonly to: number;
+  readonly line: number;
+  /** For clobbered ranges: the line of the store whose data was destroyed. */
+  readonly storeLine?: number;
+}
+
+/** The state at one point. `cells` maps `anchor:offset` of 8-byte (or slot-size) stack cells to the value stored there. */
+export interface State {
+  readonly regs: readonly Value[];
+  readonly cells: ReadonlyMap<string, Value>;
+  /** Ranges written below the stack pointer (entry-relative) and not yet overwritten by a push or call. */
+  readonly redZoneData: readonly StackRange[];
+  /** Ranges of red-zone data destroyed by a `call`, `push` or `pushf`: `line` is the clobbering instruction. */
+  readonly clobbered: readonly StackRange[];
+  /** Line of the instruction that made RSP unknown, when it is. */
+  readonly lostAt: number | undefined;
+}
+
+export function stackValue(anchor: number, off: number): Value {
+  return { kind: 'stack', anchor, off };
+}
+
+export function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'stack':
+      return b.kind === 'stack' && a.anchor === b.anchor && a.off === b.off;
+    case 'init':
+      return b.kind === 'init' && a.slot === b.slot;
+    case 'const':
+      return b.kind === 'const' && a.value === b.value;
+  }
+}
+
+/** Adds a constant to a value; what is not a stack address or a constant becomes unknown. */
+export function addConstant(value: Value, delta: number): Value {
+  if (value?.kind === 'stack') return stackValue(value.anchor, value.off + delta);
+  if (value?.kind === 'const') return { kind: 'const', value: value.value + delta };
+  return undefined;
+}
+
+export function cellKey(anchor: number, off: number): string {
+  return `${anchor}:${off}`;
+}
+
+/** The entry state: RSP is anchor 0, every other register holds its caller's value. */
+export function entryState(): State {
+  const regs: Value[] = [];
+  for (let slot = 0; slot < 16; slot++) regs.push(slot === 4 ? stackValue(0, 0) : { kind: 'init', slot });
+  return { regs, cells: new Map(), redZoneData: [], clobbered: [], lostAt: undefined };
+}
+
+/** Joins two states at a merge point: values that differ become unknown; range lists are united. */
+export function joinStates(a: State, b: State): State {
+  let regs: Value[] | undefined;
+  for (let slot = 0; slot < 16; slot++) {
+    if (a.regs[slot] !== undefined && !sameValue(a.regs[slot], b.regs[slot])) {
+      regs ??= a.regs.slice();
+      regs[slot] = undefined;
+    }
+  }
+  let cells: Map<string, Value> | undefined;
+  for (const [key, value] of a.cells) {
+    if (!b.cells.has(key) || !sameValue(value, b.cells.get(key))) {
+      cells ??= new Map(a.cells);
+      cells.delete(key);
+    }
+  }
+  const redZoneData = uniteRanges(a.redZoneData, b.redZoneData);
+  const clobbered = uniteRanges(a.clobbered, b.clobbered);
+  const lostAt = a.lostAt ?? b.lostAt;
+  if (regs === undefined && cells === undefined && redZoneData === a.redZoneData && clobbered === a.clobbered && lostAt === a.lostAt) return a;
+  return { regs: regs ?? a.regs, cells: cells ?? a.cells, redZoneData, clobbered, lostAt };
+}
+
+/** True when joining `b` into `a` would not change `a`. */
+export function subsumes(a: State, b: State): boolean {
+  return joinStates(a, b) === a;
+}
+
+function uniteRanges(a: readonly StackRange[], b: readonly StackRange[]): readonly StackRange[] {
+  if (b.length === 0 || a === b) return a;
+  let result: StackRange[] | undefined;
+  for (const range of b) {
+    if (!a.some((r) => r.from === range.from && r.to === range.to && r.line === range.line)) {
+      result ??= a.slice();
+      result.push(range);
+    }
+  }
+  return result ?? a;
+}
+
+/** Removes `[from, to)` from every range in the list. */
+export function subtractRange(list: readonly StackRange[], from: number, to: number): readonly StackRange[] {
+  if (!list.some((r) => r.from < to && from < r.to)) return list;
+  const result: StackRange[] = [];
+  for (const r of list) {
+    if (r.to <= from || to <= r.from) {
+      result.push(r);
+      continue;
+    }
+    if (r.from < from) result.push({ from: r.from, to: from, line: r.line });
+    if (to < r.to) result.push({ from: to, to: r.to, line: r.line });
+  }
+  return result;
+}

@@ -1,0 +1,343 @@
+/**
+ * The transfer function: how one instruction changes the abstract state (objtool's
+ * `update_cfi_state`, for every register rather than only the CFA). Each case quotes the
+ * instruction sequence it models. Whatever is not modelled here makes the registers the
+ * instruction writes unknown; if that includes the stack pointer, the analysis says so.
+ */
+import type { Instruction, MemOperand, Operand } from '../ir';
+import type { Abi } from '../report';
+import { callerSaved, gpr, RBP, RSP } from './registers';
+import type { Effect } from './semantics';
+import { addConstant, cellKey, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value } from './state';
+
+/** Per-function context that the transfer function reads and extends (realignment anchors). */
+export interface TransferContext {
+  readonly mode: 2 | 4 | 8;
+  readonly abi: Abi;
+  readonly anchors: Anchor[];
+  readonly anchorIds: Map<string, number>;
+}
+
+/** An address computed from a memory operand. */
+export type Address =
+  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly indexed: boolean; readonly via: string }
+  | { readonly kind: 'other' }
+  | { readonly kind: 'unknown' };
+
+/** The result of one step: the new state, and why RSP was lost if this instruction lost it. */
+export interface StepResult {
+  readonly state: State;
+  readonly lostReason: string | undefined;
+}
+
+/** Evaluates the address a memory operand names, in the given state. */
+export function evaluateAddress(mem: MemOperand, state: State): Address {
+  if (mem.segment === 'fs' || mem.segment === 'gs') return { kind: 'other' };
+  if (mem.base === 'rip' || mem.base === 'eip') return { kind: 'other' };
+  const base = gpr(mem.base);
+  if (base === undefined) return { kind: 'other' };
+  const value = state.regs[base.slot];
+  if (value === undefined) return { kind: 'unknown' };
+  if (value.kind !== 'stack') return { kind: 'other' };
+  if (mem.symbol !== undefined) return { kind: 'unknown' };
+  let off = value.off + mem.disp;
+  let indexed = false;
+  const index = gpr(mem.index);
+  if (index !== undefined) {
+    const indexValue = state.regs[index.slot];
+    if (indexValue?.kind === 'const') off += indexValue.value * mem.scale;
+    else indexed = true;
+  }
+  return { kind: 'stack', anchor: value.anchor, off, indexed, via: mem.base ?? '' };
+}
+
+/** The range of an anchor's value relative to the entry RSP (anchor 0). */
+export function anchorRange(anchors: readonly Anchor[], anchor: number): { lo: number; hi: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let id = anchor, guard = 0; id !== 0 && guard < 1000; guard++) {
+    const a = anchors[id - 1];
+    if (a === undefined) break;
+    lo += a.lo;
+    hi += a.hi;
+    id = a.parent;
+  }
+  return { lo, hi };
+}
+
+/** The offset of a stack address relative to the current RSP, exact or as an interval. */
+export function offsetFromRsp(anchors: readonly Anchor[], anchor: number, off: number, rsp: Value): { lo: number; hi: number } | undefined {
+  if (rsp?.kind !== 'stack') return undefined;
+  if (rsp.anchor === anchor) return { lo: off - rsp.off, hi: off - rsp.off };
+  const a = anchorRange(anchors, anchor);
+  const r = anchorRange(anchors, rsp.anchor);
+  return { lo: a.lo + off - (r.hi + rsp.off), hi: a.hi + off - (r.lo + rsp.off) };
+}
+
+/** Applies one instruction to the state. */
+export function step(state: State, insn: Instruction, effect: Effect, index: number, ctx: TransferContext): StepResult {
+  const regs = state.regs.slice();
+  let cells = state.cells;
+  let redZoneData = state.redZoneData;
+  let clobbered = state.clobbered;
+  let lostReason: string | undefined;
+  const width = ctx.mode;
+  const ops = insn.operands;
+  const m = insn.mnemonic;
+  const rsp = regs[RSP];
+
+  const setCell = (anchorOff: Value, value: Value, size: number | undefined): void => {
+    if (anchorOff?.kind !== 'stack') return;
+    const next = new Map(cells);
+    // Drop every cell the write overlaps, then remember the value if it is a whole slot.
+    for (const key of cells.keys()) {
+      const [a, o] = key.split(':').map(Number) as [number, number];
+      if (a === anchorOff.anchor && o < anchorOff.off + (size ?? 1) && anchorOff.off < o + width) next.delete(key);
+    }
+    if (size === width && value !== undefined) next.set(cellKey(anchorOff.anchor, anchorOff.off), value);
+    cells = next;
+  };
+  const cellAt = (address: Value): Value => (address?.kind === 'stack' ? cells.get(cellKey(address.anchor, address.off)) : undefined);
+
+  // Red-zone data that a push, pushf or call overwrites is moved to `clobbered`.
+  const clobber = (from: number, to: number): void => {
+    if (rsp?.kind !== 'stack' || rsp.anchor !== 0) return;
+    const hit = redZoneData.filter((r) => r.from < to && from < r.to);
+    if (hit.length === 0) return;
+    const moved: StackRange[] = hit.map((r) => ({ from: Math.max(r.from, from), to: Math.min(r.to, to), line: insn.line, storeLine: r.line }));
+    clobbered = [...clobbered, ...moved];
+    redZoneData = subtractRange(redZoneData, from, to);
+  };
+  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cellAt, state);
+  const setRegister = (op: Operand | undefined, value: Value): void => {
+    const ref = op?.kind === 'reg' ? gpr(op.reg) : undefined;
+    if (ref === undefined) return;
+    if (ref.width === width) regs[ref.slot] = value;
+    // A 32-bit write zero-extends in 64-bit mode: only constants survive it.
+    else if (ref.width === 4 && width === 8 && value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 32) regs[ref.slot] = value;
+    else regs[ref.slot] = undefined;
+  };
+  const pushValue = (value: Value, size: number): void => {
+    // push %rbp (and pushf, and the return address of a call to the next instruction)
+    clobber((rsp?.kind === 'stack' ? rsp.off : 0) - size, rsp?.kind === 'stack' ? rsp.off : 0);
+    const next = addConstant(rsp, -size);
+    regs[RSP] = next;
+    setCell(next, value, size);
+  };
+
+  switch (m) {
+    case 'push': {
+      // push %rbx / push $imm / push 8(%rax)
+      const op = ops[0];
+      const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
+      pushValue(op?.kind === 'mem' ? undefined : valueOf(op), size);
+      break;
+    }
+    case 'pushf':
+    case 'pushfq':
+    case 'pushfd':
+    case 'pushfw':
+      // pushfq: writes [RSP-8, RSP) like any push, a classic way to destroy red-zone data.
+      pushValue(undefined, m === 'pushfw' ? 2 : width);
+      break;
+    case 'pop': {
+      // pop %rbp: restores what the matching push saved
+      const op = ops[0];
+      const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
+      const saved = cellAt(rsp);
+      regs[RSP] = addConstant(rsp, size);
+      if (op?.kind === 'reg') {
+        setRegister(op, saved);
+        if (gpr(op.reg)?.slot === RSP && saved === undefined) lostReason = `\`${insn.text}\` loads the stack pointer from memory`;
+      }
+      break;
+    }
+    case 'popf':
+    case 'popfq':
+    case 'popfd':
+    case 'popfw':
+      regs[RSP] = addConstant(rsp, m === 'popfw' ? 2 : width);
+      break;
+    case 'leave': {
+      // leave = mov %rbp,%rsp; pop %rbp
+      const frame = regs[RBP];
+      regs[RSP] = addConstant(frame, width);
+      regs[RBP] = cellAt(frame);
+      if (frame?.kind !== 'stack') lostReason = '`leave` copies %rbp to %rsp, and %rbp does not hold a known stack address here';
+      break;
+    }
+    case 'enter': {
+      // enter $N, $0 = push %rbp; mov %rsp,%rbp; sub $N,%rsp
+      const size = ops[0]?.kind === 'imm' ? ops[0].value : undefined;
+      const nesting = ops[1]?.kind === 'imm' ? ops[1].value : 0;
+      pushValue(regs[RBP], width);
+      regs[RBP] = regs[RSP];
+      if (size === undefined || nesting !== 0) {
+        regs[RSP] = undefined;
+        lostReason = `\`${insn.text}\` allocates a frame whose size is not a constant`;
+      } else regs[RSP] = addConstant(regs[RSP], -size);
+      break;
+    }
+    case 'call': {
+      if (effect.flow === 'call' && effect.target === '(next)') {
+        // call 1f; 1: pop %ebx — the i386 way to read the program counter: a push.
+        pushValue(undefined, width);
+        break;
+      }
+      // A call writes the return address at [RSP-8, RSP) and the callee's frame below it.
+      clobber(Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0);
+      for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
+      // The callee may write anything below RSP.
+      if (rsp?.kind === 'stack') {
+        const next = new Map(cells);
+        for (const key of cells.keys()) {
+          const [a, o] = key.split(':').map(Number) as [number, number];
+          if (a === rsp.anchor && o < rsp.off) next.delete(key);
+        }
+        cells = next;
+      }
+      break;
+    }
+    case 'mov':
+    case 'movabs': {
+      // mov %rsp,%rbp / mov -8(%rbp),%rax / mov %rax,-8(%rsp)
+      const [dest, src] = ops;
+      const value = valueOf(src);
+      if (dest?.kind === 'reg') setRegister(dest, value);
+      else if (dest?.kind === 'mem') {
+        const address = evaluateAddress(dest, state);
+        if (address.kind === 'stack' && !address.indexed) {
+          const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
+          setCell(stackValue(address.anchor, address.off), value, size);
+        }
+      }
+      break;
+    }
+    case 'lea': {
+      // lea -16(%rbp),%rsp / lea 8(%rsp),%rax
+      const [dest, src] = ops;
+      let value: Value;
+      if (src?.kind === 'mem') {
+        const address = evaluateAddress(src, state);
+        value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
+        if (address.kind === 'other' && src.base === undefined && src.index === undefined && src.symbol === undefined) value = { kind: 'const', value: src.disp };
+      }
+      setRegister(dest, value);
+      break;
+    }
+    case 'add':
+    case 'sub': {
+      // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
+      const [dest, src] = ops;
+      const amount = valueOf(src);
+      if (dest?.kind === 'reg') {
+        const before = valueOf(dest);
+        const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
+        setRegister(dest, delta === undefined ? undefined : addConstant(before, delta));
+      } else writeMemoryDestination(dest, state, setCell);
+      break;
+    }
+    case 'inc':
+    case 'dec': {
+      const dest = ops[0];
+      if (dest?.kind === 'reg') setRegister(dest, addConstant(valueOf(dest), m === 'inc' ? 1 : -1));
+      else writeMemoryDestination(dest, state, setCell);
+      break;
+    }
+    case 'and': {
+      // and $-32,%rsp: realignment; RSP drops by 0 to 31 bytes, a new anchor.
+      const [dest, src] = ops;
+      const before = valueOf(dest);
+      const mask = valueOf(src);
+      if (dest?.kind === 'reg' && before?.kind === 'stack' && mask?.kind === 'const' && mask.value < 0 && (-mask.value & (-mask.value - 1)) === 0) {
+        const key = `${index}:${before.anchor}:${before.off}`;
+        let id = ctx.anchorIds.get(key);
+        if (id === undefined) {
+          ctx.anchors.push({ parent: before.anchor, lo: before.off + mask.value + 1, hi: before.off });
+          id = ctx.anchors.length;
+          ctx.anchorIds.set(key, id);
+        }
+        setRegister(dest, stackValue(id, 0));
+      } else if (dest?.kind === 'reg') setRegister(dest, before?.kind === 'const' && mask?.kind === 'const' ? { kind: 'const', value: before.value & mask.value } : undefined);
+      else writeMemoryDestination(dest, state, setCell);
+      break;
+    }
+    case 'xor': {
+      // xor %eax,%eax: a constant zero
+      const [dest, src] = ops;
+      if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) setRegister(dest, { kind: 'const', value: 0 });
+      else if (dest?.kind === 'reg') setRegister(dest, undefined);
+      else writeMemoryDestination(dest, state, setCell);
+      break;
+    }
+    case 'xchg': {
+      // xchg %rax,%rsp: swaps two abstract values
+      const [a, b] = ops;
+      if (a?.kind === 'reg' && b?.kind === 'reg') {
+        const va = valueOf(a);
+        setRegister(a, valueOf(b));
+        setRegister(b, va);
+      } else {
+        const reg = a?.kind === 'reg' ? a : b;
+        setRegister(reg, undefined);
+        writeMemoryDestination(a?.kind === 'mem' ? a : b, state, setCell);
+      }
+      break;
+    }
+    default: {
+      for (const slot of effect.writes) regs[slot] = undefined;
+      for (const op of ops) if (op.kind === 'mem') writeMemoryDestination(op, state, setCell, effect.accesses.some((a) => a.mem === op && a.access !== 'load'));
+      for (const access of effect.accesses) if (access.access !== 'load' && !ops.includes(access.mem)) writeMemoryDestination(access.mem, state, setCell);
+      break;
+    }
+  }
+
+  // Stores below the stack pointer become red-zone data; any store ends an earlier clobber of the same bytes.
+  for (const access of effect.accesses) {
+    if (access.access === 'load') continue;
+    const address = evaluateAddress(access.mem, state);
+    if (address.kind !== 'stack' || address.indexed || address.anchor !== 0 || rsp?.kind !== 'stack' || rsp.anchor !== 0) continue;
+    const to = address.off + (access.size ?? 1);
+    clobbered = subtractRange(clobbered, address.off, to);
+    redZoneData = subtractRange(redZoneData, address.off, to);
+    if (address.off < rsp.off) redZoneData = [...redZoneData, { from: address.off, to, line: insn.line }];
+  }
+
+  if (regs[RSP] === undefined && rsp !== undefined && lostReason === undefined) lostReason = lossReason(insn);
+  const lostAt = regs[RSP] === undefined ? state.lostAt ?? (lostReason !== undefined ? insn.line : undefined) : undefined;
+  return { state: { regs, cells, redZoneData, clobbered, lostAt }, lostReason };
+}
+
+/** Kills the cells a memory write may change; `writes` false skips reads. */
+function writeMemoryDestination(op: Operand | undefined, state: State, setCell: (at: Value, value: Value, size: number | undefined) => void, writes = true): void {
+  if (op?.kind !== 'mem' || !writes) return;
+  const address = evaluateAddress(op, state);
+  if (address.kind === 'stack' && !address.indexed) setCell(stackValue(address.anchor, address.off), undefined, op.size ?? 8);
+}
+
+function operandValue(op: Operand | undefined, regs: readonly Value[], width: number, cellAt: (address: Value) => Value, state: State): Value {
+  if (op === undefined) return undefined;
+  switch (op.kind) {
+    case 'imm':
+      return op.value === undefined ? undefined : { kind: 'const', value: op.value };
+    case 'reg': {
+      const ref = gpr(op.reg);
+      return ref !== undefined && ref.width === width ? regs[ref.slot] : undefined;
+    }
+    case 'mem': {
+      const address = evaluateAddress(op, state);
+      return address.kind === 'stack' && !address.indexed ? cellAt(stackValue(address.anchor, address.off)) : undefined;
+    }
+    case 'target':
+      return undefined;
+  }
+}
+
+function lossReason(insn: Instruction): string {
+  const m = insn.mnemonic;
+  if ((m === 'sub' || m === 'add') && insn.operands[1]?.kind === 'reg') {
+    return `\`${insn.text}\` moves the stack pointer by an amount held in a register (alloca or a variable-length array)`;
+  }
+  if (insn.unknown) return `\`${insn.text}\` is not understood, and it may change the stack pointer`;
+  return `\`${insn.text}\` changes the stack pointer in a way the analysis does not model`;
+}
