@@ -76,10 +76,10 @@ for (const name of ALL) {
       const rest = m[3].trim();
       const withSym = /^(\S+) ([+-]) ([0-9a-f]+)$/.exec(rest);
       const described = withSym
-        ? `${withSym[1]} ${withSym[2] === '-' ? -parseInt(withSym[3], 16) : parseInt(withSym[3], 16)}`
+        ? `${strip(withSym[1])} ${withSym[2] === '-' ? -parseInt(withSym[3], 16) : parseInt(withSym[3], 16)}`
         : rela && /^[0-9a-f]+$/.test(rest)
           ? ` ${parseInt(rest, 16)}`
-          : rest;
+          : strip(rest);
       expected.push(`${BigInt('0x' + m[1])} ${m[2]} ${described}`);
     }
     // readelf lists relocation sections in file order; ours are grouped by target, so compare sorted.
@@ -117,7 +117,7 @@ test('i386 .rel relocations carry the implicit addend from the patched bytes', (
       [4, 'R_386_32', 'ext32', 8],
     ],
   );
-  assert.deepEqual(functionSymbols(elf).map((f) => [f.name, f.size]), [['f32', 15]]);
+  assert.deepEqual(functionSymbols(elf).map((f) => [f.name, f.size]), [['f32', 19]]);
 });
 
 test('function symbols are STT_FUNC with sizes, sorted by section and address', () => {
