@@ -1,0 +1,90 @@
+// Text benchmark: how long `redzone-lint check` takes on a large compiler-output `.s` compared
+// with GNU `as` assembling the same file, measured in one run on one machine. The DESIGN target
+// is a ratio (ours / as) of at most 0.5. This prints; it does not fail on a slow ratio.
+//
+// The input is the SQLite 3.50.4 amalgamation from the pinned better-sqlite3 npm package,
+// compiled by gcc -O2 -S (about 5 MB and 300,000 lines of `.s`), cached in .cache/bench.
+// Usage: npm run bench:text [-- --runs N] [-- --cc clang]   (build dist/cli.js first)
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_PACKAGE, fetchPackage } from '../test/oracle/sources.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
+};
+const runs = Number(option('--runs', '3'));
+const cc = option('--cc', 'gcc');
+const cli = join(root, 'dist', 'cli.js');
+
+if (!existsSync(cli)) {
+  console.error('dist/cli.js does not exist; build it first with `node esbuild.mjs`.');
+  process.exit(2);
+}
+
+/** Builds (once) the big `.s`: the whole amalgamation at -O2, as compilers emit it. */
+function benchInput() {
+  const cacheDir = join(root, '.cache', 'bench');
+  mkdirSync(cacheDir, { recursive: true });
+  const output = join(cacheDir, `sqlite3-${cc}-O2.s`);
+  if (existsSync(output)) return output;
+  const pkgDir = fetchPackage(cacheDir, BENCH_PACKAGE);
+  const unit = BENCH_PACKAGE.units[0];
+  console.log(`compiling ${unit.file} with ${cc} -O2 -S (once; cached in ${relative(root, cacheDir)}) ...`);
+  execFileSync(cc, ['-O2', '-S', '-w', unit.file, '-o', `${output}.partial`], { cwd: pkgDir, stdio: 'inherit' });
+  renameSync(`${output}.partial`, output);
+  return output;
+}
+
+/** Runs a command `runs` times; returns the wall times in milliseconds and the last result. */
+function time(command, commandArgs, acceptStatus) {
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    last = spawnSync(command, commandArgs, { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (last.error || !acceptStatus(last.status)) {
+      console.error(`${command} ${commandArgs.join(' ')} failed (status ${last.status}):\n${last.stderr ?? last.error}`);
+      process.exit(2);
+    }
+  }
+  return { times, last };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const ms = (value) => `${value.toFixed(0)} ms`;
+
+const input = benchInput();
+const inputRel = relative(root, input);
+const bytes = statSync(input).size;
+const as = time('as', ['-o', '/dev/null', input], (status) => status === 0);
+// Exit 1 only means findings; 2 (input error) or a crash fails the benchmark.
+const ours = time(process.execPath, [cli, 'check', '--format', 'json', inputRel], (status) => status === 0 || status === 1);
+
+let stats = '';
+let warning = '';
+try {
+  const doc = JSON.parse(ours.last.stdout);
+  stats = `${doc.stats?.functions ?? '?'} functions, ${doc.findings?.length ?? '?'} findings`;
+  // A CLI that analyzes nothing is fast for the wrong reason; say so next to the ratio.
+  if (!doc.stats?.functions) warning = '  WARNING: the CLI analyzed no functions, so the ratio means nothing yet.\n';
+} catch {
+  stats = 'the CLI printed no JSON';
+}
+const ratio = median(ours.times) / median(as.times);
+console.log(`
+text benchmark: ${inputRel} (${(bytes / 1e6).toFixed(1)} MB), ${runs} runs each
+  GNU as -o /dev/null         median ${ms(median(as.times))}  best ${ms(Math.min(...as.times))}
+  redzone-lint check --json   median ${ms(median(ours.times))}  best ${ms(Math.min(...ours.times))}  (${stats})
+  ratio ours / as (median): ${ratio.toFixed(2)}  target <= 0.50: ${ratio <= 0.5 ? 'MET' : 'NOT MET'}
+${warning}`);
