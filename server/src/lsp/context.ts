@@ -3,7 +3,7 @@
  * of each resource. The handlers themselves stay stateless; everything cached here is keyed by
  * document version or dropped when the settings change.
  */
-import type { Connection, TextDocuments } from 'vscode-languageserver';
+import { MessageType, ShowMessageNotification, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Analyzer } from './analysis';
 import { defaultSettings, parseSettings, type Settings } from './settings';
@@ -63,7 +63,8 @@ export class ServerContext {
       if (this.#shownProblems.has(problem)) continue;
       this.#shownProblems.add(problem);
       this.connection.console.warn(problem);
-      void this.connection.window.showWarningMessage(`redzone-lint: ${problem}`);
+      // A notification, not a request: nothing waits for the user to dismiss it.
+      void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `redzone-lint: ${problem}` });
     }
   }
 

@@ -1,0 +1,156 @@
+/**
+ * An in-process language server and a protocol client over two in-memory streams, so every
+ * handler is exercised through real JSON-RPC messages without spawning a process.
+ */
+import { PassThrough } from 'node:stream';
+import { createConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import {
+  ApplyWorkspaceEditRequest,
+  CodeActionRequest,
+  CodeLensRequest,
+  ConfigurationRequest,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DocumentSymbolRequest,
+  ExecuteCommandRequest,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShowMessageNotification,
+  createProtocolConnection,
+  type ApplyWorkspaceEditParams,
+  type CodeAction,
+  type Command,
+  type Diagnostic,
+  type InitializeResult,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Range,
+} from 'vscode-languageserver-protocol/node';
+import { startServer, type ServerOptions } from '../../server/src/lsp/server';
+import { statusNotification, type StatusParams } from '../../server/src/protocol';
+
+/** How a test wants the client to behave. */
+export interface TestClientOptions extends ServerOptions {
+  /** What the client answers to `workspace/configuration` for the `redzone` section. */
+  readonly settings?: unknown;
+  /** Whether the client announces `workspace/configuration` support; default true. */
+  readonly configuration?: boolean;
+  readonly workspaceFolders?: readonly string[];
+}
+
+/** A client connected to a fresh in-process server. */
+export class TestClient {
+  readonly connection: ProtocolConnection;
+  readonly messages: string[] = [];
+  readonly statuses: StatusParams[] = [];
+  readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
+  settings: unknown;
+  readonly #published: PublishDiagnosticsParams[] = [];
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(connection: ProtocolConnection, settings: unknown) {
+    this.connection = connection;
+    this.settings = settings;
+    connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      this.#published.push(params);
+      this.#wake();
+    });
+    connection.onNotification(statusNotification.method, (params: StatusParams) => {
+      this.statuses.push(params);
+      this.#wake();
+    });
+    connection.onNotification(ShowMessageNotification.type, (params) => {
+      this.messages.push(params.message);
+      this.#wake();
+    });
+    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
+      this.appliedEdits.push(params);
+      return { applied: true };
+    });
+  }
+
+  /** Resolves with the first publication for `uri` (after `after` earlier ones) that satisfies `accept`. */
+  async diagnostics(uri: string, accept: (params: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
+    for (;;) {
+      const found = this.#published.find((params) => params.uri === uri && accept(params));
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Resolves when `predicate` holds, re-checking after every notification. */
+  async until(predicate: () => boolean): Promise<void> {
+    while (!predicate()) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  async open(uri: string, text: string, languageId = 'gas-att', version = 1): Promise<void> {
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } });
+  }
+
+  async change(uri: string, version: number, text: string): Promise<void> {
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] });
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  async changeSettings(settings: unknown): Promise<void> {
+    this.settings = settings;
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { redzone: settings } });
+  }
+
+  hover(uri: string, line: number, character = 2) {
+    return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
+  }
+
+  async codeActions(uri: string, range: Range, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
+    const result = await this.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics } });
+    return (result ?? []).filter((item: Command | CodeAction): item is CodeAction => 'title' in item && !('command' in item && typeof item.command === 'string'));
+  }
+
+  symbols(uri: string) {
+    return this.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+  }
+
+  codeLenses(uri: string) {
+    return this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+  }
+
+  executeCommand(command: string, args: unknown[]) {
+    return this.connection.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  dispose(): void {
+    this.connection.dispose();
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+}
+
+/** Starts a server in this process, initializes it, and returns the connected client. */
+export async function startTestServer(options: TestClientOptions = {}): Promise<{ client: TestClient; initialize: InitializeResult }> {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const serverConnection = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
+  startServer(serverConnection, { debounceMs: 10, ...options });
+  const connection = createProtocolConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  const client = new TestClient(connection, options.settings ?? {});
+  connection.listen();
+  const folders = options.workspaceFolders ?? [];
+  const initialize = await connection.sendRequest(InitializeRequest.type, {
+    processId: null,
+    rootUri: null,
+    capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true } },
+    workspaceFolders: folders.map((uri, index) => ({ uri, name: `folder${index}` })),
+  });
+  await connection.sendNotification(InitializedNotification.type, {});
+  return { client, initialize };
+}
