@@ -113,7 +113,9 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
           { kind, offset: rel.hi, size });
       } else if (options.kernel.kernel) {
         add(kind === 'store' ? 'red-zone-store' : 'red-zone-load', insn, index,
-          `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${where}${indexed}, below the stack pointer: in kernel code an interrupt on this stack overwrites [RSP-56, RSP) and its handler more, so ${kind === 'store' ? 'the value stored here may be gone before it is read' : 'the value read here may not be the value stored'}.`,
+          kind === 'store'
+            ? `Stores ${bytes(size)} at ${where}${indexed}, below the stack pointer; an interrupt on this stack can overwrite them before they are read.`
+            : `Loads ${bytes(size)} from ${where}${indexed}, below the stack pointer; an interrupt on this stack can have overwritten them since they were stored.`,
           { kind, offset: rel.hi, size });
       }
       return -rel.hi;
@@ -152,7 +154,8 @@ function bytes(size: number | undefined): string {
 
 /** "RSP-20" or "RSP-20 (%rbp-20, with %rbp equal to RSP)". */
 function describeAddress(via: string, off: number, state: State, relative: number): string {
-  const rsp = `RSP${relative === 0 ? '' : relative > 0 ? `+${relative}` : relative}`;
+  const name = via.startsWith('e') ? 'ESP' : 'RSP';
+  const rsp = `${name}${relative === 0 ? '' : relative > 0 ? `+${relative}` : relative}`;
   if (via === 'rsp' || via === 'esp') return rsp;
   const base = state.regs[RSP];
   void off;
