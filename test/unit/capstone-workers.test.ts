@@ -1,0 +1,56 @@
+/**
+ * The worker pool with one capstone module per worker: this bundle is both the test (main thread)
+ * and the worker script (worker threads serve disassembly tasks).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isMainThread } from 'node:worker_threads';
+import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
+import { defaultJobs, serveTasks, WorkerPool } from '../../server/src/host/workers';
+
+type Task = { readonly bytes: number[]; readonly crash?: boolean; readonly fail?: boolean };
+
+if (!isMainThread) {
+  let capstone: Promise<CapstoneDisassembler> | undefined;
+  serveTasks(async (task: Task) => {
+    if (task.crash) process.exit(3);
+    if (task.fail) throw new Error('deliberate failure');
+    capstone ??= createCapstoneDisassembler();
+    const d = await capstone;
+    return d.disassemble(Uint8Array.from(task.bytes), 0, 64).map((i) => `${i.mnemonic} ${i.opStr}`.trim());
+  });
+} else {
+  test('tasks run on a pool of workers, each with its own capstone, results in order', async () => {
+    assert.ok(defaultJobs() >= 1);
+    const pool = new WorkerPool<Task, string[]>({ script: __filename, size: 3 });
+    try {
+      const tasks: Task[] = Array.from({ length: 12 }, (_, i) => ({ bytes: [0x48, 0x89, 0x44, 0x24, 0x100 - 8 * (i + 1)] }));
+      const results = await pool.runAll(tasks);
+      assert.deepEqual(
+        results,
+        // Capstone prints displacements below 10 in decimal and the rest in hex.
+        tasks.map((_, i) => ({ ok: true, value: [`mov qword ptr [rsp - ${i === 0 ? '8' : `0x${(8 * (i + 1)).toString(16)}`}], rax`] })),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a failing task and a crashing worker fail alone; the pool keeps working', async () => {
+    const pool = new WorkerPool<Task, string[]>({ script: __filename, size: 2 });
+    try {
+      const [failed, crashed, fine] = await Promise.all([pool.run({ bytes: [], fail: true }), pool.run({ bytes: [], crash: true }), pool.run({ bytes: [0xc3] })]);
+      assert.deepEqual(failed, { ok: false, error: 'deliberate failure' });
+      assert.equal(crashed.ok, false);
+      assert.match(crashed.ok ? '' : crashed.error, /crashed/);
+      assert.deepEqual(fine, { ok: true, value: ['ret'] });
+      assert.deepEqual(await pool.runAll([{ bytes: [0x90] }, { bytes: [0x55] }, { bytes: [0xc3] }]), [
+        { ok: true, value: ['nop'] },
+        { ok: true, value: ['push rbp'] },
+        { ok: true, value: ['ret'] },
+      ]);
+    } finally {
+      await pool.close();
+    }
+  });
+}
