@@ -23,7 +23,8 @@ export function rspOffset(offset: number): string {
 /** Renders the layout (with a trailing newline). `path` names the file in the heading. */
 export function formatLayout(layout: FrameLayout, path: string): string {
   const out: string[] = [];
-  out.push(`${layout.function} at ${path}:${layout.line + 1}: ${layout.instruction}`);
+  // The instruction as written may hold tabs; one space keeps the heading on one readable line.
+  out.push(`${layout.function} at ${path}:${layout.line + 1}: ${layout.instruction.replace(/\s+/g, ' ')}`);
   out.push(`${layout.kernel.kernel ? 'Kernel' : 'User'} code: ${layout.kernel.reason}`);
   if (layout.unknownReason !== undefined || layout.rspFromEntry === undefined) {
     out.push(`The stack pointer is unknown here: ${layout.unknownReason ?? 'the analysis lost track of it'}`);

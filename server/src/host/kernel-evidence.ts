@@ -58,8 +58,10 @@ function matcher(glob: string): (path: string) => boolean {
   let match = matcherCache.get(glob);
   if (match === undefined) {
     try {
-      // `basename` lets `*.S` match files in any directory, the way users expect from a setting.
-      match = picomatch(glob, { dot: true, basename: true });
+      const compiled = picomatch(glob, { dot: true });
+      // A glob without a slash (`*.S`) matches the base name in any directory, the way users expect
+      // from a setting. Done by hand: picomatch's own `basename` option stops `a/**` from matching.
+      match = glob.includes('/') ? compiled : (path: string) => compiled(path.slice(path.lastIndexOf('/') + 1));
     } catch {
       // A glob picomatch cannot compile matches nothing rather than failing the analysis.
       match = () => false;
