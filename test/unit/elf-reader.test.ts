@@ -13,7 +13,7 @@ import { functionSymbols, readElf, relocationInRange, relocationsFor, SHN, type 
 import { objectProvenance } from '../../server/src/core/elf/provenance';
 import { fixtures, run } from '../fixtures/elf/build';
 
-const ALL = ['dwarf5.o', 'dwarf4.o', 'dwarf2.o', 'dwarf5', 'dwarf4', 'nored.o', 'switches.o', 'plain.o', 'shared.so', 'f32.o', 'f32g.o'];
+const ALL = ['dwarf5.o', 'dwarf4.o', 'dwarf2.o', 'dwarf5', 'dwarf4', 'nored.o', 'switches.o', 'plain.o', 'shared.so', 'f32.o', 'f32g.o', 'fake.ko'];
 
 function load(name: string): ElfFile {
   const result = readElf(fixtures().read(name));
@@ -173,4 +173,13 @@ test('provenance: DW_AT_producer with and without -mno-red-zone, and no evidence
   const r = objectProvenance(plain, readCompileUnits(plain).value);
   assert.equal(r.noRedZone, undefined);
   assert.match(r.noRedZoneReason, /unknown/);
+});
+
+test('provenance: .modinfo and __this_module mark a kernel module', () => {
+  const elf = load('fake.ko');
+  const p = objectProvenance(elf, readCompileUnits(elf).value);
+  assert.equal(p.kernelModule, true);
+  assert.equal(p.kernelModuleReason, 'the .modinfo section and __this_module mark a Linux kernel module');
+  assert.deepEqual(p.buildKernel, { kernel: true, reason: 'the .modinfo section and __this_module mark a Linux kernel module' });
+  assert.equal(p.noRedZone, undefined);
 });
