@@ -7,7 +7,7 @@
  * attributes this reader does not need are skipped exactly. Units are stepped over by their length.
  */
 import { Cursor, failure, stringAt, type ReadResult } from './bytes';
-import { debugSection, initialLength, readForm, stringSections, type FormContext } from './dwarf-common';
+import { debugSection, initialLength, readForm, readRelocated, stringSections, type FormContext } from './dwarf-common';
 import { findSection, type ElfFile } from './elf';
 
 /** What the first DIE of one compile unit says. */
@@ -65,11 +65,11 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
     if (version >= 5) {
       unitType = c.u8();
       addressSize = c.u8();
-      abbrevOffset = readOffset(c, offsetSize, info);
+      abbrevOffset = readRelocated(c, offsetSize, info);
       if (unitType === 4 || unitType === 5) c.skip(8); // skeleton and split units: dwo_id
       if (unitType === 2 || unitType === 6) c.skip(8 + offsetSize); // type units
     } else {
-      abbrevOffset = readOffset(c, offsetSize, info);
+      abbrevOffset = readRelocated(c, offsetSize, info);
       addressSize = c.u8();
     }
     const unitOffset = pos;
@@ -121,12 +121,6 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
     units.push({ offset: unitOffset, version, producer, name, compDir, stmtList });
   }
   return { value: units, problems };
-}
-
-function readOffset(c: Cursor, size: 4 | 8, sec: ReturnType<typeof debugSection>): number {
-  const at = c.pos;
-  const raw = c.sized(size);
-  return sec?.relocated.get(at) ?? raw;
 }
 
 interface AttributeSpec {
