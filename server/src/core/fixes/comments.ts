@@ -26,13 +26,13 @@ export const magicCommentLines = 30;
 /** Chooses the comment syntax from the language id, then the extension, then the content. */
 export function commentStyleFor(context: CommentContext): CommentStyle {
   const id = context.languageId ?? '';
-  if (id === 'nasm' || id === 'asm-nasm') return 'semicolon';
+  if (id === 'nasm' || id === 'nasm-x86') return 'semicolon';
   const extension = /\.([^./\\]+)$/.exec(context.fileName)?.[1] ?? '';
   if (extension === 'S' || extension === 'sx') return 'block';
   if (extension === 'asm' || extension === 'nasm' || extension === 'inc' || extension === 'yasm') {
     return looksLikeGas(context.text) ? 'hash' : 'semicolon';
   }
-  if (extension === 's' || id.startsWith('gas') || id === 'objdump') return 'hash';
+  if (extension === 's' || id.startsWith('gas') || id === 'objdump-x86') return 'hash';
   return looksLikeNasm(context.text) ? 'semicolon' : 'hash';
 }
 
