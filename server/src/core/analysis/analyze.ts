@@ -46,6 +46,8 @@ export function inferNoReturn(program: Program): Set<string> {
 
 function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
   return fn.insns.some((insn) => {
+    const m = insn.mnemonic;
+    if (m.charCodeAt(0) !== 106 /* j */ && m !== 'ret' && !m.startsWith('iret') && !m.startsWith('sysret')) return false;
     const effect = describe(insn, fn.mode);
     if (effect.flow === 'return' || effect.flow === 'indirect-jump') return true;
     if (effect.flow === 'jump' || effect.flow === 'branch') {
@@ -62,6 +64,7 @@ function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
 function ignoredLines(parsed: ParsedAsm): Set<number> {
   const lines = new Set<number>();
   const codeLines = new Set<number>();
+  if (!parsed.comments.some((comment) => comment.text.includes('redzone-ignore'))) return lines;
   for (const item of parsed.items) if (item.kind === 'insn') codeLines.add(item.line);
   for (const comment of parsed.comments) {
     if (!comment.text.includes('redzone-ignore')) continue;

@@ -38,6 +38,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   let redZoneBytes = 0;
   let stackUnknown = false;
   let frameSetup: RelatedLocation | undefined;
+  let rspBefore: number | undefined;
 
   const add = (code: FindingCode, insn: Instruction, index: number, message: string, extra: Partial<Finding> = {}): void => {
     findings.push({
@@ -63,18 +64,23 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       add('stack-unknown', insn, index, `The stack pointer is unknown from here on: ${note}. Accesses after this point are not checked.`);
     },
-    onInstruction(index, before, effect, after, lostReason, anchors) {
+    onInstruction(index, before, effect, anchors) {
       const insn = fn.insns[index]!;
       const rsp = before.regs[RSP];
-      if (frameSetup === undefined && rsp?.kind === 'stack' && after.regs[RSP]?.kind === 'stack' && (after.regs[RSP] as { off: number }).off < rsp.off) {
-        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${insn.text}\`` };
-      }
+      rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
       if (rsp?.kind === 'stack' && rsp.anchor === 0) minRsp = Math.min(minRsp, rsp.off);
-      if (!isBarrier(insn)) {
+      if (effect.accesses.length > 0 && !isBarrier(insn)) {
         for (const access of effect.accesses) {
           const below = checkAccess(insn, index, access, before, anchors);
           if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
         }
+      }
+    },
+    afterInstruction(index, after, lostReason) {
+      const insn = fn.insns[index]!;
+      const rsp = after.regs[RSP];
+      if (frameSetup === undefined && rspBefore !== undefined && rsp?.kind === 'stack' && rsp.off < rspBefore) {
+        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${insn.text}\`` };
       }
       if (lostReason !== undefined) {
         stackUnknown = true;

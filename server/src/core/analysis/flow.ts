@@ -10,14 +10,16 @@ import type { Abi } from '../report';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
-import { entryState, joinStates, type Anchor, type State } from './state';
+import { entryState, joinStates, snapshot, workingCopy, type Anchor, type State } from './state';
 import { step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
   /** Called when a block is entered with an RSP that paths disagree on. */
   onMismatch?(index: number, note: string): void;
-  onInstruction(index: number, before: State, effect: Effect, after: State, lostReason: string | undefined, anchors: readonly Anchor[]): void;
+  onInstruction(index: number, before: State, effect: Effect, anchors: readonly Anchor[]): void;
+  /** Called after the instruction with the state it left and why it lost RSP, if it did. */
+  afterInstruction?(index: number, after: State, lostReason: string | undefined): void;
 }
 
 /** What the caller knows about the world outside the function. */
@@ -38,7 +40,7 @@ const maxVisitsPerBlock = 64;
 /** Runs the analysis over one function and replays the fixed point through the visitor. */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map() };
-  const effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+  const effects = effectsOf(fn, options);
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
@@ -77,9 +79,11 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const start = work.pop() as number;
       queued.delete(start);
       const block = blockAt.get(start);
-      let state = inStates.get(start);
-      if (block === undefined || state === undefined) continue;
-      for (let i = block.start; i < block.end; i++) state = step(state, fn.insns[i]!, effects[i]!, i, ctx).state;
+      const entry = inStates.get(start);
+      if (block === undefined || entry === undefined) continue;
+      const working = workingCopy(entry);
+      for (let i = block.start; i < block.end; i++) step(working, fn.insns[i]!, effects[i]!, i, ctx);
+      const state = snapshot(working);
       if (block.successors === undefined) {
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;
@@ -107,14 +111,15 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
   }
 
   for (const block of blocks) {
-    let state = inStates.get(block.start);
-    if (state === undefined) continue;
+    const entry = inStates.get(block.start);
+    if (entry === undefined) continue;
     const note = mismatches.get(block.start);
     if (note !== undefined) visitor.onMismatch?.(block.start, note);
+    const working = workingCopy(entry);
     for (let i = block.start; i < block.end; i++) {
-      const result = step(state, fn.insns[i]!, effects[i]!, i, ctx);
-      visitor.onInstruction(i, state, effects[i]!, result.state, result.lostReason, ctx.anchors);
-      state = result.state;
+      visitor.onInstruction(i, working, effects[i]!, ctx.anchors);
+      const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
+      visitor.afterInstruction?.(i, working, lostReason);
     }
   }
   return ctx;
@@ -122,6 +127,18 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
 
 function fmt(off: number): string {
   return off === 0 ? '' : off > 0 ? `+${off}` : `${off}`;
+}
+
+const effectCache = new WeakMap<AsmFunction, Effect[]>();
+
+/** The effects of a function's instructions, computed once per function. */
+export function effectsOf(fn: AsmFunction, options: FlowOptions): Effect[] {
+  let effects = effectCache.get(fn);
+  if (effects === undefined) {
+    effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+    effectCache.set(fn, effects);
+  }
+  return effects;
 }
 
 /** Describes an instruction, marking calls to the next instruction (`call 1f; 1: pop %ebx`) and no-return calls. */

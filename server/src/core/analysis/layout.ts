@@ -13,7 +13,7 @@ import { analyzeFlow } from './flow';
 import { decideKernel } from './kernel';
 import { buildProgram } from './program';
 import { RBP, RSP, slotNames } from './registers';
-import type { State, Value } from './state';
+import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
 import { evaluateAddress } from './transfer';
 
 interface SlotUse {
@@ -39,7 +39,7 @@ export function frameLayoutOf(parsed: ParsedAsm, text: string, line: number, opt
   const uses = new Map<string, SlotUse>();
   analyzeFlow(fn, program, { abi, noReturn }, {
     onInstruction(i, before) {
-      if (i === index) here = before;
+      if (i === index) here = snapshot(before as WorkingState);
       for (const op of fn.insns[i]!.operands) {
         if (op.kind !== 'mem' || fn.insns[i]!.mnemonic === 'lea') continue;
         const address = evaluateAddress(op, before);
@@ -70,7 +70,7 @@ export function frameLayoutOf(parsed: ParsedAsm, text: string, line: number, opt
   const rows: FrameRow[] = [{ from: -r, to: -r + width, kind: 'return-address', label: 'return address', writtenAt: [], readAt: [] }];
   const taken = new Set<number>([0]);
   for (const [key, value] of here.cells) {
-    const [anchor, off] = key.split(':').map(Number) as [number, number];
+    const { anchor, off } = cellOf(key);
     if (anchor !== 0 || off < r || value?.kind !== 'init' || value.slot === RSP) continue;
     taken.add(off);
     rows.push({ from: off - r, to: off - r + width, kind: 'saved-register', label: `saved %${slotNames[value.slot]}`, writtenAt: [], readAt: [] });

@@ -195,7 +195,7 @@ function firstSymbol(value: string): string | undefined {
 function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
   const m = insn.mnemonic;
   if (privileged.has(m)) return { line: insn.line, what: `the privileged instruction \`${m}\`` };
-  if (m === 'mov' && insn.operands.some((op) => op.kind === 'reg' && /^(cr|dr)\d+$/.test(op.reg))) {
+  if (m === 'mov' && insn.operands.some((op) => op.kind === 'reg' && (op.reg.startsWith('cr') || op.reg.startsWith('dr')) && /^(cr|dr)\d+$/.test(op.reg))) {
     return { line: insn.line, what: `a control-register access \`${insn.text}\`` };
   }
   return undefined;

@@ -35,10 +35,10 @@ export interface StackRange {
   readonly storeLine?: number;
 }
 
-/** The state at one point. `cells` maps `anchor:offset` of 8-byte (or slot-size) stack cells to the value stored there. */
+/** The state at one point. `cells` maps `cellKey(anchor, offset)` of slot-size stack cells to the value stored there. */
 export interface State {
   readonly regs: readonly Value[];
-  readonly cells: ReadonlyMap<string, Value>;
+  readonly cells: ReadonlyMap<number, Value>;
   /** Ranges written below the stack pointer (entry-relative) and not yet overwritten by a push or call. */
   readonly redZoneData: readonly StackRange[];
   /** Ranges of red-zone data destroyed by a `call`, `push` or `pushf`: `line` is the clobbering instruction. */
@@ -71,8 +71,37 @@ export function addConstant(value: Value, delta: number): Value {
   return undefined;
 }
 
-export function cellKey(anchor: number, off: number): string {
-  return `${anchor}:${off}`;
+/** Realignment anchors per function are capped so that a cell key stays one safe integer. */
+export const maxAnchors = 63;
+
+/** A numeric key for the cell at `anchor + off`: offsets up to 2^46 in magnitude stay exact. */
+export function cellKey(anchor: number, off: number): number {
+  return off * 64 + anchor;
+}
+
+/** The anchor and offset of a cell key. */
+export function cellOf(key: number): { anchor: number; off: number } {
+  const anchor = ((key % 64) + 64) % 64;
+  return { anchor, off: (key - anchor) / 64 };
+}
+
+/** A state whose parts the transfer function may change in place (one per block walk). */
+export interface WorkingState {
+  regs: Value[];
+  cells: Map<number, Value>;
+  redZoneData: readonly StackRange[];
+  clobbered: readonly StackRange[];
+  lostAt: number | undefined;
+}
+
+/** A private copy of a state to walk a block with. */
+export function workingCopy(state: State): WorkingState {
+  return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
+}
+
+/** An immutable snapshot of a working state. */
+export function snapshot(state: WorkingState): State {
+  return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
 }
 
 /** The entry state: RSP is anchor 0, every other register holds its caller's value. */
@@ -91,7 +120,7 @@ export function joinStates(a: State, b: State): State {
       regs[slot] = undefined;
     }
   }
-  let cells: Map<string, Value> | undefined;
+  let cells: Map<number, Value> | undefined;
   for (const [key, value] of a.cells) {
     if (!b.cells.has(key) || !sameValue(value, b.cells.get(key))) {
       cells ??= new Map(a.cells);

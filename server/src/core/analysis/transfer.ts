@@ -8,7 +8,7 @@ import type { Instruction, MemOperand, Operand } from '../ir';
 import type { Abi } from '../report';
 import { callerSaved, gpr, RBP, RSP } from './registers';
 import type { Effect } from './semantics';
-import { addConstant, cellKey, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value } from './state';
+import { addConstant, cellKey, cellOf, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState } from './state';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -23,12 +23,6 @@ export type Address =
   | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly indexed: boolean; readonly via: string }
   | { readonly kind: 'other' }
   | { readonly kind: 'unknown' };
-
-/** The result of one step: the new state, and why RSP was lost if this instruction lost it. */
-export interface StepResult {
-  readonly state: State;
-  readonly lostReason: string | undefined;
-}
 
 /** Evaluates the address a memory operand names, in the given state. */
 export function evaluateAddress(mem: MemOperand, state: State): Address {
@@ -74,41 +68,42 @@ export function offsetFromRsp(anchors: readonly Anchor[], anchor: number, off: n
   return { lo: a.lo + off - (r.hi + rsp.off), hi: a.hi + off - (r.lo + rsp.off) };
 }
 
-/** Applies one instruction to the state. */
-export function step(state: State, insn: Instruction, effect: Effect, index: number, ctx: TransferContext): StepResult {
-  const regs = state.regs.slice();
-  let cells = state.cells;
-  let redZoneData = state.redZoneData;
-  let clobbered = state.clobbered;
+/** Applies one instruction to a working state, in place; returns why RSP was lost if this instruction lost it. */
+export function step(w: WorkingState, insn: Instruction, effect: Effect, index: number, ctx: TransferContext): string | undefined {
+  const regs = w.regs;
+  const cells = w.cells;
   let lostReason: string | undefined;
   const width = ctx.mode;
   const ops = insn.operands;
   const m = insn.mnemonic;
   const rsp = regs[RSP];
+  // Addresses are evaluated in the state before the instruction.
+  const pre: State = w;
 
-  const setCell = (anchorOff: Value, value: Value, size: number | undefined): void => {
-    if (anchorOff?.kind !== 'stack') return;
-    const next = new Map(cells);
+  const setCell = (at: Value, value: Value, size: number | undefined): void => {
+    if (at?.kind !== 'stack') return;
     // Drop every cell the write overlaps, then remember the value if it is a whole slot.
-    for (const key of cells.keys()) {
-      const [a, o] = key.split(':').map(Number) as [number, number];
-      if (a === anchorOff.anchor && o < anchorOff.off + (size ?? 1) && anchorOff.off < o + width) next.delete(key);
+    if (cells.size > 0) {
+      const end = at.off + (size ?? 1);
+      for (const key of cells.keys()) {
+        const cell = cellOf(key);
+        if (cell.anchor === at.anchor && cell.off < end && at.off < cell.off + width) cells.delete(key);
+      }
     }
-    if (size === width && value !== undefined) next.set(cellKey(anchorOff.anchor, anchorOff.off), value);
-    cells = next;
+    if (size === width && value !== undefined) cells.set(cellKey(at.anchor, at.off), value);
   };
   const cellAt = (address: Value): Value => (address?.kind === 'stack' ? cells.get(cellKey(address.anchor, address.off)) : undefined);
 
   // Red-zone data that a push, pushf or call overwrites is moved to `clobbered`.
   const clobber = (from: number, to: number): void => {
-    if (rsp?.kind !== 'stack' || rsp.anchor !== 0) return;
-    const hit = redZoneData.filter((r) => r.from < to && from < r.to);
+    if (rsp?.kind !== 'stack' || rsp.anchor !== 0 || w.redZoneData.length === 0) return;
+    const hit = w.redZoneData.filter((r) => r.from < to && from < r.to);
     if (hit.length === 0) return;
     const moved: StackRange[] = hit.map((r) => ({ from: Math.max(r.from, from), to: Math.min(r.to, to), line: insn.line, storeLine: r.line }));
-    clobbered = [...clobbered, ...moved];
-    redZoneData = subtractRange(redZoneData, from, to);
+    w.clobbered = [...w.clobbered, ...moved];
+    w.redZoneData = subtractRange(w.redZoneData, from, to);
   };
-  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cellAt, state);
+  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cellAt, pre);
   const setRegister = (op: Operand | undefined, value: Value): void => {
     const ref = op?.kind === 'reg' ? gpr(op.reg) : undefined;
     if (ref === undefined) return;
@@ -119,11 +114,25 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
   };
   const pushValue = (value: Value, size: number): void => {
     // push %rbp (and pushf, and the return address of a call to the next instruction)
-    clobber((rsp?.kind === 'stack' ? rsp.off : 0) - size, rsp?.kind === 'stack' ? rsp.off : 0);
+    const top = rsp?.kind === 'stack' ? rsp.off : 0;
+    clobber(top - size, top);
     const next = addConstant(rsp, -size);
     regs[RSP] = next;
     setCell(next, value, size);
   };
+
+  // Stores below the stack pointer become red-zone data; any store ends an earlier clobber of the same bytes.
+  if (rsp?.kind === 'stack' && rsp.anchor === 0) {
+    for (const access of effect.accesses) {
+      if (access.access === 'load') continue;
+      const address = evaluateAddress(access.mem, pre);
+      if (address.kind !== 'stack' || address.indexed || address.anchor !== 0) continue;
+      const to = address.off + (access.size ?? 1);
+      w.clobbered = subtractRange(w.clobbered, address.off, to);
+      w.redZoneData = subtractRange(w.redZoneData, address.off, to);
+      if (address.off < rsp.off) w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    }
+  }
 
   switch (m) {
     case 'push': {
@@ -145,6 +154,7 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
       const saved = cellAt(rsp);
+      if (op?.kind === 'mem') writeMemoryDestination(op, pre, setCell);
       regs[RSP] = addConstant(rsp, size);
       if (op?.kind === 'reg') {
         setRegister(op, saved);
@@ -187,14 +197,11 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       // A call writes the return address at [RSP-8, RSP) and the callee's frame below it.
       clobber(Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0);
       for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
-      // The callee may write anything below RSP.
       if (rsp?.kind === 'stack') {
-        const next = new Map(cells);
         for (const key of cells.keys()) {
-          const [a, o] = key.split(':').map(Number) as [number, number];
-          if (a === rsp.anchor && o < rsp.off) next.delete(key);
+          const cell = cellOf(key);
+          if (cell.anchor === rsp.anchor && cell.off < rsp.off) cells.delete(key);
         }
-        cells = next;
       }
       break;
     }
@@ -205,7 +212,7 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       const value = valueOf(src);
       if (dest?.kind === 'reg') setRegister(dest, value);
       else if (dest?.kind === 'mem') {
-        const address = evaluateAddress(dest, state);
+        const address = evaluateAddress(dest, pre);
         if (address.kind === 'stack' && !address.indexed) {
           const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
           setCell(stackValue(address.anchor, address.off), value, size);
@@ -218,7 +225,7 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       const [dest, src] = ops;
       let value: Value;
       if (src?.kind === 'mem') {
-        const address = evaluateAddress(src, state);
+        const address = evaluateAddress(src, pre);
         value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
         if (address.kind === 'other' && src.base === undefined && src.index === undefined && src.symbol === undefined) value = { kind: 'const', value: src.disp };
       }
@@ -229,19 +236,18 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
     case 'sub': {
       // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
       const [dest, src] = ops;
-      const amount = valueOf(src);
       if (dest?.kind === 'reg') {
-        const before = valueOf(dest);
+        const amount = valueOf(src);
         const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
-        setRegister(dest, delta === undefined ? undefined : addConstant(before, delta));
-      } else writeMemoryDestination(dest, state, setCell);
+        setRegister(dest, delta === undefined ? undefined : addConstant(valueOf(dest), delta));
+      } else writeMemoryDestination(dest, pre, setCell);
       break;
     }
     case 'inc':
     case 'dec': {
       const dest = ops[0];
       if (dest?.kind === 'reg') setRegister(dest, addConstant(valueOf(dest), m === 'inc' ? 1 : -1));
-      else writeMemoryDestination(dest, state, setCell);
+      else writeMemoryDestination(dest, pre, setCell);
       break;
     }
     case 'and': {
@@ -252,14 +258,15 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       if (dest?.kind === 'reg' && before?.kind === 'stack' && mask?.kind === 'const' && mask.value < 0 && (-mask.value & (-mask.value - 1)) === 0) {
         const key = `${index}:${before.anchor}:${before.off}`;
         let id = ctx.anchorIds.get(key);
-        if (id === undefined) {
+        if (id === undefined && ctx.anchors.length < maxAnchors) {
           ctx.anchors.push({ parent: before.anchor, lo: before.off + mask.value + 1, hi: before.off });
           id = ctx.anchors.length;
           ctx.anchorIds.set(key, id);
         }
-        setRegister(dest, stackValue(id, 0));
+        // The anchor stands for the aligned value: before.anchor + before.off - [0, N-1].
+        setRegister(dest, id === undefined ? undefined : stackValue(id, 0));
       } else if (dest?.kind === 'reg') setRegister(dest, before?.kind === 'const' && mask?.kind === 'const' ? { kind: 'const', value: before.value & mask.value } : undefined);
-      else writeMemoryDestination(dest, state, setCell);
+      else writeMemoryDestination(dest, pre, setCell);
       break;
     }
     case 'xor': {
@@ -267,7 +274,7 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
       const [dest, src] = ops;
       if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) setRegister(dest, { kind: 'const', value: 0 });
       else if (dest?.kind === 'reg') setRegister(dest, undefined);
-      else writeMemoryDestination(dest, state, setCell);
+      else writeMemoryDestination(dest, pre, setCell);
       break;
     }
     case 'xchg': {
@@ -278,34 +285,22 @@ export function step(state: State, insn: Instruction, effect: Effect, index: num
         setRegister(a, valueOf(b));
         setRegister(b, va);
       } else {
-        const reg = a?.kind === 'reg' ? a : b;
-        setRegister(reg, undefined);
-        writeMemoryDestination(a?.kind === 'mem' ? a : b, state, setCell);
+        writeMemoryDestination(a?.kind === 'mem' ? a : b, pre, setCell);
+        setRegister(a?.kind === 'reg' ? a : b, undefined);
       }
       break;
     }
     default: {
+      for (const access of effect.accesses) if (access.access !== 'load') writeMemoryDestination(access.mem, pre, setCell);
       for (const slot of effect.writes) regs[slot] = undefined;
-      for (const op of ops) if (op.kind === 'mem') writeMemoryDestination(op, state, setCell, effect.accesses.some((a) => a.mem === op && a.access !== 'load'));
-      for (const access of effect.accesses) if (access.access !== 'load' && !ops.includes(access.mem)) writeMemoryDestination(access.mem, state, setCell);
       break;
     }
   }
 
-  // Stores below the stack pointer become red-zone data; any store ends an earlier clobber of the same bytes.
-  for (const access of effect.accesses) {
-    if (access.access === 'load') continue;
-    const address = evaluateAddress(access.mem, state);
-    if (address.kind !== 'stack' || address.indexed || address.anchor !== 0 || rsp?.kind !== 'stack' || rsp.anchor !== 0) continue;
-    const to = address.off + (access.size ?? 1);
-    clobbered = subtractRange(clobbered, address.off, to);
-    redZoneData = subtractRange(redZoneData, address.off, to);
-    if (address.off < rsp.off) redZoneData = [...redZoneData, { from: address.off, to, line: insn.line }];
-  }
-
   if (regs[RSP] === undefined && rsp !== undefined && lostReason === undefined) lostReason = lossReason(insn);
-  const lostAt = regs[RSP] === undefined ? state.lostAt ?? (lostReason !== undefined ? insn.line : undefined) : undefined;
-  return { state: { regs, cells, redZoneData, clobbered, lostAt }, lostReason };
+  if (regs[RSP] === undefined) w.lostAt ??= lostReason !== undefined ? insn.line : undefined;
+  else w.lostAt = undefined;
+  return lostReason;
 }
 
 /** Kills the cells a memory write may change; `writes` false skips reads. */
