@@ -35,10 +35,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const context = new ServerContext(connection, documents, analyzer);
 
   connection.onInitialize((params): InitializeResult => {
-    context.pullSettings = params.capabilities.workspace?.configuration === true;
-    const folders = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
-    context.folders = folders.map(uriToPath).filter((path): path is string => path !== undefined);
-    const initializationSettings = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
+    // Clients send all sorts of partial initialize params; none of them may fail the handshake.
+    context.pullSettings = params?.capabilities?.workspace?.configuration === true;
+    const folders = Array.isArray(params?.workspaceFolders) ? params.workspaceFolders.map((folder) => folder?.uri) : [params?.rootUri];
+    context.folders = folders
+      .filter((uri): uri is string => typeof uri === 'string')
+      .map(uriToPath)
+      .filter((path): path is string => path !== undefined);
+    const initializationSettings = (params?.initializationOptions as { settings?: unknown } | null | undefined)?.settings;
     if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
     return {
       capabilities: {
