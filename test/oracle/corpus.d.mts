@@ -25,7 +25,7 @@ export interface OracleBuild {
 export const COMPILERS: string[];
 export const LEVELS: string[];
 export const SYNTAXES: string[];
-export function buildFlags(level: string, syntax: string, redZone: boolean): string[];
+export function buildFlags(cc: string, level: string, syntax: string, redZone: boolean): string[];
 export function compilerVersion(cc: string): string;
 export function buildCorpus(options: {
   root: string;

@@ -4,6 +4,8 @@ import type { OracleBuild } from './corpus.mjs';
 export interface OracleRow {
   compiler: string;
   level: string;
+  /** The red-zone build's flags that matter here, e.g. `-O1 -g`. */
+  flags: string;
   syntax: string;
   functions: number;
   redZone: number;

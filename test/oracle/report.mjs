@@ -11,11 +11,11 @@ const pct = (value) => value.toFixed(4);
 /** The precision/recall table as markdown, one row per compiler x level x syntax. */
 export function formatTable(table) {
   const head = [
-    '| compiler | level | syntax | functions | red zone (truth) | TP | FP | FN | precision | recall | stack-unknown | -mno-red-zone flagged | -mno-red-zone stack-unknown |',
+    '| compiler | flags | syntax | functions | red zone (truth) | TP | FP | FN | precision | recall | stack-unknown | -mno-red-zone flagged | -mno-red-zone stack-unknown |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const lines = table.map((r) =>
-    `| ${r.compiler} | ${r.level}${r.level === '-O1' ? ' -g' : ''} | ${r.syntax} | ${r.functions} | ${r.redZone} | ${r.tp} | ${r.fp} | ${r.fn} | ${pct(r.precision)} | ${pct(r.recall)} | ${r.stackUnknown} | ${r.noRedZoneFlagged} | ${r.noRedZoneStackUnknown} |`,
+    `| ${r.compiler} | ${r.flags} | ${r.syntax} | ${r.functions} | ${r.redZone} | ${r.tp} | ${r.fp} | ${r.fn} | ${pct(r.precision)} | ${pct(r.recall)} | ${r.stackUnknown} | ${r.noRedZoneFlagged} | ${r.noRedZoneStackUnknown} |`,
   );
   const sum = (field) => table.reduce((total, r) => total + r[field], 0);
   const tp = sum('tp');

@@ -112,6 +112,7 @@ export function score(root, builds, cli) {
     if (!rows.has(key)) {
       rows.set(key, {
         compiler: build.compiler, level: build.level, syntax: build.syntax,
+        flags: build.flags.filter((flag) => flag !== '-w' && !flag.startsWith('-masm')).join(' '),
         functions: 0, redZone: 0, spurious: 0, tp: 0, fp: 0, fn: 0, stackUnknown: 0,
         noRedZoneFlagged: 0, noRedZoneStackUnknown: 0,
       });
