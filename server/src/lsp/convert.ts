@@ -155,7 +155,7 @@ export function findingMarkdown(finding: Finding, kernel: KernelVerdict, interru
   const lines = [`**${finding.code}**: ${finding.message}`, ''];
   if (finding.offset !== undefined && finding.size !== undefined) {
     const to = finding.offset + finding.size;
-    lines.push(`This ${finding.kind ?? 'access'} touches [RSP${signed(finding.offset)}, RSP${to === 0 ? '' : signed(to)}).`);
+    lines.push(`This ${finding.kind ?? 'access'} touches [RSP${signed(finding.offset)}, RSP${to === 0 ? '' : signed(to)}).`, '');
   }
   if (finding.code === 'red-zone-store' || finding.code === 'red-zone-load') {
     const window = interruptFrame ?? { from: -56, to: 0 };

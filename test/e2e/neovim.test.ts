@@ -1,0 +1,71 @@
+/**
+ * Neovim (Debian's 0.7.2, headless) as a second, independent LSP client: it starts
+ * `dist/server.js --stdio`, shows the diagnostics, gets the hover's frame table and lists the
+ * quick fixes. Run by .ci/run after the main suite; skipped when `nvim` is not installed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const nvim = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
+const haveNvim = nvim.status === 0;
+
+interface NeovimResult {
+  ok: boolean;
+  steps: { name: string; ok: boolean }[];
+  codes?: string[];
+  shown?: { lnum: number; source: string; code?: string }[];
+  hover?: string;
+  actions?: string[];
+  symbols?: string[];
+}
+
+test('Neovim shows red-zone-store diagnostics, the frame hover and the quick fixes', { skip: !haveNvim && 'nvim is not installed' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redzone-nvim-'));
+  try {
+    const project = join(dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'Makefile'), 'CFLAGS = -O0\n\nadd.s: add.c\n\t$(CC) $(CFLAGS) -S $<\n');
+    const file = join(project, 'add.s');
+    copyFileSync('test/fixtures/lsp/kernel.s', file);
+    const resultPath = join(dir, 'result.json');
+    const env = {
+      ...process.env,
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_STATE_HOME: join(dir, 'state'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      REDZONE_SERVER: resolve('dist/server.js'),
+      REDZONE_FILE: file,
+      REDZONE_RESULT: resultPath,
+    };
+    const run = spawnSync('nvim', ['--headless', '--clean', '-n', '-i', 'NONE', '-c', `luafile ${resolve('test/e2e/neovim.lua')}`], {
+      env,
+      encoding: 'utf8',
+      // A safety net so a hung editor cannot hang CI; not a timing assertion.
+      timeout: 120_000,
+    });
+    let result: NeovimResult;
+    try {
+      result = JSON.parse(readFileSync(resultPath, 'utf8')) as NeovimResult;
+    } catch {
+      assert.fail(`nvim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
+    }
+    assert.ok(result.ok, `failed at ${JSON.stringify(result.steps)}\n${run.stderr}`);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(result.codes?.includes('red-zone-store'), JSON.stringify(result.codes));
+    assert.ok(result.shown?.some((d) => d.source === 'redzone' && d.lnum === 8), JSON.stringify(result.shown));
+    assert.match(result.hover ?? '', /Stack frame of `add`/);
+    assert.match(result.hover ?? '', /\| bytes \(from RSP\) \|/);
+    assert.ok(result.actions?.includes('Add -mno-red-zone to Makefile'), JSON.stringify(result.actions));
+    assert.ok(result.actions?.includes('Ignore on this line (redzone-ignore)'), JSON.stringify(result.actions));
+    assert.ok(result.actions?.includes('Treat this file as user code (redzone: user)'), JSON.stringify(result.actions));
+    assert.deepEqual(result.symbols, ['add']);
+    if (process.env.REDZONE_E2E_VERBOSE) console.log(JSON.stringify(result, null, 1));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
