@@ -10,7 +10,7 @@ import type { Abi } from '../report';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
-import { entryState, joinStates, snapshot, workingCopy, type Anchor, type State } from './state';
+import { entryState, joinStates, workingCopy, type Anchor, type State } from './state';
 import { step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
@@ -83,7 +83,8 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
       for (let i = block.start; i < block.end; i++) step(working, fn.insns[i]!, effects[i]!, i, ctx);
-      const state = snapshot(working);
+      // The working copy is not changed after the block, so it becomes the immutable out-state.
+      const state: State = working;
       if (block.successors === undefined) {
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;

@@ -8,7 +8,7 @@ import type { Instruction, MemOperand, Operand } from '../ir';
 import type { Abi } from '../report';
 import { callerSaved, gpr, RBP, RSP } from './registers';
 import type { Effect } from './semantics';
-import { addConstant, cellKey, cellOf, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState } from './state';
+import { addConstant, cellKey, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState } from './state';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -80,38 +80,11 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
   // Addresses are evaluated in the state before the instruction.
   const pre: State = w;
 
-  const setCell = (at: Value, value: Value, size: number | undefined): void => {
-    if (at?.kind !== 'stack') return;
-    // Drop every cell the write overlaps, then remember the value if it is a whole slot.
-    if (cells.size > 0) {
-      const end = at.off + (size ?? 1);
-      for (const key of cells.keys()) {
-        const cell = cellOf(key);
-        if (cell.anchor === at.anchor && cell.off < end && at.off < cell.off + width) cells.delete(key);
-      }
-    }
-    if (size === width && value !== undefined) cells.set(cellKey(at.anchor, at.off), value);
-  };
+  const setCell = (at: Value, value: Value, size: number | undefined): void => writeCell(w, width, at, value, size);
   const cellAt = (address: Value): Value => (address?.kind === 'stack' ? cells.get(cellKey(address.anchor, address.off)) : undefined);
-
-  // Red-zone data that a push, pushf or call overwrites is moved to `clobbered`.
-  const clobber = (from: number, to: number): void => {
-    if (rsp?.kind !== 'stack' || rsp.anchor !== 0 || w.redZoneData.length === 0) return;
-    const hit = w.redZoneData.filter((r) => r.from < to && from < r.to);
-    if (hit.length === 0) return;
-    const moved: StackRange[] = hit.map((r) => ({ from: Math.max(r.from, from), to: Math.min(r.to, to), line: insn.line, storeLine: r.line }));
-    w.clobbered = [...w.clobbered, ...moved];
-    w.redZoneData = subtractRange(w.redZoneData, from, to);
-  };
-  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cellAt, pre);
-  const setRegister = (op: Operand | undefined, value: Value): void => {
-    const ref = op?.kind === 'reg' ? gpr(op.reg) : undefined;
-    if (ref === undefined) return;
-    if (ref.width === width) regs[ref.slot] = value;
-    // A 32-bit write zero-extends in 64-bit mode: only constants survive it.
-    else if (ref.width === 4 && width === 8 && value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 32) regs[ref.slot] = value;
-    else regs[ref.slot] = undefined;
-  };
+  const clobber = (from: number, to: number): void => clobberRange(w, rsp, from, to, insn.line);
+  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cells, pre);
+  const setRegister = (op: Operand | undefined, value: Value): void => writeRegister(regs, width, op, value);
   const pushValue = (value: Value, size: number): void => {
     // push %rbp (and pushf, and the return address of a call to the next instruction)
     const top = rsp?.kind === 'stack' ? rsp.off : 0;
@@ -199,8 +172,8 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
       if (rsp?.kind === 'stack') {
         for (const key of cells.keys()) {
-          const cell = cellOf(key);
-          if (cell.anchor === rsp.anchor && cell.off < rsp.off) cells.delete(key);
+          const anchor = ((key % 64) + 64) % 64;
+          if (anchor === rsp.anchor && (key - anchor) / 64 < rsp.off) cells.delete(key);
         }
       }
       break;
@@ -303,6 +276,41 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
   return lostReason;
 }
 
+/** Stores `value` in the cell at `at`, dropping every cell the write overlaps. */
+function writeCell(w: WorkingState, width: number, at: Value, value: Value, size: number | undefined): void {
+  if (at?.kind !== 'stack') return;
+  const cells = w.cells;
+  if (cells.size > 0) {
+    const end = at.off + (size ?? 1);
+    for (const key of cells.keys()) {
+      const anchor = ((key % 64) + 64) % 64;
+      const off = (key - anchor) / 64;
+      if (anchor === at.anchor && off < end && at.off < off + width) cells.delete(key);
+    }
+  }
+  if (size === width && value !== undefined) cells.set(cellKey(at.anchor, at.off), value);
+}
+
+/** Red-zone data that a push, pushf or call overwrites in [from, to) moves to `clobbered`. */
+function clobberRange(w: WorkingState, rsp: Value, from: number, to: number, line: number): void {
+  if (rsp?.kind !== 'stack' || rsp.anchor !== 0 || w.redZoneData.length === 0) return;
+  const hit = w.redZoneData.filter((r) => r.from < to && from < r.to);
+  if (hit.length === 0) return;
+  const moved: StackRange[] = hit.map((r) => ({ from: Math.max(r.from, from), to: Math.min(r.to, to), line, storeLine: r.line }));
+  w.clobbered = [...w.clobbered, ...moved];
+  w.redZoneData = subtractRange(w.redZoneData, from, to);
+}
+
+/** Writes a register operand; a narrower write leaves an unknown value, except 32-bit constants. */
+function writeRegister(regs: Value[], width: number, op: Operand | undefined, value: Value): void {
+  const ref = op?.kind === 'reg' ? gpr(op.reg) : undefined;
+  if (ref === undefined) return;
+  if (ref.width === width) regs[ref.slot] = value;
+  // A 32-bit write zero-extends in 64-bit mode: only constants survive it.
+  else if (ref.width === 4 && width === 8 && value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 32) regs[ref.slot] = value;
+  else regs[ref.slot] = undefined;
+}
+
 /** Kills the cells a memory write may change; `writes` false skips reads. */
 function writeMemoryDestination(op: Operand | undefined, state: State, setCell: (at: Value, value: Value, size: number | undefined) => void, writes = true): void {
   if (op?.kind !== 'mem' || !writes) return;
@@ -310,7 +318,7 @@ function writeMemoryDestination(op: Operand | undefined, state: State, setCell: 
   if (address.kind === 'stack' && !address.indexed) setCell(stackValue(address.anchor, address.off), undefined, op.size ?? 8);
 }
 
-function operandValue(op: Operand | undefined, regs: readonly Value[], width: number, cellAt: (address: Value) => Value, state: State): Value {
+function operandValue(op: Operand | undefined, regs: readonly Value[], width: number, cells: ReadonlyMap<number, Value>, state: State): Value {
   if (op === undefined) return undefined;
   switch (op.kind) {
     case 'imm':
@@ -321,7 +329,7 @@ function operandValue(op: Operand | undefined, regs: readonly Value[], width: nu
     }
     case 'mem': {
       const address = evaluateAddress(op, state);
-      return address.kind === 'stack' && !address.indexed ? cellAt(stackValue(address.anchor, address.off)) : undefined;
+      return address.kind === 'stack' && !address.indexed ? cells.get(cellKey(address.anchor, address.off)) : undefined;
     }
     case 'target':
       return undefined;
