@@ -8,7 +8,6 @@
  */
 import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef } from './directives';
 import { parseInstruction } from './instruction';
-import { isSymbolChar } from './numbers';
 import { forEachLine, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses GAS text starting in `mode` into `sink`. */
@@ -22,38 +21,45 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
     let s = skipBlanks(text, start, end);
     const e = trimEnd(text, s, end);
     if (s >= e) return;
+    let stmt = text.slice(s, e);
     // Labels: `foo:`, `.L3:`, `1:`, `"quoted name":`, possibly several before one statement.
-    for (let guard = 0; guard < e - s; guard++) {
-      const labelEnd = labelAt(text, s, e);
-      if (labelEnd < 0) break;
-      const name = text.slice(s, labelEnd).trim();
-      let labelName = name.charCodeAt(0) === 34 ? name.slice(1, -1) : name;
-      if (isDigits(labelName)) {
-        const k = (state.numericLabels.get(labelName) ?? 0) + 1;
-        state.numericLabels.set(labelName, k);
-        labelName = numericLabelName(labelName, k);
+    if (stmt.indexOf(':') >= 0) {
+      for (let guard = 0; guard < e - s; guard++) {
+        LABEL.lastIndex = s - (e - stmt.length);
+        const m = LABEL.exec(stmt);
+        if (m === null) break;
+        const name = m[1];
+        const labelStart = e - stmt.length + m.index;
+        if (isSegmentPrefix(name, stmt, LABEL.lastIndex)) break;
+        let labelName = name.charCodeAt(0) === 34 ? name.slice(1, -1) : name;
+        if (isDigits(labelName)) {
+          const k = (state.numericLabels.get(labelName) ?? 0) + 1;
+          state.numericLabels.set(labelName, k);
+          labelName = numericLabelName(labelName, k);
+        }
+        if (!state.inMacro) sink.items.push({ kind: 'label', name: labelName, line, span: { start: labelStart, end: labelStart + name.length }, address: undefined });
+        s = skipBlanks(text, e - stmt.length + LABEL.lastIndex, e);
+        if (s >= e) return;
       }
-      if (!state.inMacro) sink.items.push({ kind: 'label', name: labelName, line, span: { start: s, end: s + name.length }, address: undefined });
-      s = skipBlanks(text, text.indexOf(':', labelEnd) + 1, e);
+      stmt = text.slice(s, e);
     }
-    if (s >= e) return;
-    const c = text.charCodeAt(s);
+    const c = stmt.charCodeAt(0);
     if (c === 46 /* . */) {
-      let w = s + 1;
-      while (w < e && isSymbolChar(text.charCodeAt(w))) w++;
-      interpretGasDirective(text.slice(s, w).toLowerCase(), text.slice(w, e), line, state, sink);
+      DIRECTIVE.lastIndex = 0;
+      const m = DIRECTIVE.exec(stmt);
+      const word = m === null ? '.' : m[0];
+      interpretGasDirective(word.toLowerCase(), stmt.slice(word.length), line, state, sink);
       return;
     }
     if (state.inMacro) return;
-    if (isAssignment(text, s, e)) return;
+    if (stmt.indexOf('=') >= 0 && ASSIGNMENT.test(stmt)) return;
     const isWord = ((c | 32) >= 97 && (c | 32) <= 122) || c === 123 || c === 95;
     if (!isWord) {
-      sink.problems.push({ line, message: `not understood: ${text.slice(s, Math.min(e, s + 40))}` });
+      sink.problems.push({ line, message: `not understood: ${stmt.slice(0, 40)}` });
       return;
     }
-    let statementText = text.slice(s, e);
-    if (state.mode === 'intel' && state.intelPrefix) statementText = statementText.replace(/%/g, '');
-    const insn = parseInstruction(statementText, state.mode, { line, start: s }, { flavor: 'gas', objdumpTargets: false, resolve, pendingPrefixes: pending });
+    if (state.mode === 'intel' && state.intelPrefix) stmt = stmt.replace(/%/g, '');
+    const insn = parseInstruction(stmt, state.mode, { line, start: s }, { flavor: 'gas', objdumpTargets: false, resolve, pendingPrefixes: pending });
     pending = undefined;
     // `lock;` or `rep` alone: the prefix belongs to the next statement.
     if (insn.mnemonic === '' && insn.prefixes.length > 0) {
@@ -64,6 +70,14 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
   };
 
   forEachLine(text, (start, end, line) => {
+    // Most lines of compiler output hold no comment, string or `;`: one native search tells.
+    if (!inBlockComment) {
+      SPECIAL.lastIndex = 0;
+      if (!SPECIAL.test(text.slice(start, end))) {
+        statement(start, end, line);
+        return;
+      }
+    }
     let stmtStart = start;
     let i = start;
     let quoted = false;
@@ -108,35 +122,20 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
   });
 }
 
-/** If a label starts at `s` (`name:` or `"name":`), the index just past its name, else -1. */
-function labelAt(text: string, s: number, e: number): number {
-  let i = s;
-  if (text.charCodeAt(i) === 34) {
-    const close = text.indexOf('"', i + 1);
-    if (close < 0 || close >= e) return -1;
-    i = close + 1;
-  } else {
-    while (i < e && isSymbolChar(text.charCodeAt(i))) i++;
-    if (i === s) return -1;
-  }
-  const nameEnd = i;
-  while (i < e && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  if (i >= e || text.charCodeAt(i) !== 58 /* : */) return -1;
-  // `fs:40` at the start of a statement is not a label; a label is followed by nothing or a space.
-  const after = text.charCodeAt(i + 1);
-  if (i + 1 < e && after !== 32 && after !== 9 && after !== 59) {
-    const word = text.slice(s, nameEnd).toLowerCase();
-    if (word.length === 2 && word.endsWith('s')) return -1;
-  }
-  return nameEnd;
-}
+/** A label at the current position: a name (or quoted name), optional blanks, and a colon. */
+const LABEL = /[ \t]*([A-Za-z0-9_.$@?~]+|"[^"]*")[ \t]*:/y;
+/** A directive name such as `.section` or `.cfi_startproc`. */
+const DIRECTIVE = /\.[A-Za-z0-9_.$]*/y;
+/** `foo = 8`: a symbol assignment, not code. */
+const ASSIGNMENT = /^[A-Za-z0-9_.$@]+[ \t]*=(?!=)/;
+/** Characters that need the careful scan: comments, strings, statement separators. */
+const SPECIAL = /[#;"/]/;
 
-/** `foo = 8` and `.set`-style assignments define symbols, not code. */
-function isAssignment(text: string, s: number, e: number): boolean {
-  let i = s;
-  while (i < e && isSymbolChar(text.charCodeAt(i))) i++;
-  while (i < e && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  return i < e && text.charCodeAt(i) === 61 /* = */ && text.charCodeAt(i + 1) !== 61;
+/** `fs:40` at the start of an Intel statement is a segment, not a label named `fs`. */
+function isSegmentPrefix(name: string, stmt: string, after: number): boolean {
+  if (name.length !== 2 || (name.charCodeAt(1) | 32) !== 115 /* s */) return false;
+  const next = stmt.charCodeAt(after);
+  return after < stmt.length && next !== 32 && next !== 9;
 }
 
 function isDigits(s: string): boolean {

@@ -6,7 +6,7 @@
  * line capstone prints, so every input shares one reading of x86.
  */
 import type { Instruction, Operand, Span } from '../ir';
-import { isBranchMnemonic, isKnownMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
+import { internMnemonic, isBranchMnemonic, isKnownMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
 import { parseAttOperand, parseIntelOperand, splitOperands, type OperandContext } from './operands';
 import { isVectorRegister, registerSize } from './registers';
 
@@ -36,13 +36,15 @@ export function parseIntelInstructionText(
   textAfterAddress: string,
   at: { line: number; span: Span; address?: number; length?: number },
 ): Instruction {
-  const insn = parseInstruction(textAfterAddress.trim(), 'intel', { line: at.line, start: at.span.start, address: at.address, length: at.length }, {
-    flavor: 'capstone',
-    objdumpTargets: false,
-    resolve: undefined,
-  });
-  return { ...insn, span: at.span };
+  const text = textAfterAddress.trim();
+  const insn = parseInstruction(text, 'intel', { line: at.line, start: at.span.start, address: at.address, length: at.length }, CAPSTONE);
+  return makeInstruction(insn.mnemonic, insn.prefixes, insn.suffixSize, insn.operands, insn.unknown, insn.text, at.span, at);
 }
+
+/** Shared by every instruction without prefixes; never mutated. */
+const NO_PREFIXES: string[] = [];
+
+const CAPSTONE: InsnOptions = { flavor: 'capstone', objdumpTargets: false, resolve: undefined };
 
 /**
  * Parses a trimmed statement (no labels, no comments) in the given spelling. A statement that
@@ -50,7 +52,46 @@ export function parseIntelInstructionText(
  * caller carries over to the next statement.
  */
 export function parseInstruction(text: string, spelling: 'att' | 'intel', site: InsnSite, options: InsnOptions): Instruction {
-  const prefixes: string[] = options.pendingPrefixes === undefined ? [] : [...options.pendingPrefixes];
+  const span: Span = { start: site.start, end: site.start + text.length };
+  // Compiler output repeats whole statements (`xorl %eax, %eax`, `popq %rbx`, `ret`): about 70%
+  // of the instructions of a large `.s` are repeats, so the position-free part is cached.
+  const cache = options.pendingPrefixes === undefined && options.flavor !== 'nasm' ? statementCache(spelling, options) : undefined;
+  let core = cache?.get(text);
+  if (core === undefined) {
+    core = parseCore(text, spelling, options);
+    if (cache !== undefined && !core.positional) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(text, core);
+    }
+  }
+  return makeInstruction(core.mnemonic, core.prefixes, core.suffixSize, core.operands, core.unknown, text, span, site);
+}
+
+/** What an instruction's text alone determines. */
+interface Core {
+  readonly mnemonic: string;
+  readonly prefixes: readonly string[];
+  readonly suffixSize: number | undefined;
+  readonly operands: readonly Operand[];
+  readonly unknown: boolean;
+  /** A name was resolved by position (`1f` in GAS), so the same text may mean another thing elsewhere. */
+  readonly positional: boolean;
+}
+
+const statementCaches = new Map<string, Map<string, Core>>();
+
+function statementCache(spelling: 'att' | 'intel', options: InsnOptions): Map<string, Core> {
+  const key = `${spelling}/${options.flavor}/${options.objdumpTargets ? 'o' : ''}`;
+  let cache = statementCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    statementCaches.set(key, cache);
+  }
+  return cache;
+}
+
+function parseCore(text: string, spelling: 'att' | 'intel', options: InsnOptions): Core {
+  let prefixes: string[] = NO_PREFIXES;
   let pos = 0;
   const n = text.length;
   let word = '';
@@ -64,60 +105,127 @@ export function parseInstruction(text: string, spelling: 'att' | 'intel', site: 
       pos = next;
       break;
     }
+    if (prefixes === NO_PREFIXES) prefixes = [];
     prefixes.push(prefix);
     word = '';
     pos = next;
   }
-  const base = { prefixes, text, span: { start: site.start, end: site.start + n }, line: site.line, address: site.address, length: site.length };
-  if (word.length === 0) return { ...base, mnemonic: '', suffixSize: undefined, operands: [], unknown: prefixes.length === 0 };
+  if (options.pendingPrefixes !== undefined) prefixes = [...options.pendingPrefixes, ...prefixes];
+  if (word.length === 0) return { mnemonic: '', prefixes, suffixSize: undefined, operands: NO_OPERANDS, unknown: prefixes.length === 0, positional: false };
   // GAS pseudo-suffixes that pick an encoding (`mov.s`, `jmp.d32`) do not change the meaning.
   const dot = word.indexOf('.');
   if (dot > 0) word = word.slice(0, dot);
   const operandText = pos < n ? text.slice(pos) : '';
-  return spelling === 'att' ? finishAtt(word, operandText, base, options) : finishIntel(word, operandText, base, options);
+  const raw = operandText.length > 0 ? splitOperands(operandText) : [];
+  const operands: Operand[] = [];
+  let mnemonic: string;
+  let suffixSize: number | undefined;
+  let failed: boolean;
+  if (spelling === 'att') {
+    // Which Intel word this is depends on its operands only for `movq` (SSE vs. `mov` + `q`).
+    let vector = false;
+    if (word === 'movq') for (const r of raw) if (r.charCodeAt(0) === 37 && isVectorRegister(r.slice(1).toLowerCase())) vector = true;
+    const norm = normalizeAttMnemonic(word, vector);
+    mnemonic = norm.mnemonic;
+    suffixSize = norm.suffixSize;
+    const memSize = mnemonic === 'lea' ? undefined : norm.memSize;
+    failed = attOperands(raw, operandContext(mnemonic, options), memSize, operands);
+  } else {
+    mnemonic = internMnemonic(word);
+    suffixSize = undefined;
+    failed = intelOperands(raw, operandContext(mnemonic, options), operands);
+    // GAS Intel writes `movsx rax, DWORD PTR [rdi]`; capstone and the SDM call it `movsxd`.
+    if (mnemonic === 'movsx' && operands.length === 2 && operandSize(operands[1]) === 4) mnemonic = 'movsxd';
+  }
+  mnemonic = stringForm(mnemonic, operands, suffixSize);
+  let positional = false;
+  if (options.resolve !== undefined) {
+    for (const op of operands) if ((op.kind === 'target' && op.name.includes('^')) || (op.kind === 'mem' && op.symbol !== undefined && op.symbol.includes('^'))) positional = true;
+  }
+  return { mnemonic, prefixes, suffixSize, operands: operands.length === 0 ? NO_OPERANDS : operands, unknown: failed || !isKnownMnemonic(mnemonic), positional };
 }
 
-type Base = Pick<Instruction, 'prefixes' | 'text' | 'span' | 'line' | 'address' | 'length'>;
+const NO_OPERANDS: Operand[] = [];
 
-function finishAtt(word: string, operandText: string, base: Base, options: InsnOptions): Instruction {
-  const raw = operandText.length > 0 ? splitOperands(operandText) : [];
-  // Which Intel word this is depends on its operands only for `movq` (SSE vs. `mov` + `q`).
-  let vector = false;
-  if (word === 'movq') for (const r of raw) if (r.charCodeAt(0) === 37 && isVectorRegister(r.slice(1).toLowerCase())) vector = true;
-  const norm = normalizeAttMnemonic(word, vector);
-  let mnemonic = norm.mnemonic;
-  const ctx: OperandContext = { branch: isBranchMnemonic(mnemonic), objdumpTargets: options.objdumpTargets, flavor: options.flavor, resolve: options.resolve };
-  const operands: Operand[] = [];
-  let unknown = false;
-  // AT&T lists the destination last; the IR lists it first.
+/** Builds an `Instruction` with one fixed property order, so every instruction shares a shape. */
+function makeInstruction(
+  mnemonic: string,
+  prefixes: readonly string[],
+  suffixSize: number | undefined,
+  operands: readonly Operand[],
+  unknown: boolean,
+  text: string,
+  span: Span,
+  site: { readonly line: number; readonly address?: number; readonly length?: number },
+): Instruction {
+  return { mnemonic, prefixes, suffixSize, operands, unknown, text, span, line: site.line, address: site.address, length: site.length };
+}
+
+function operandContext(mnemonic: string, options: InsnOptions): OperandContext {
+  return { branch: isBranchMnemonic(mnemonic), objdumpTargets: options.objdumpTargets, flavor: options.flavor, resolve: options.resolve };
+}
+
+/** Parses AT&T operands into `out` in Intel order (AT&T lists the destination last); true on failure. */
+function attOperands(raw: readonly string[], ctx: OperandContext, memSize: number | undefined, out: Operand[]): boolean {
+  let failed = false;
+  const cache = ctx.branch ? undefined : operandCache(0, ctx.flavor, memSize);
   for (let i = raw.length - 1; i >= 0; i--) {
-    let op = parseAttOperand(raw[i], ctx);
+    const text = raw[i];
+    let op = cache?.get(text);
     if (op === undefined) {
-      unknown = true;
-      continue;
+      op = parseAttOperand(text, ctx, memSize) ?? null;
+      if (cache !== undefined && cacheable(op, ctx)) remember(cache, text, op);
     }
-    if (op.kind === 'mem' && op.size === undefined && norm.memSize !== undefined && mnemonic !== 'lea') op = { ...op, size: norm.memSize };
-    operands.push(op);
+    if (op === null) failed = true;
+    else out.push(op);
   }
-  mnemonic = stringForm(mnemonic, operands, norm.suffixSize);
-  return { ...base, mnemonic, suffixSize: norm.suffixSize, operands, unknown: unknown || !isKnownMnemonic(mnemonic) };
+  return failed;
 }
 
-function finishIntel(word: string, operandText: string, base: Base, options: InsnOptions): Instruction {
-  const raw = operandText.length > 0 ? splitOperands(operandText) : [];
-  let mnemonic = word;
-  const ctx: OperandContext = { branch: isBranchMnemonic(mnemonic), objdumpTargets: options.objdumpTargets, flavor: options.flavor, resolve: options.resolve };
-  const operands: Operand[] = [];
-  let unknown = false;
-  for (const r of raw) {
-    const op = parseIntelOperand(r, ctx);
-    if (op === undefined) unknown = true;
-    else operands.push(op);
+/** Parses Intel operands into `out`; true on failure. */
+function intelOperands(raw: readonly string[], ctx: OperandContext, out: Operand[]): boolean {
+  let failed = false;
+  const cache = ctx.branch ? undefined : operandCache(1, ctx.flavor, undefined);
+  for (const text of raw) {
+    let op = cache?.get(text);
+    if (op === undefined) {
+      op = parseIntelOperand(text, ctx) ?? null;
+      if (cache !== undefined && cacheable(op, ctx)) remember(cache, text, op);
+    }
+    if (op === null) failed = true;
+    else out.push(op);
   }
-  // GAS Intel writes `movsx rax, DWORD PTR [rdi]`; capstone and the SDM call it `movsxd`.
-  if (mnemonic === 'movsx' && operands.length === 2 && operandSize(operands[1]) === 4) mnemonic = 'movsxd';
-  mnemonic = stringForm(mnemonic, operands, undefined);
-  return { ...base, mnemonic, suffixSize: undefined, operands, unknown: unknown || !isKnownMnemonic(mnemonic) };
+  return failed;
+}
+
+/**
+ * Operands repeat a lot (`%rax`, `-8(%rbp)`, `$1`), and parsed operands are immutable, so each
+ * spelling, flavor and implied memory size has a bounded cache from operand text to operand
+ * (`null` for text that is not an operand). Branch operands are not cached: their names depend on
+ * where they are (`1f`, NASM `.loop`).
+ */
+const operandCaches = new Map<number, Map<string, Operand | null>>();
+const CACHE_LIMIT = 20000;
+
+function operandCache(spelling: number, flavor: InsnOptions['flavor'], memSize: number | undefined): Map<string, Operand | null> | undefined {
+  if (memSize !== undefined && (memSize > 64 || !Number.isInteger(memSize))) return undefined;
+  const key = spelling * 1000 + (flavor === 'gas' ? 0 : flavor === 'nasm' ? 100 : 200) + (memSize ?? 99);
+  let cache = operandCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    operandCaches.set(key, cache);
+  }
+  return cache;
+}
+
+/** Operands naming a symbol are cached only when no resolver can rename the symbol. */
+function cacheable(op: Operand | null, ctx: OperandContext): boolean {
+  return ctx.resolve === undefined || op === null || op.kind !== 'mem' || op.symbol === undefined;
+}
+
+function remember(cache: Map<string, Operand | null>, text: string, op: Operand | null): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(text, op);
 }
 
 /** objdump's `rep stos %rax,%es:(%rdi)` is capstone's `rep stosq`: name string ops by their size. */

@@ -71,14 +71,20 @@ const VECTOR =
   'vpshufb vpshufd vpalignr vpunpcklbw vpunpckhbw vpminub vpmaxub vptest vmovd vmovq vmovdqa vmovdqu vmovaps vmovups vmovapd vmovupd vmovss vmovsd vpxord ' +
   'emms femms pfadd';
 
-const known = new Set<string>();
-for (const word of GENERAL.split(' ')) known.add(word);
+/** Each known word maps to itself, so that results share one string per mnemonic. */
+const known = new Map<string, string>();
+for (const word of GENERAL.split(' ')) known.set(word, word);
 for (const word of VECTOR.split(' ')) {
-  known.add(word);
+  known.set(word, word);
   // AVX re-encodes every legacy SSE instruction with a `v` prefix: `addps` -> `vaddps`.
-  if (word[0] !== 'v' && word[0] !== 'k' && word[0] !== 'f') known.add('v' + word);
+  if (word[0] !== 'v' && word[0] !== 'k' && word[0] !== 'f') known.set('v' + word, 'v' + word);
 }
 known.delete('');
+
+/** The shared string for a known mnemonic, or `word` itself. */
+export function internMnemonic(word: string): string {
+  return known.get(word) ?? word;
+}
 
 /** True when `mnemonic` (lowercase, Intel spelling) is a known x86 mnemonic. */
 export function isKnownMnemonic(mnemonic: string): boolean {
@@ -168,13 +174,28 @@ const SUFFIX_SIZE: Readonly<Record<string, number>> = { b: 1, w: 2, l: 4, q: 8 }
  * SSE/MMX `movq` rather than `mov` with a `q` suffix.
  */
 export function normalizeAttMnemonic(word: string, hasVectorRegister: boolean): AttMnemonic {
+  if (hasVectorRegister) return normalizeUncached(word, true);
+  let result = attCache.get(word);
+  if (result === undefined) {
+    result = normalizeUncached(word, false);
+    if (attCache.size >= 4096) attCache.clear();
+    attCache.set(word, result);
+  }
+  return result;
+}
+
+/** Normalized AT&T words: a file uses a few hundred distinct mnemonics thousands of times each. */
+const attCache = new Map<string, AttMnemonic>();
+
+function normalizeUncached(word: string, hasVectorRegister: boolean): AttMnemonic {
   const special = ATT_SPECIAL[word];
   if (special !== undefined) return { mnemonic: special[0], suffixSize: special[1], memSize: special[2] };
   if (word === 'movq' || word === 'movd') {
     if (hasVectorRegister || word === 'movd') return { mnemonic: word, suffixSize: undefined, memSize: word === 'movq' ? 8 : 4 };
     return { mnemonic: 'mov', suffixSize: 8, memSize: 8 };
   }
-  if (known.has(word)) return { mnemonic: word, suffixSize: undefined, memSize: undefined };
+  const whole = known.get(word);
+  if (whole !== undefined) return { mnemonic: whole, suffixSize: undefined, memSize: undefined };
   const last = word[word.length - 1];
   // x87 memory forms: `flds`/`fldl`/`fldt` are float sizes, `filds`/`fildl`/`fildll` integer sizes.
   if (word.charCodeAt(0) === 102 /* f */) {
@@ -183,8 +204,8 @@ export function normalizeAttMnemonic(word: string, hasVectorRegister: boolean): 
   }
   const size = SUFFIX_SIZE[last];
   if (size !== undefined) {
-    const stem = word.slice(0, -1);
-    if (known.has(stem)) return { mnemonic: stem, suffixSize: size, memSize: size };
+    const stem = known.get(word.slice(0, -1));
+    if (stem !== undefined) return { mnemonic: stem, suffixSize: size, memSize: size };
     // `cvtsi2sdl`, `vcvtsi2ssq`: the suffix states the integer source's size.
   }
   return { mnemonic: word, suffixSize: undefined, memSize: undefined };
