@@ -1,7 +1,7 @@
 // Builds the three bundles (client, server, CLI) and, with --tests, one bundle per test file.
 // Usage: node esbuild.mjs [--tests] [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, copyFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -53,6 +53,8 @@ if (args.has('--tests')) {
   }
 }
 await Promise.all(builds);
+// The bins run directly (`npx redzone-lint`), so they must be executable.
+for (const bin of ['dist/cli.js', 'dist/server.js']) if (existsSync(bin)) chmodSync(bin, 0o755);
 
 // capstone's wasm must sit beside the server and CLI bundles.
 const wasm = 'node_modules/capstone-wasm/dist/capstone.wasm';
