@@ -211,6 +211,11 @@ export function parseIntelOperand(raw: string, ctx: OperandContext): Operand | u
     if (d === undefined) return undefined;
     return immOperand(d.symbol === undefined ? d.disp : undefined);
   }
+  // gcc -masm=intel: `jmp [QWORD PTR .L4[0+rax*8]]` wraps a memory operand in brackets again.
+  if (s.charCodeAt(0) === 91 && s.charCodeAt(s.length - 1) === 93 && s.indexOf('[', 1) > 0) {
+    const inner = parseIntelOperand(s.slice(1, -1), ctx);
+    return inner !== undefined && inner.kind === 'mem' ? inner : undefined;
+  }
   const bracket = s.indexOf('[');
   if (bracket >= 0) return parseIntelMemory(s, bracket, size, ctx);
   const reg = canonicalRegister(s);
@@ -268,6 +273,7 @@ function parseIntelMemory(s: string, bracket: number, size: number | undefined, 
   let base: string | undefined;
   let index: string | undefined;
   let scale = 1;
+  let ripRelative = false;
   const inner = s.slice(bracket + 1, close);
   let i = 0;
   let sign = 1;
@@ -299,6 +305,8 @@ function parseIntelMemory(s: string, bracket: number, size: number | undefined, 
     // NASM: `[rel foo]`, `[abs foo]`, `[fs:rax]`, `[qword rsp]`.
     const word = leadingWord(term).toLowerCase();
     if ((word === 'rel' || word === 'abs' || INTEL_SIZES[word] !== undefined) && word.length < term.length) {
+      // NASM `[rel foo]` is RIP-relative, as GAS writes `foo(%rip)`.
+      if (word === 'rel') ripRelative = true;
       term = term.slice(word.length).trim();
     }
     const termColon = term.indexOf(':');
@@ -337,6 +345,7 @@ function parseIntelMemory(s: string, bracket: number, size: number | undefined, 
     if (d.symbol !== undefined) symbol = symbol === undefined && termSign > 0 ? d.symbol : `${symbol ?? ''}${termSign < 0 ? '-' : '+'}${d.symbol}`;
   }
   if (symbol !== undefined) symbol = resolveName(symbol, ctx);
+  if (ripRelative && base === undefined) base = 'rip';
   return { kind: 'mem', base, index, scale, disp, symbol, segment, size };
 }
 
