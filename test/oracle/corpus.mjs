@@ -53,7 +53,7 @@ async function pool(tasks, limit) {
 }
 
 function compile(cc, args, cwd, output) {
-  const partial = `${output}.partial`;
+  const partial = `${output}.${process.pid}.partial`;
   return new Promise((resolve, reject) => {
     execFile(cc, [...args, '-o', partial], { cwd, maxBuffer: 64 << 20 }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${cc} ${args.join(' ')} failed in ${cwd}:\n${stderr}`));

@@ -2,13 +2,15 @@
 // wrote (libexpat, liblmdb, lz4 and Argon2, vendored in pinned npm packages).
 //
 // How to run:
-//   node esbuild.mjs && node scripts/test.mjs oracle     (this test and the splitter's unit test)
-//   node scripts/oracle-report.mjs                      (the same table, without asserting)
+//   npm test -- oracle                 (builds dist/cli.js, runs this test and the splitter's test)
+//   node scripts/oracle-report.mjs     (the same table without asserting; run `node esbuild.mjs` first)
 // It needs gcc and clang on PATH (`apt-get install -y clang`) and the npm registry for the first
 // run. Sources, the 544 compiled `.s` files and truth.json are cached in .cache/oracle, so only
 // the first run compiles (about 80 s on 2 cores); later runs take a few seconds plus the CLI.
 // The table goes to stdout and, with every false positive and false negative (function and
-// file:line), to .cache/oracle/report.md.
+// file:line), to .cache/oracle/report.md. The ground truth itself is in .cache/oracle/truth.json.
+// A function whose code differs only by a frame adjustment that it never addresses through
+// %rsp or %rbp (gcc does this) is not counted as red-zone use; see asm-functions.mjs.
 //
 // REDZONE_ORACLE_CLI=path runs another build of the CLI instead of dist/cli.js.
 //
