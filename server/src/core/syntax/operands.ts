@@ -175,6 +175,7 @@ const INTEL_SIZES: Readonly<Record<string, number>> = {
   qword: 8,
   mmword: 8,
   tbyte: 10,
+  xword: 10,
   tword: 10,
   oword: 16,
   xmmword: 16,
