@@ -83,3 +83,18 @@ test('real engine: the quick fix adds -mno-red-zone to the Makefile next to the 
   assert.deepEqual(fix.edit?.changes?.[makefileUri], [{ range: { start: { line: 0, character: 27 }, end: { line: 0, character: 27 } }, newText: ' -mno-red-zone' }]);
   client.dispose();
 });
+
+test('real engine: hand-written assembly gets "Reserve N bytes of stack" instead of a build fix', async () => {
+  const handwritten = readFileSync('test/fixtures/lsp/handwritten.s', 'utf8');
+  const handUri = 'file:///tmp/redzone-real-engine/handwritten.s';
+  const { client } = await startTestServer();
+  await client.open(handUri, handwritten);
+  const { diagnostics } = await client.diagnostics(handUri);
+  const store = diagnostics.find((d) => d.code === 'red-zone-store' && d.range.start.line === 7);
+  assert.ok(store !== undefined, JSON.stringify(diagnostics));
+  const actions = await client.codeActions(handUri, store.range, [store]);
+  const titles = actions.map((action) => action.title);
+  assert.ok(titles.includes('Reserve 16 bytes of stack in sum3'), titles.join('; '));
+  assert.ok(!titles.some((title) => title.startsWith('Add -mno-red-zone')), titles.join('; '));
+  client.dispose();
+});

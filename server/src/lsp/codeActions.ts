@@ -5,6 +5,7 @@
  * - "Add -mno-red-zone to <build file>" for compiler output: the build that produced the code is
  *   the place to fix it, and regenerating the assembly then shows the fix worked.
  * - "Treat this file as user code": the magic comment, for a file wrongly taken for kernel code.
+ * - "Reserve N bytes of stack in <function>" for hand-written assembly, where no build flag helps.
  * - "Ignore on this line": a `redzone-ignore` comment, for deliberate use.
  */
 import { dirname, isAbsolute, join } from 'node:path';
@@ -17,6 +18,8 @@ import {
   flagSpelling,
   ignoreLineEdit,
   looksCompilerGenerated,
+  reserveSize,
+  reserveStackEdits,
   tagFileEdit,
   type TextEdit as CoreTextEdit,
 } from '../core/fixes/index';
@@ -55,7 +58,9 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   const actions: CodeAction[] = [];
 
   const fixable = ours.filter((diagnostic) => buildFixable.has(diagnosticData(diagnostic)!.code));
-  if (fixable.length > 0 && path !== undefined && looksCompilerGenerated(text)) {
+  const generated = looksCompilerGenerated(text);
+  if (fixable.length > 0 && !generated) actions.push(...(await reserveActions(context, document, fixable)));
+  if (fixable.length > 0 && path !== undefined && generated) {
     const settings = await context.settingsFor(uri);
     const buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root: folderOf(path, context.folders) });
     for (const buildFile of buildFiles) {
@@ -80,6 +85,25 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
     if (edit === undefined) continue;
     const onLine = ours.filter((other) => other.range.start.line === line);
     actions.push(quickFix('Ignore on this line (redzone-ignore)', onLine, { changes: { [uri]: [toTextEdit(document, edit)] } }));
+  }
+  return actions;
+}
+
+/** One "Reserve N bytes" action per function that has fixable findings. */
+async function reserveActions(context: ServerContext, document: TextDocument, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
+  const report = (await context.analysisOf(document)).report;
+  if (report === undefined) return [];
+  const actions: CodeAction[] = [];
+  const text = document.getText();
+  for (const name of new Set(diagnostics.map((diagnostic) => diagnosticData(diagnostic)!.function))) {
+    const summary = report.functions.find((candidate) => candidate.name === name);
+    if (summary === undefined) continue;
+    const mine = diagnostics.filter((diagnostic) => diagnosticData(diagnostic)!.function === name);
+    const deepest = Math.max(summary.redZoneBytes, ...mine.map((diagnostic) => -(diagnosticData(diagnostic)!.offset ?? 0)));
+    const edits = reserveStackEdits(text, { startLine: summary.startLine, endLine: summary.endLine, bytesBelow: deepest });
+    if (edits === undefined) continue;
+    const title = `Reserve ${reserveSize(deepest)} bytes of stack in ${name}`;
+    actions.push(quickFix(title, mine, { changes: { [document.uri]: edits.map((edit) => toTextEdit(document, edit)) } }));
   }
   return actions;
 }

@@ -14,6 +14,7 @@ export { applyEdits, type TextEdit } from './edit';
 export { commentStyleFor, ignoreLineEdit, magicComment, tagFileEdit, type CommentStyle, type CommentContext } from './comments';
 export { noRedZoneFlag } from './make';
 export { compilerSources, looksCompilerGenerated } from './provenance';
+export { reserveSize, reserveStackEdits, type ReserveRequest } from './reserve';
 
 /** The build systems whose files the "Add -mno-red-zone" fix can edit. */
 export type BuildFileKind = 'make' | 'cmake' | 'meson' | 'compile-flags' | 'cargo' | 'zig';
