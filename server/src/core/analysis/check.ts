@@ -9,8 +9,8 @@ import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import type { MemoryAccess } from './semantics';
-import { evaluateAddress, offsetFromRsp } from './transfer';
-import type { Anchor, State } from './state';
+import { evaluateAddress, offsetFromRsp, type TransferContext } from './transfer';
+import type { State } from './state';
 
 /** What the check needs besides the function. */
 export interface CheckOptions extends FlowOptions {
@@ -64,14 +64,14 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       add('stack-unknown', insn, index, `The stack pointer is unknown from here on: ${note}. Accesses after this point are not checked.`);
     },
-    onInstruction(index, before, effect, anchors) {
+    onInstruction(index, before, effect, ctx) {
       const insn = fn.insns[index]!;
       const rsp = before.regs[RSP];
       rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
       if (rsp?.kind === 'stack' && rsp.anchor === 0) minRsp = Math.min(minRsp, rsp.off);
       if (effect.accesses.length > 0 && !isBarrier(insn)) {
         for (const access of effect.accesses) {
-          const below = checkAccess(insn, index, access, before, anchors);
+          const below = checkAccess(insn, index, access, before, ctx);
           if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
         }
       }
@@ -90,10 +90,10 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   });
 
   /** Reports one access; returns how many bytes below RSP it reaches, if it is below. */
-  function checkAccess(insn: Instruction, index: number, access: MemoryAccess, state: State, anchors: readonly Anchor[]): number | undefined {
+  function checkAccess(insn: Instruction, index: number, access: MemoryAccess, state: State, ctx: TransferContext): number | undefined {
     const address = evaluateAddress(access.mem, state);
     if (address.kind !== 'stack') return undefined;
-    const rel = offsetFromRsp(anchors, address.anchor, address.off, state.regs[RSP]);
+    const rel = offsetFromRsp(ctx.anchors, address.anchor, address.off, state.regs[RSP]);
     if (rel === undefined) return undefined;
     const kind = access.access === 'load' ? 'load' : 'store';
     const size = access.size;
@@ -111,17 +111,41 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
         { kind, offset: rel.hi, size, related });
       return -rel.hi;
     }
+    if (address.indexed) {
+      // movaps %xmm0,(%r8,%rax) in a loop that starts with %rax = 0: the first iteration is a witness.
+      const witness = ctx.witnesses.get(access.mem);
+      if (witness !== undefined && (witness.rel < -zone || (witness.rel < 0 && options.kernel.kernel))) {
+        const at = `RSP${witness.rel}`;
+        const when = `when %${witness.index} is ${witness.indexValue}`;
+        if (witness.rel < -zone) {
+          add('below-red-zone', insn, index, `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${at} ${when}, ${zone === 0 ? `below the stack pointer, and ${abiName[options.abi]} has no red zone` : `beyond the ${zone}-byte red zone of ${abiName[options.abi]}`}: a signal handler, an interrupt or the next call may overwrite it.`, { kind, offset: witness.rel, size });
+        } else {
+          add(kind === 'store' ? 'red-zone-store' : 'red-zone-load', insn, index,
+            kind === 'store'
+              ? `Stores ${bytes(size)} at ${at} ${when}, below the stack pointer; an interrupt on this stack can overwrite them before they are read.`
+              : `Loads ${bytes(size)} from ${at} ${when}, below the stack pointer; an interrupt on this stack can have overwritten them since they were stored.`,
+            { kind, offset: witness.rel, size });
+        }
+        return -witness.rel;
+      }
+      // mov -712(%rsp,%rax,8),%rdx: the element reached depends on an index the analysis does not know.
+      if (rel.lo < 0 && (options.kernel.kernel || rel.lo < -zone)) {
+        add('stack-unknown', insn, index,
+          `Cannot tell whether this indexed ${kind} is below the stack pointer: its displacement points to ${where}, and the element it reaches depends on %${access.mem.index ?? 'index'}, whose value is not known.`,
+          { kind, offset: undefined, size });
+      }
+      return undefined;
+    }
     if (rel.hi < 0) {
-      const indexed = address.indexed ? ' (the start of an indexed object)' : '';
       if (rel.hi < -zone) {
         add('below-red-zone', insn, index,
-          `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${where}${indexed}, ${zone === 0 ? `below the stack pointer, and ${abiName[options.abi]} has no red zone` : `beyond the ${zone}-byte red zone of ${abiName[options.abi]}`}: a signal handler, an interrupt or the next call may overwrite it.`,
+          `${kind === 'store' ? 'Stores' : 'Loads'} ${bytes(size)} at ${where}, ${zone === 0 ? `below the stack pointer, and ${abiName[options.abi]} has no red zone` : `beyond the ${zone}-byte red zone of ${abiName[options.abi]}`}: a signal handler, an interrupt or the next call may overwrite it.`,
           { kind, offset: rel.hi, size });
       } else if (options.kernel.kernel) {
         add(kind === 'store' ? 'red-zone-store' : 'red-zone-load', insn, index,
           kind === 'store'
-            ? `Stores ${bytes(size)} at ${where}${indexed}, below the stack pointer; an interrupt on this stack can overwrite them before they are read.`
-            : `Loads ${bytes(size)} from ${where}${indexed}, below the stack pointer; an interrupt on this stack can have overwritten them since they were stored.`,
+            ? `Stores ${bytes(size)} at ${where}, below the stack pointer; an interrupt on this stack can overwrite them before they are read.`
+            : `Loads ${bytes(size)} from ${where}, below the stack pointer; an interrupt on this stack can have overwritten them since they were stored.`,
           { kind, offset: rel.hi, size });
       }
       return -rel.hi;

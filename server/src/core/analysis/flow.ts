@@ -10,14 +10,14 @@ import type { Abi } from '../report';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
-import { entryState, joinStates, workingCopy, type Anchor, type State } from './state';
-import { step, type TransferContext } from './transfer';
+import { entryState, joinStates, workingCopy, type State } from './state';
+import { recordWitnesses, step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
   /** Called when a block is entered with an RSP that paths disagree on. */
   onMismatch?(index: number, note: string): void;
-  onInstruction(index: number, before: State, effect: Effect, anchors: readonly Anchor[]): void;
+  onInstruction(index: number, before: State, effect: Effect, ctx: TransferContext): void;
   /** Called after the instruction with the state it left and why it lost RSP, if it did. */
   afterInstruction?(index: number, after: State, lostReason: string | undefined): void;
 }
@@ -39,8 +39,9 @@ const maxVisitsPerBlock = 64;
 
 /** Runs the analysis over one function and replays the fixed point through the visitor. */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
-  const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map() };
+  const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map() };
   const effects = effectsOf(fn, options);
+  const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
@@ -82,7 +83,10 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const entry = inStates.get(start);
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
-      for (let i = block.start; i < block.end; i++) step(working, fn.insns[i]!, effects[i]!, i, ctx);
+      for (let i = block.start; i < block.end; i++) {
+        if (hasIndexed[i]) recordWitnesses(working, effects[i]!, ctx);
+        step(working, fn.insns[i]!, effects[i]!, i, ctx);
+      }
       // The working copy is not changed after the block, so it becomes the immutable out-state.
       const state: State = working;
       if (block.successors === undefined) {
@@ -118,7 +122,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     if (note !== undefined) visitor.onMismatch?.(block.start, note);
     const working = workingCopy(entry);
     for (let i = block.start; i < block.end; i++) {
-      visitor.onInstruction(i, working, effects[i]!, ctx.anchors);
+      visitor.onInstruction(i, working, effects[i]!, ctx);
       const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
       visitor.afterInstruction?.(i, working, lostReason);
     }

@@ -16,6 +16,33 @@ export interface TransferContext {
   readonly abi: Abi;
   readonly anchors: Anchor[];
   readonly anchorIds: Map<string, number>;
+  /**
+   * Indexed accesses seen on some path with a known index, and where they landed relative to RSP.
+   * `movaps %xmm0,(%r8,%rax)` in a loop: on the first iteration %rax is 0, so the access is at r8.
+   */
+  readonly witnesses: Map<MemOperand, IndexWitness>;
+}
+
+/** One concrete landing of an indexed access, found while the index was still a known constant. */
+export interface IndexWitness {
+  /** Offset of the access relative to RSP on that path. */
+  readonly rel: number;
+  readonly index: string;
+  readonly indexValue: number;
+}
+
+/** Records a witness for each indexed stack access whose index is known in this state. */
+export function recordWitnesses(state: State, effect: Effect, ctx: TransferContext): void {
+  for (const access of effect.accesses) {
+    const mem = access.mem;
+    if (mem.index === undefined || ctx.witnesses.has(mem)) continue;
+    const address = evaluateAddress(mem, state);
+    if (address.kind !== 'stack' || address.indexed) continue;
+    const rel = offsetFromRsp(ctx.anchors, address.anchor, address.off, state.regs[RSP]);
+    const index = gpr(mem.index);
+    const value = index === undefined ? undefined : state.regs[index.slot];
+    if (rel !== undefined && rel.lo === rel.hi && value?.kind === 'const') ctx.witnesses.set(mem, { rel: rel.hi, index: mem.index, indexValue: value.value });
+  }
 }
 
 /** An address computed from a memory operand. */
@@ -200,7 +227,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       if (src?.kind === 'mem') {
         const address = evaluateAddress(src, pre);
         value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
-        if (address.kind === 'other' && src.base === undefined && src.index === undefined && src.symbol === undefined) value = { kind: 'const', value: src.disp };
+        if (address.kind === 'other') value = constantAddress(src, regs, width, cells, pre);
       }
       setRegister(dest, value);
       break;
@@ -214,6 +241,20 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
         const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
         setRegister(dest, delta === undefined ? undefined : addConstant(valueOf(dest), delta));
       } else writeMemoryDestination(dest, pre, setCell);
+      break;
+    }
+    case 'movsxd':
+    case 'movsx':
+    case 'movzx': {
+      // movslq %eax,%rax / movzbl %al,%eax: a small non-negative constant keeps its value.
+      const value = valueOf(ops[1]);
+      setRegister(ops[0], value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined);
+      break;
+    }
+    case 'cdqe': {
+      // cltq: sign-extends %eax into %rax.
+      const value = regs[0];
+      regs[0] = value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined;
       break;
     }
     case 'inc':
@@ -311,6 +352,19 @@ function writeRegister(regs: Value[], width: number, op: Operand | undefined, va
   else regs[ref.slot] = undefined;
 }
 
+/** The value of `lea disp(base,index,scale)` when base and index hold constants (`leal 2(%r11),%eax`). */
+function constantAddress(mem: MemOperand, regs: readonly Value[], width: number, cells: ReadonlyMap<number, Value>, state: State): Value {
+  if (mem.symbol !== undefined || mem.segment !== undefined || mem.base === 'rip' || mem.base === 'eip') return undefined;
+  let total = mem.disp;
+  for (const [name, scale] of [[mem.base, 1], [mem.index, mem.scale]] as const) {
+    if (name === undefined) continue;
+    const value = operandValue({ kind: 'reg', reg: name }, regs, width, cells, state);
+    if (value?.kind !== 'const') return undefined;
+    total += value.value * scale;
+  }
+  return { kind: 'const', value: total };
+}
+
 /** Kills the cells a memory write may change; `writes` false skips reads. */
 function writeMemoryDestination(op: Operand | undefined, state: State, setCell: (at: Value, value: Value, size: number | undefined) => void, writes = true): void {
   if (op?.kind !== 'mem' || !writes) return;
@@ -325,7 +379,11 @@ function operandValue(op: Operand | undefined, regs: readonly Value[], width: nu
       return op.value === undefined ? undefined : { kind: 'const', value: op.value };
     case 'reg': {
       const ref = gpr(op.reg);
-      return ref !== undefined && ref.width === width ? regs[ref.slot] : undefined;
+      if (ref === undefined) return undefined;
+      const value = regs[ref.slot];
+      if (ref.width === width) return value;
+      // movl %eax,... reads the low half: a small non-negative constant reads the same.
+      return !ref.high && value?.kind === 'const' && value.value >= 0 && value.value < 2 ** (ref.width * 8 - 1) ? value : undefined;
     }
     case 'mem': {
       const address = evaluateAddress(op, state);
