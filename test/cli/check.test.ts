@@ -158,7 +158,7 @@ describe('check: JSON contract', () => {
     }
   });
 
-  test('--kernel forces kernel code (visible in files[].kernel once the engine honours forcedKernel)', { todo: 'engine' }, () => {
+  test('--kernel forces kernel code', () => {
     const doc = parseJson(runCli(['check', '--format', 'json', '--kernel', 'user-clean.s']));
     assert.equal(doc.files[0].kernel, true);
   });

@@ -1,7 +1,6 @@
 /**
- * CLI behaviour that needs real findings. Until the analysis engine lands `analyzeText` returns
- * no findings, so every test here is marked `{ todo: 'engine' }`: it runs and reports, but does
- * not fail the suite. Remove the marks when the engine reports kernel-leaf.s correctly.
+ * CLI behaviour that needs real findings from the analysis engine (these tests were marked
+ * `{ todo: 'engine' }` until the engine landed).
  *
  * The fixture `test/fixtures/cli/kernel-leaf.s` is gcc -O0 kernel code: after `push %rbp;
  * mov %rsp,%rbp`, line 13 stores %edi at -20(%rbp) = RSP-20 and line 14 loads it back.
@@ -10,14 +9,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseJson, runCli } from './run-cli';
 
-const todo = { todo: 'engine' };
-
 describe('check with findings (engine)', () => {
-  test('kernel-leaf.s: warnings exit 1', todo, () => {
+  test('kernel-leaf.s: warnings exit 1', () => {
     assert.equal(runCli(['check', 'kernel-leaf.s']).status, 1);
   });
 
-  test('kernel-leaf.s: JSON findings carry 1-based positions, kind, offset, size and the kernel reason', todo, () => {
+  test('kernel-leaf.s: JSON findings carry 1-based positions, kind, offset, size and the kernel reason', () => {
     const doc = parseJson(runCli(['check', '--format', 'json', 'kernel-leaf.s']));
     const store = doc.findings.find((finding: { code: string }) => finding.code === 'red-zone-store');
     assert.ok(store, 'a red-zone-store finding');
@@ -43,7 +40,7 @@ describe('check with findings (engine)', () => {
     assert.equal(doc.stats.byCode['red-zone-store'], 1);
   });
 
-  test('kernel-leaf.s: gcc-style text with the source line, a caret and a kernel note', todo, () => {
+  test('kernel-leaf.s: gcc-style text with the source line, a caret and a kernel note', () => {
     const result = runCli(['check', 'kernel-leaf.s']);
     assert.match(result.stdout, /^kernel-leaf\.s:13:\d+: warning: .* \[red-zone-store\]$/m);
     assert.match(result.stdout, /^ 13 \| {9}movl {4}%edi, -20\(%rbp\)$/m);
@@ -52,7 +49,7 @@ describe('check with findings (engine)', () => {
     assert.match(result.stdout, /2 findings \(0 errors, 2 warnings, 0 info\)/);
   });
 
-  test('kernel-leaf.s: SARIF results with rule, level and region', todo, () => {
+  test('kernel-leaf.s: SARIF results with rule, level and region', () => {
     const log = parseJson(runCli(['check', '--format', 'sarif', 'kernel-leaf.s']));
     const result = log.runs[0].results.find((item: { ruleId: string }) => item.ruleId === 'red-zone-store');
     assert.ok(result);
@@ -65,7 +62,7 @@ describe('check with findings (engine)', () => {
     assert.equal(location.region.startColumn, json.findings.find((f: { code: string }) => f.code === 'red-zone-store').column);
   });
 
-  test('kernel-leaf.s with --user: no kernel warnings, exit 0', todo, () => {
+  test('kernel-leaf.s with --user: no kernel warnings, exit 0', () => {
     const doc = parseJson(runCli(['check', '--format', 'json', '--user', 'kernel-leaf.s']));
     assert.equal(doc.files[0].kernel, false);
     assert.deepEqual(
@@ -76,7 +73,7 @@ describe('check with findings (engine)', () => {
     assert.equal(parseJson(runCli(['check', '--format', 'json', 'kernel-leaf.s'])).files[0].kernel, true);
   });
 
-  test('layout kernel-leaf.s 13 draws the frame with the red-zone slot and the interrupt frame', todo, () => {
+  test('layout kernel-leaf.s 13 draws the frame with the red-zone slot and the interrupt frame', () => {
     const result = runCli(['layout', 'kernel-leaf.s', '13']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^leaf at kernel-leaf\.s:13:/);
