@@ -7,7 +7,7 @@
  * preprocessed `.S` files, and `;` separates statements (`rep; stosq`, `lock ; addl $0,(%rsp)`).
  */
 import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef } from './directives';
-import { parseInstruction } from './instruction';
+import { parseInstruction, withStatementCaches } from './instruction';
 import { forEachLine, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses GAS text starting in `mode` into `sink`. */
@@ -16,6 +16,7 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
   let inBlockComment = false;
   let pending: readonly string[] | undefined;
   const resolve = (name: string): string => (name.charCodeAt(0) <= 57 ? resolveNumericRef(name, state) : name);
+  const options = withStatementCaches({ flavor: 'gas', objdumpTargets: false, resolve });
 
   const statement = (start: number, end: number, line: number): void => {
     let s = skipBlanks(text, start, end);
@@ -59,7 +60,7 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
       return;
     }
     if (state.mode === 'intel' && state.intelPrefix) stmt = stmt.replace(/%/g, '');
-    const insn = parseInstruction(stmt, state.mode, { line, start: s }, { flavor: 'gas', objdumpTargets: false, resolve, pendingPrefixes: pending });
+    const insn = parseInstruction(stmt, state.mode, { line, start: s }, pending === undefined ? options : { ...options, pendingPrefixes: pending });
     pending = undefined;
     // `lock;` or `rep` alone: the prefix belongs to the next statement.
     if (insn.mnemonic === '' && insn.prefixes.length > 0) {

@@ -25,6 +25,14 @@ export interface InsnOptions {
   readonly resolve: ((name: string) => string) | undefined;
   /** Prefixes from an earlier statement on their own (`lock;` or `rep` on the line before). */
   readonly pendingPrefixes?: readonly string[];
+  /** The statement caches for these options, looked up once per file by `withStatementCaches`. */
+  readonly attCache?: Map<string, Core>;
+  readonly intelCache?: Map<string, Core>;
+}
+
+/** `options` with its statement caches attached, so that per-statement calls skip the lookup. */
+export function withStatementCaches(options: InsnOptions): InsnOptions {
+  return { ...options, attCache: statementCache('att', options), intelCache: statementCache('intel', options) };
 }
 
 /**
@@ -55,7 +63,7 @@ export function parseInstruction(text: string, spelling: 'att' | 'intel', site: 
   const span: Span = { start: site.start, end: site.start + text.length };
   // Compiler output repeats whole statements (`xorl %eax, %eax`, `popq %rbx`, `ret`): about 70%
   // of the instructions of a large `.s` are repeats, so the position-free part is cached.
-  const cache = options.pendingPrefixes === undefined && options.flavor !== 'nasm' ? statementCache(spelling, options) : undefined;
+  const cache = options.pendingPrefixes === undefined && options.flavor !== 'nasm' ? (spelling === 'att' ? options.attCache : options.intelCache) ?? statementCache(spelling, options) : undefined;
   let core = cache?.get(text);
   if (core === undefined) {
     core = parseCore(text, spelling, options);
@@ -68,7 +76,7 @@ export function parseInstruction(text: string, spelling: 'att' | 'intel', site: 
 }
 
 /** What an instruction's text alone determines. */
-interface Core {
+export interface Core {
   readonly mnemonic: string;
   readonly prefixes: readonly string[];
   readonly suffixSize: number | undefined;

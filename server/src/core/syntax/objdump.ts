@@ -17,7 +17,7 @@
  * Anything else (`-S` source lines, `In archive` lines) is kept as a comment.
  */
 import type { Instruction, Operand } from '../ir';
-import { parseInstruction } from './instruction';
+import { parseInstruction, withStatementCaches } from './instruction';
 import { parseHexDigits } from './numbers';
 import { forEachLine, pushDirective, skipBlanks, trimEnd, type Sink } from './sink';
 
@@ -26,7 +26,7 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
   /** Index in `sink.items` of the last instruction, for continuation and relocation lines. */
   let last = -1;
   let lastHasBytes = false;
-  const options = { flavor: 'capstone' as const, objdumpTargets: true, resolve: undefined };
+  const options = withStatementCaches({ flavor: 'capstone', objdumpTargets: true, resolve: undefined });
 
   forEachLine(text, (start, end, line) => {
     const s = skipBlanks(text, start, end);
