@@ -7,7 +7,8 @@
  * is elsewhere; the server passes the core's façade.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeText, frameLayoutAt, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
+import { analyzeText, frameLayoutAt, type AnalysisOptions, type Finding, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
+import type { TextSyntax } from '../core/ir';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { folderOf, uriToPath } from './paths';
 import type { Settings } from './settings';
@@ -23,6 +24,9 @@ export const coreEngine: Engine = { analyzeText, frameLayoutAt };
 
 /** Files larger than this (in UTF-16 code units, about bytes for assembly) are not analyzed. */
 export const defaultMaxFileSize = 20 * 1024 * 1024;
+
+/** Above this size a hover analyzes only the function under the cursor (see `frameInSlice`). */
+export const defaultSliceThreshold = 256 * 1024;
 
 /** The outcome of analyzing one document version. */
 export interface Analysis {
@@ -42,11 +46,13 @@ export interface Analysis {
 export class Analyzer {
   readonly #engine: Engine;
   readonly #maxFileSize: number;
+  readonly #sliceThreshold: number;
   readonly #cache = new Map<string, { readonly key: string; readonly analysis: Analysis }>();
 
-  constructor(engine: Engine, maxFileSize: number) {
+  constructor(engine: Engine, maxFileSize: number, sliceThreshold = defaultSliceThreshold) {
     this.#engine = engine;
     this.#maxFileSize = maxFileSize;
+    this.#sliceThreshold = sliceThreshold;
   }
 
   /** The analysis of the document's current version under these settings. Never throws. */
@@ -61,9 +67,12 @@ export class Analyzer {
 
   /** The frame at a 0-based line of the analyzed document, or undefined. Never throws. */
   frameAt(document: TextDocument, analysis: Analysis, line: number): FrameLayout | undefined {
-    if (analysis.report === undefined) return undefined;
+    const report = analysis.report;
+    if (report === undefined) return undefined;
     try {
-      return this.#engine.frameLayoutAt(document.getText(), line, analysis.options);
+      const text = document.getText();
+      if (text.length <= this.#sliceThreshold) return this.#engine.frameLayoutAt(text, line, analysis.options);
+      return frameInSlice(this.#engine, document, report, analysis.options, line);
     } catch {
       return undefined;
     }
@@ -127,4 +136,47 @@ export function analysisOptions(
     detectKernel: settings.detectKernel,
   };
   return { options, problems };
+}
+
+const textSyntaxes: readonly string[] = ['att', 'intel', 'nasm', 'objdump-att', 'objdump-intel'];
+
+/**
+ * The frame at `line` computed from the text of its function alone, for large files, where
+ * re-analyzing the whole text on every hover would take hundreds of milliseconds.
+ * The slice runs from the end of the previous function (so `.globl`/`.type` lines come along) to
+ * the end of this one; what the rest of the file decided (kernel verdict, dialect, ABI) is passed
+ * in as options, and the lines and offsets of the answer are moved back into the whole file.
+ */
+export function frameInSlice(engine: Engine, document: TextDocument, report: Report, options: AnalysisOptions, line: number): FrameLayout | undefined {
+  const index = report.functions.findIndex((summary) => summary.startLine <= line && line <= summary.endLine);
+  if (index === -1) return undefined;
+  const summary = report.functions[index];
+  const previousEnd = report.functions.filter((other) => other.endLine < summary.startLine).reduce((end, other) => Math.max(end, other.endLine), -1);
+  const firstLine = previousEnd + 1;
+  const start = document.offsetAt({ line: firstLine, character: 0 });
+  const end = document.offsetAt({ line: summary.endLine + 1, character: 0 });
+  const slice = document.getText().slice(start, end);
+  const sliceOptions: AnalysisOptions = {
+    ...options,
+    forcedKernel: report.kernel,
+    abi: report.abi,
+    ...(textSyntaxes.includes(report.input) ? { syntax: report.input as TextSyntax } : {}),
+  };
+  const layout = engine.frameLayoutAt(slice, line - firstLine, sliceOptions);
+  return layout === undefined ? undefined : shiftLayout(layout, firstLine, start);
+}
+
+function shiftLayout(layout: FrameLayout, lines: number, offset: number): FrameLayout {
+  const shiftFinding = (finding: Finding): Finding => ({
+    ...finding,
+    line: finding.line + lines,
+    span: { start: finding.span.start + offset, end: finding.span.end + offset },
+    related: finding.related.map((related) => ({ ...related, line: related.line + lines, span: { start: related.span.start + offset, end: related.span.end + offset } })),
+  });
+  return {
+    ...layout,
+    line: layout.line + lines,
+    rows: layout.rows.map((row) => ({ ...row, writtenAt: row.writtenAt.map((at) => at + lines), readAt: row.readAt.map((at) => at + lines) })),
+    findings: layout.findings.map(shiftFinding),
+  };
 }
