@@ -105,12 +105,13 @@ describe('layout', () => {
 });
 
 describe('disasm', () => {
-  test('an ELF object is not supported yet (exit 2, clear message)', () => {
+  test('a broken ELF object is an input error with a message, not a crash', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'a.o'), Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(60)]));
     const result = runCli(['disasm', 'a.o'], dir);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /a\.o: object files are not supported yet/);
+    assert.match(result.stderr, /^redzone-lint: error: a\.o: /);
+    assert.ok(!hasStackTrace(result.stderr));
   });
 
   test('a text file is not an object', () => {
