@@ -49,6 +49,9 @@ export function parseIntelInstructionText(
   return makeInstruction(insn.mnemonic, insn.prefixes, insn.suffixSize, insn.operands, insn.unknown, insn.text, at.span, at);
 }
 
+/** A lowercase word and the blanks after it. */
+const FIRST_WORD = /^([a-z][a-z0-9]*)(?:[ \t]+|$)/;
+
 /** Shared by every instruction without prefixes; never mutated. */
 const NO_PREFIXES: string[] = [];
 
@@ -103,20 +106,27 @@ function parseCore(text: string, spelling: 'att' | 'intel', options: InsnOptions
   let pos = 0;
   const n = text.length;
   let word = '';
-  // Prefix words come first: `lock addl`, `rep stosq`, `notrack jmp`, `cs nopw`, `data16 cs nopw`.
-  while (pos < n) {
-    const end = wordEnd(text, pos);
-    word = text.slice(pos, end).toLowerCase();
-    const next = skipSpace(text, end);
-    const prefix = prefixName(word, next < n && isWordStart(text.charCodeAt(next)));
-    if (prefix === undefined) {
+  // The common case, one lowercase mnemonic that is no prefix, by one native match.
+  const first = FIRST_WORD.exec(text);
+  if (first !== null && prefixName(first[1], true) === undefined) {
+    word = first[1];
+    pos = first[0].length;
+  } else {
+    // Prefix words come first: `lock addl`, `rep stosq`, `notrack jmp`, `cs nopw`, `data16 cs nopw`.
+    while (pos < n) {
+      const end = wordEnd(text, pos);
+      word = text.slice(pos, end).toLowerCase();
+      const next = skipSpace(text, end);
+      const prefix = prefixName(word, next < n && isWordStart(text.charCodeAt(next)));
+      if (prefix === undefined) {
+        pos = next;
+        break;
+      }
+      if (prefixes === NO_PREFIXES) prefixes = [];
+      prefixes.push(prefix);
+      word = '';
       pos = next;
-      break;
     }
-    if (prefixes === NO_PREFIXES) prefixes = [];
-    prefixes.push(prefix);
-    word = '';
-    pos = next;
   }
   if (options.pendingPrefixes !== undefined) prefixes = [...options.pendingPrefixes, ...prefixes];
   if (word.length === 0) return { mnemonic: '', prefixes, suffixSize: undefined, operands: NO_OPERANDS, unknown: prefixes.length === 0, positional: false };

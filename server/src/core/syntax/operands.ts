@@ -52,8 +52,16 @@ export function immOperand(value: number | undefined): ImmOperand {
   return op;
 }
 
+const NEEDS_CAREFUL_SPLIT = /[()[\]{}"']/;
+
 /** Splits an operand list at top-level commas (not inside `()`, `[]`, `{}` or quotes). */
 export function splitOperands(text: string): string[] {
+  // Without brackets or quotes, a native split does it (`%rax, %rbx`, `$1, %eax`).
+  if (!NEEDS_CAREFUL_SPLIT.test(text)) {
+    const parts = text.split(',');
+    for (let i = 0; i < parts.length; i++) parts[i] = parts[i].trim();
+    return parts.length === 1 && parts[0].length === 0 ? [] : parts;
+  }
   const parts: string[] = [];
   let depth = 0;
   let start = 0;
@@ -113,6 +121,16 @@ export function parseAttOperand(raw: string, ctx: OperandContext, memSize?: numb
 
 /** `seg:disp(base,index,scale)` with every part optional. */
 function parseAttMemory(text: string, ctx: OperandContext, size: number | undefined): MemOperand | undefined {
+  // The shape compilers emit most, `-8(%rbp)` or `16(%rsp,%rcx,4)`, by one native match.
+  const simple = SIMPLE_ATT_MEMORY.exec(text);
+  if (simple !== null) {
+    const base = canonicalRegister(simple[2]);
+    const index = simple[3] === undefined ? undefined : canonicalRegister(simple[3]);
+    const disp = simple[1] === undefined ? 0 : parseSigned(simple[1]);
+    if (base !== undefined && (simple[3] === undefined || index !== undefined) && disp !== undefined) {
+      return { kind: 'mem', base, index, scale: simple[4] === undefined ? 1 : Number(simple[4]), disp, symbol: undefined, segment: undefined, size };
+    }
+  }
   let s = text;
   let segment: string | undefined;
   if (s.charCodeAt(0) === 37 /* % */) {
@@ -165,6 +183,9 @@ function parseAttMemory(text: string, ctx: OperandContext, size: number | undefi
   } else if (base === undefined && index === undefined) return undefined;
   return { kind: 'mem', base, index, scale, disp, symbol, segment, size };
 }
+
+/** `disp(%base)` or `disp(%base,%index[,scale])` with a numeric displacement. */
+const SIMPLE_ATT_MEMORY = /^(-?(?:0x[0-9a-fA-F]+|[1-9][0-9]*|0))?\(%([a-z0-9]+)(?:,%([a-z0-9]+)(?:,([1248]))?)?\)$/;
 
 /** Intel operand sizes, as GAS (`QWORD PTR`), NASM (`qword`) and capstone (`qword ptr`) write them. */
 const INTEL_SIZES: Readonly<Record<string, number>> = {
