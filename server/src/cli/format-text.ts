@@ -28,14 +28,19 @@ export function formatText(run: CheckRun, findings: readonly LocatedFinding[]): 
   return `${out.join('\n')}\n`;
 }
 
+/** Messages quote instructions as written; a tab inside one would break the one-line format. */
+function oneLine(message: string): string {
+  return message.replace(/[\t\r\n]+/g, ' ');
+}
+
 function renderFinding(located: LocatedFinding): string[] {
   const { path, range, finding } = located;
   const where = (r: Range1) => `${path}:${r.line}:${r.column}`;
-  const lines = [`${where(range)}: ${severityWord[finding.severity]}: ${finding.message} [${finding.code}]`];
+  const lines = [`${where(range)}: ${severityWord[finding.severity]}: ${oneLine(finding.message)} [${finding.code}]`];
   lines.push(...sourceExcerpt(located.lineText, range));
-  for (const related of located.related) lines.push(`${where(related.range)}: note: ${related.message}`);
+  for (const related of located.related) lines.push(`${where(related.range)}: note: ${oneLine(related.message)}`);
   if (finding.kernelReason !== '') {
-    lines.push(`${where(range)}: note: ${located.kernel ? 'kernel' : 'user'} code: ${finding.kernelReason}`);
+    lines.push(`${where(range)}: note: ${located.kernel ? 'kernel' : 'user'} code: ${oneLine(finding.kernelReason)}`);
   }
   if (finding.source !== undefined) lines.push(`${where(range)}: note: from ${finding.source.path}:${finding.source.line}`);
   return lines;
