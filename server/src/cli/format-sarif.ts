@@ -42,7 +42,7 @@ export function formatSarif(run: CheckRun, findings: readonly LocatedFinding[], 
     help: { text: info.documentation, markdown: info.documentation },
     defaultConfiguration: { level: level[info.severity] },
   }));
-  const results = findings.map(({ path, range, finding, related }) => {
+  const results = findings.map(({ path, range, finding, related, kernel }) => {
     const relatedLocations = related.map((item, id) => ({
       id,
       message: { text: item.message },
@@ -62,7 +62,8 @@ export function formatSarif(run: CheckRun, findings: readonly LocatedFinding[], 
       ruleId: finding.code,
       ruleIndex: findingTable.findIndex((info) => info.code === finding.code),
       level: level[finding.severity],
-      message: { text: `${finding.message} ${finding.kernelReason}`.trim() },
+      // Code-scanning viewers show only the message, and every diagnostic must say why the file counts as kernel code.
+      message: { text: finding.kernelReason === '' ? finding.message : `${finding.message} (${kernel ? 'Kernel' : 'User'} code: ${finding.kernelReason})` },
       locations: [
         {
           physicalLocation: { artifactLocation: artifact(path), region: region(range) },
