@@ -57,7 +57,10 @@ const kernelSections = ['.init.text', '.head.text', '.noinstr.text', '.entry.tex
 
 /** True for labels that are local to a function: `.L3`, `.LBB0_2`, `Ltmp0`, `1`, NASM `.loop`. */
 export function isLocalLabel(name: string): boolean {
-  return name.startsWith('.') || /^L(BB|tmp|_|\d)/.test(name) || /^\d+$/.test(name);
+  const first = name.charCodeAt(0);
+  if (first === 46 /* . */) return true;
+  if (first !== 76 /* L */ && (first < 48 || first > 57)) return false;
+  return /^L(BB|tmp|_|\d)/.test(name) || /^\d+$/.test(name);
 }
 
 /** Builds the program from parsed items. Never throws. */
@@ -109,7 +112,7 @@ export function buildProgram(parsed: ParsedAsm): Program {
     switch (item.kind) {
       case 'label': {
         dataLabel = item.name;
-        if (isStart(item.name) && !isLocalLabel(item.name) || headers.has(item.name)) {
+        if ((!isLocalLabel(item.name) && isStart(item.name)) || headers.has(item.name)) {
           if (current === undefined || current.insns.length > 0 || current.name !== item.name) {
             current = startFunction(item.name, item.line);
             pendingLabels = [];

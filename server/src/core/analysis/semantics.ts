@@ -72,17 +72,50 @@ export function plainSymbol(name: string): string {
 
 const conditionalJump = /^(j(n?[abceglopsz]|n?[abgl]e|p[eo]|[er]?cxz)|loop(n?[ez])?|xbegin)$/;
 
+/** What a mnemonic alone says: computed once per distinct mnemonic string. */
+interface MnemonicInfo {
+  readonly flow: Flow | 'transfer' | 'conditional';
+  readonly readOnly: boolean;
+  readonly readModifyWrite: boolean;
+  readonly storeOnly: boolean;
+  readonly noAccess: boolean;
+  /** `stos`, `movs`… with the element size letter, for implicit %rsi/%rdi accesses. */
+  readonly stringOp: readonly [string, string] | undefined;
+}
+
+const mnemonicInfos = new Map<string, MnemonicInfo>();
+const returns = new Set(['ret', 'retq', 'retf', 'iret', 'iretq', 'iretd', 'sysret', 'sysretq', 'sysexit', 'eret']);
+const noOperands: readonly MemoryAccess[] = [];
+const noWrites: readonly number[] = [];
+
+function mnemonicInfo(m: string): MnemonicInfo {
+  let info = mnemonicInfos.get(m);
+  if (info !== undefined) return info;
+  const conditional = conditionalJump.test(m);
+  const string = /^(stos|lods|movs|cmps|scas|ins|outs)([bwdq]?)$/.exec(m);
+  info = {
+    flow: m === 'jmp' || m === 'call' ? 'transfer' : conditional ? 'conditional' : returns.has(m) ? 'return' : m === 'ud2' || m === 'ud1' || m === 'ud0' ? 'stop' : 'next',
+    readOnly: readOnly.has(m) || conditional,
+    readModifyWrite: readModifyWrite.has(m),
+    storeOnly: storeOnlyNoDest.has(m) || m.startsWith('set') || m === 'pop',
+    noAccess: noAccess.has(m) || m.startsWith('prefetch') || m.startsWith('nop'),
+    stringOp: string === null ? undefined : [string[1]!, string[2]!],
+  };
+  // Distinct mnemonics are few; the cap only guards against hostile input.
+  if (mnemonicInfos.size < 4096) mnemonicInfos.set(m, info);
+  return info;
+}
+
 /** Describes one instruction. Never throws; unknown instructions get a conservative description. */
 export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
   const m = insn.mnemonic;
   const ops = insn.operands;
-  const accesses: MemoryAccess[] = [];
-  const writes: number[] = [];
+  const info = mnemonicInfo(m);
   let flow: Flow = 'next';
   let target: string | undefined;
 
   const first = ops[0];
-  if (m === 'jmp' || m === 'call' || conditionalJump.test(m)) {
+  if (info.flow === 'transfer' || info.flow === 'conditional') {
     const isCall = m === 'call';
     if (first?.kind === 'target') {
       target = first.name;
@@ -94,47 +127,41 @@ export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
     } else {
       flow = isCall ? 'indirect-call' : m === 'jmp' ? 'indirect-jump' : 'branch';
     }
-  } else if (m === 'ret' || m === 'retq' || m === 'retf' || m === 'iret' || m === 'iretq' || m === 'iretd' || m === 'sysret' || m === 'sysretq' || m === 'sysexit' || m === 'eret') {
-    flow = 'return';
-  } else if (m === 'ud2' || m === 'ud1' || m === 'ud0') {
-    flow = 'stop';
+  } else flow = info.flow;
+
+  let accesses: MemoryAccess[] | undefined;
+  if (!info.noAccess) {
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index]!;
+      if (op.kind !== 'mem') continue;
+      let access: MemoryAccess['access'];
+      if (index !== 0 || info.readOnly) access = 'load';
+      else if (info.readModifyWrite) access = 'both';
+      // One-operand arithmetic (`mul`, `div`, `idiv`, `imul`) reads its operand.
+      else if (ops.length === 1 && !info.storeOnly) access = 'load';
+      else access = 'store';
+      (accesses ??= []).push({ mem: op, access, size: accessSize(insn, op) });
+    }
   }
 
-  const accessKindOf = (index: number): 'load' | 'store' | 'both' => {
-    if (index !== 0 || readOnly.has(m) || conditionalJump.test(m)) return 'load';
-    if (readModifyWrite.has(m)) return 'both';
-    if (ops.length === 1 && !storeOnlyNoDest.has(m) && !m.startsWith('set') && m !== 'pop') {
-      // One-operand arithmetic (`mul`, `div`, `idiv`, `imul`) reads its operand.
-      return 'load';
-    }
-    return 'store';
-  };
-
-  ops.forEach((op, index) => {
-    if (op.kind !== 'mem' || noAccess.has(m) || m.startsWith('prefetch') || m.startsWith('nop')) return;
-    accesses.push({ mem: op, access: accessKindOf(index), size: accessSize(insn, op) });
-  });
-
   // String instructions address memory through %rsi/%rdi without naming it (`rep stosq`).
-  const stringOp = /^(stos|lods|movs|cmps|scas|ins|outs)([bwdq]?)$/.exec(m);
-  if (stringOp !== null && !ops.some((op) => op.kind === 'mem') && !(m === 'movsd' && ops.length > 0)) {
-    const size = { b: 1, w: 2, d: 4, q: 8, '': insn.suffixSize }[stringOp[2] as 'b' | 'w' | 'd' | 'q' | ''];
-    const si = addressSize === 4 ? 'esi' : 'rsi';
-    const di = addressSize === 4 ? 'edi' : 'rdi';
-    const viaSi = memAt(si, size);
-    const viaDi = memAt(di, size);
-    const kind = stringOp[1];
+  const stringOp = info.stringOp;
+  if (stringOp !== undefined && accesses === undefined && !(m === 'movsd' && ops.length > 0)) {
+    const size = { b: 1, w: 2, d: 4, q: 8, '': insn.suffixSize }[stringOp[1] as 'b' | 'w' | 'd' | 'q' | ''];
+    const viaSi = memAt(addressSize === 4 ? 'esi' : 'rsi', size);
+    const viaDi = memAt(addressSize === 4 ? 'edi' : 'rdi', size);
+    const kind = stringOp[0];
+    accesses = [];
     if (kind === 'stos' || kind === 'ins') accesses.push({ mem: viaDi, access: 'store', size });
     if (kind === 'movs') accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'store', size });
     if (kind === 'lods' || kind === 'outs') accesses.push({ mem: viaSi, access: 'load', size });
     if (kind === 'cmps') accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'load', size });
     if (kind === 'scas') accesses.push({ mem: viaDi, access: 'load', size });
-  } else if (stringOp !== null && stringOp[1] === 'movs' && ops.every((op) => op.kind === 'mem')) {
-    // `movsq (%rsi),(%rdi)` names its operands; they were classified above.
   }
 
-  collectRegisterWrites(insn, writes);
-  return { flow, target, accesses, writes };
+  const writes: number[] = [];
+  collectRegisterWrites(insn, writes, info);
+  return { flow, target, accesses: accesses ?? noOperands, writes: writes.length === 0 ? noWrites : writes };
 }
 
 /** A synthesized `[reg]` operand for implicit string-instruction accesses. */
@@ -185,7 +212,7 @@ const noDestinationWrite = new Set([
 ]);
 
 /** Records every general register the instruction may write, except the stack effects of push/pop/call/ret. */
-function collectRegisterWrites(insn: Instruction, writes: number[]): void {
+function collectRegisterWrites(insn: Instruction, writes: number[], info: MnemonicInfo): void {
   const m = insn.mnemonic;
   const ops = insn.operands;
   const key = m === 'imul' && ops.length === 1 ? 'imul1' : m;
@@ -195,8 +222,7 @@ function collectRegisterWrites(insn: Instruction, writes: number[]): void {
     for (const op of ops) if (op.kind === 'reg') pushSlot(writes, op.reg);
     return;
   }
-  const stringOp = /^(rep[a-z]*\s+)?(stos|lods|movs|cmps|scas|ins|outs)[bwdq]?$/.test(m);
-  if (stringOp && !(m === 'movsd' && ops.length > 0)) {
+  if (info.stringOp !== undefined && !(m === 'movsd' && ops.length > 0)) {
     writes.push(6, 7);
     if (insn.prefixes.some((p) => p.startsWith('rep'))) writes.push(1);
     if (m.startsWith('lods')) writes.push(0);
