@@ -11,7 +11,7 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { diffBuilds } from './asm-functions.mjs';
@@ -104,12 +104,15 @@ export async function buildCorpus({ root, log = () => {}, jobs = availableParall
           continue;
         }
         const args = ['-S', ...buildFlags(config.cc, config.level, config.syntax, redZone), ...unit.flags, unit.file];
-        tasks.push(() => compile(config.cc, args, unit.dir, output));
+        const cost = statSync(join(unit.dir, unit.file)).size * (config.level === '-O0' ? 1 : 4);
+        tasks.push({ cost, run: () => compile(config.cc, args, unit.dir, output) });
       }
     }
   }
   log(`oracle corpus: ${units.length} units, ${tasks.length} compiles to run, ${reused} cached`);
-  await pool(tasks, jobs);
+  // Longest compiles first, so that the two workers finish at about the same time.
+  tasks.sort((a, b) => b.cost - a.cost);
+  await pool(tasks.map((task) => task.run), jobs);
   const compileSeconds = (Date.now() - started) / 1000;
 
   const builds = [];
