@@ -33,6 +33,8 @@ const entries = [
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  // The worker threads of `check --jobs N` for object files.
+  { entryPoints: ['server/src/host/objects-worker.ts'], outfile: 'dist/objects-worker.js' },
 ].filter((entry) => existsSync(entry.entryPoints[0]));
 
 const builds = entries.map((entry) => esbuild.build({ ...common, ...entry }));

@@ -25,10 +25,10 @@ export interface AnalysisFlags {
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'check'; readonly flags: AnalysisFlags; readonly format: Format; readonly jobs: number; readonly paths: readonly string[] }
+  | { readonly kind: 'check'; readonly flags: AnalysisFlags; readonly format: Format; /** 0: the default (the number of processors). */ readonly jobs: number; readonly paths: readonly string[] }
   | { readonly kind: 'explain'; readonly code: string }
   | { readonly kind: 'layout'; readonly flags: AnalysisFlags; readonly file: string; readonly line: number }
-  | { readonly kind: 'disasm'; readonly file: string };
+  | { readonly kind: 'disasm'; readonly file: string; readonly intel: boolean };
 
 /** A command, or a usage error to print with the usage text (exit code 2). */
 export type ParsedCommandLine = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
@@ -38,7 +38,9 @@ export const synopsis = `Usage:
   redzone-lint check [options] PATH...     report red-zone use in files and directories
   redzone-lint explain CODE                print the documentation of a finding code
   redzone-lint layout [options] FILE LINE  print the stack frame at the instruction on LINE (1-based)
-  redzone-lint disasm FILE                 print the listing that findings in an object file refer to
+  redzone-lint disasm [--intel] FILE       print the listing that findings in an object file refer to
+                                           (AT&T like objdump -d; --intel like objdump -d -M intel;
+                                           FILE may name an archive member: 'libc.a(printf.o)')
   redzone-lint --help | --version
 `;
 
@@ -48,7 +50,7 @@ Options of check (and, except --format and --jobs, of layout):
   --kernel, --user           treat every input as kernel code / user code
   --abi sysv|ms|i386         the ABI, which sets the red-zone size (default sysv; i386 for 32-bit code)
   --format text|json|sarif   output format of check (default text)
-  --jobs N                   analyze up to N object files at once (default 1)
+  --jobs N                   analyze up to N object files at once (default: the number of processors)
   --syntax att|intel|nasm|objdump-att|objdump-intel
                              the input dialect instead of detecting it
   --kernel-glob GLOB         files matching GLOB (relative to the working directory) are kernel code; repeatable
@@ -76,6 +78,7 @@ const optionSpec = {
   'user-glob': { type: 'string', multiple: true },
   'compile-commands': { type: 'string' },
   'no-detect-kernel': { type: 'boolean' },
+  intel: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -86,7 +89,7 @@ const allowed: Readonly<Record<(typeof commands)[number], readonly OptionName[]>
   check: [...analysisOptionNames, 'format', 'jobs'],
   layout: analysisOptionNames,
   explain: [],
-  disasm: [],
+  disasm: ['intel'],
   help: [],
 };
 
@@ -120,7 +123,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       return { ok: true, command: { kind: 'explain', code: rest[0]! } };
     case 'disasm':
       if (rest.length !== 1) return { ok: false, message: `'disasm' takes exactly one FILE, got ${rest.length}` };
-      return { ok: true, command: { kind: 'disasm', file: rest[0]! } };
+      return { ok: true, command: { kind: 'disasm', file: rest[0]!, intel: values.intel === true } };
     case 'layout': {
       const flags = analysisFlags(values);
       if (typeof flags === 'string') return { ok: false, message: flags };
@@ -136,7 +139,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       if (!(formats as readonly string[]).includes(format)) {
         return { ok: false, message: `--format must be one of ${formats.join(', ')}, got '${format}'` };
       }
-      const jobs = values.jobs === undefined ? 1 : positiveInteger(values.jobs);
+      // 0 stands for the default, the number of processors, which only the host knows.
+      const jobs = values.jobs === undefined ? 0 : positiveInteger(values.jobs);
       if (jobs === undefined) return { ok: false, message: `--jobs must be a positive integer, got '${values.jobs}'` };
       if (rest.length === 0) return { ok: false, message: "'check' needs at least one PATH" };
       return { ok: true, command: { kind: 'check', flags, format: format as Format, jobs, paths: rest } };

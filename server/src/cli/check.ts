@@ -6,9 +6,11 @@ import { resolve } from 'node:path';
 import { analyzeText, type AnalysisOptions, type KernelVerdict, type Report } from '../core/index';
 import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
-import { analyzeObjectFile } from '../host/objects';
+import { ObjectPool, objectWorkerScript } from '../host/object-pool';
+import { analyzeObjectFile, type ObjectFileAnalysis } from '../host/objects';
+import { defaultJobs } from '../host/workers';
 import type { AnalysisFlags } from './args';
-import { collectInputs, loadInput } from './inputs';
+import { collectInputs, isObjectFile, loadInput, maxInputBytes, type InputItem } from './inputs';
 
 /** The outcome for one input path. */
 export interface FileResult {
@@ -80,7 +82,6 @@ export function analysisOptionsFor(path: string, flags: AnalysisFlags, cwd: stri
 /** Runs the check. `now` is injectable so that tests need not depend on time. */
 export async function runCheck(settings: CheckSettings, now: () => number = () => performance.now()): Promise<CheckRun> {
   const started = now();
-  const files: FileResult[] = [];
   const notices: Notice[] = [];
   const addNotice = (notice: Notice) => {
     if (!notices.some((known) => known.message === notice.message)) notices.push(notice);
@@ -90,30 +91,80 @@ export async function runCheck(settings: CheckSettings, now: () => number = () =
     const loaded = loadCompileCommands(resolve(settings.cwd, settings.flags.compileCommands));
     if (!loaded.ok) addNotice({ level: 'error', message: loaded.problem });
   }
-  for (const item of collectInputs(settings.paths, settings.cwd)) {
-    if (item.kind === 'error') files.push(failed(item.path, item.input, item.message));
-    else files.push(await analyzeFile(item.path, settings, addNotice));
+  const items = collectInputs(settings.paths, settings.cwd);
+  const pool = objectPoolFor(items, settings);
+  // Results stay in input order: object files analyzed on workers are awaited in their slot.
+  const slots: (FileResult[] | Promise<FileResult[]>)[] = [];
+  try {
+    for (const item of items) {
+      if (item.kind === 'error') slots.push([failed(item.path, item.input, item.message)]);
+      else {
+        const result = await analyzeFile(item.path, settings, addNotice, pool);
+        slots.push(result.now ?? result.later!);
+      }
+    }
+    const files = (await Promise.all(slots)).flat();
+    return { files, notices, elapsedMs: now() - started };
+  } finally {
+    await pool?.close();
   }
-  return { files, notices, elapsedMs: now() - started };
 }
 
-async function analyzeFile(path: string, settings: CheckSettings, addNotice: (notice: Notice) => void): Promise<FileResult> {
-  const loaded = loadInput(path, settings.cwd);
-  if (loaded.kind === 'error') return failed(path, loaded.input, loaded.message);
+/** How many object files `items` holds, judged by extension and magic, without reading them whole. */
+function countObjects(items: readonly InputItem[], cwd: string): number {
+  let count = 0;
+  for (const item of items) if (item.kind === 'file' && isObjectFile(resolve(cwd, item.path))) count++;
+  return count;
+}
+
+/** A worker pool when several object files are to be analyzed and more than one job is allowed. */
+function objectPoolFor(items: readonly InputItem[], settings: CheckSettings): ObjectPool | undefined {
+  const jobs = settings.jobs > 0 ? settings.jobs : defaultJobs();
+  if (jobs < 2) return undefined;
+  const objects = countObjects(items, settings.cwd);
+  if (objects < 2) return undefined;
+  const script = objectWorkerScript();
+  // Without the worker script (a test bundle) the main thread analyzes everything; only speed differs.
+  return script === undefined ? undefined : new ObjectPool(script, Math.min(jobs, objects));
+}
+
+async function analyzeFile(
+  path: string,
+  settings: CheckSettings,
+  addNotice: (notice: Notice) => void,
+  pool: ObjectPool | undefined,
+): Promise<{ now?: FileResult[]; later?: Promise<FileResult[]> }> {
   const { options, notices } = analysisOptionsFor(path, settings.flags, settings.cwd);
+  if (pool !== undefined && isObjectFile(resolve(settings.cwd, path))) {
+    notices.forEach(addNotice);
+    const task = { path, absolute: resolve(settings.cwd, path), options: { ...options, keepListing: 'findings' as const }, maxBytes: maxInputBytes };
+    // Wrapped, so that awaiting this function does not wait for the worker.
+    return { later: pool.analyze(task).then((analysis) => objectResults(path, analysis)) };
+  }
+  const loaded = loadInput(path, settings.cwd);
+  if (loaded.kind === 'error') return { now: [failed(path, loaded.input, loaded.message)] };
   notices.forEach(addNotice);
   try {
     if (loaded.kind === 'object') {
-      const result = await analyzeObjectFile(path, loaded.bytes, options);
-      if (!result.ok) return failed(path, loaded.binary, result.error);
-      return succeeded(path, result.value.report, result.value.listing);
+      const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'findings' });
+      return { now: objectResults(path, analysis.error !== undefined && analysis.input === 'unknown' ? { ...analysis, input: loaded.binary } : analysis) };
     }
-    return succeeded(path, analyzeText(loaded.text, options), loaded.text);
+    return { now: [succeeded(path, analyzeText(loaded.text, options), loaded.text)] };
   } catch (error) {
     // The core promises not to throw; if it does anyway, the other inputs still get analyzed.
     const message = error instanceof Error ? error.message : String(error);
-    return failed(path, loaded.kind === 'object' ? loaded.binary : 'unknown', `internal error while analyzing: ${message}`);
+    return { now: [failed(path, loaded.kind === 'object' ? loaded.binary : 'unknown', `internal error while analyzing: ${message}`)] };
   }
+}
+
+/** One result per unit of an object file (one per member for an archive), or the file's error. */
+function objectResults(path: string, analysis: ObjectFileAnalysis): FileResult[] {
+  if (analysis.error !== undefined && analysis.units.length === 0) return [failed(path, analysis.input, analysis.error)];
+  return analysis.units.map((unit) =>
+    unit.report === undefined
+      ? failed(unit.path, unit.input, unit.error ?? 'could not be analyzed')
+      : { path: unit.path, input: unit.input, kernel: unit.report.kernel.kernel, functions: unit.report.functions.length, error: undefined, report: unit.report, text: unit.listing },
+  );
 }
 
 function failed(path: string, input: string, error: string): FileResult {

@@ -3,7 +3,9 @@
  * message, and `main.ts` writes it and picks the exit code.
  */
 import { frameLayoutAt } from '../core/index';
-import { disassembleObjectFile } from '../host/objects';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { archiveMemberPath, disassembleObjectFile } from '../host/objects';
 import type { AnalysisFlags } from './args';
 import { analysisOptionsFor, type Notice } from './check';
 import { formatLayout } from './format-layout';
@@ -32,13 +34,23 @@ export function layoutCommand(file: string, line: number, flags: AnalysisFlags, 
   return { ok: true, text: formatLayout(layout, file), notices };
 }
 
-/** `disasm FILE`: the listing that findings in an object refer to. */
-export async function disasmCommand(file: string, cwd: string): Promise<CommandOutput> {
-  const loaded = loadInput(file, cwd);
-  if (loaded.kind === 'error') return { ok: false, message: `${file}: ${loaded.message}`, notices: [] };
-  if (loaded.kind === 'text') {
-    return { ok: false, message: `${file}: not an object file (disasm reads ELF objects and ar archives)`, notices: [] };
+/**
+ * `disasm [--intel] FILE`: the listing that findings in an object refer to. FILE may name an
+ * archive member the way findings do (`libc.a(printf.o)`) when no file has that name.
+ */
+export async function disasmCommand(file: string, cwd: string, intel = false): Promise<CommandOutput> {
+  let path = file;
+  let member: string | undefined;
+  const split = archiveMemberPath(file);
+  if (split !== undefined && !existsSync(resolve(cwd, file))) {
+    path = split.archive;
+    member = split.member;
   }
-  const result = await disassembleObjectFile(file, loaded.bytes);
+  const loaded = loadInput(path, cwd);
+  if (loaded.kind === 'error') return { ok: false, message: `${path}: ${loaded.message}`, notices: [] };
+  if (loaded.kind === 'text') {
+    return { ok: false, message: `${path}: not an object file (disasm reads ELF objects and ar archives)`, notices: [] };
+  }
+  const result = await disassembleObjectFile(path, loaded.bytes, intel ? 'intel' : 'att', member);
   return result.ok ? { ok: true, text: result.value, notices: [] } : { ok: false, message: `${file}: ${result.error}`, notices: [] };
 }

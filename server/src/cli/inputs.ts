@@ -4,7 +4,7 @@
  * Every failure here is a per-input error message, never an exception: one bad input must not stop
  * the others from being analyzed (DESIGN.md: "the other inputs are still analyzed and reported").
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { describeFsError } from '../host/fs-errors';
 import { binaryKind, objectFilesSupported, type BinaryKind } from '../host/objects';
@@ -67,7 +67,7 @@ export function collectInputs(paths: readonly string[], cwd: string): InputItem[
       const before = found;
       walk(path, cwd, new Set(), add, errors);
       if (found === before) {
-        errors.push({ path, input: 'directory', message: `directory has no assembly files (${textExtensions.join(' ')})` });
+        errors.push({ path, input: 'directory', message: `directory has no assembly or object files (${[...textExtensions, ...objectExtensions].join(' ')}, ELF executables)` });
       }
     } else if (stat.isFile()) {
       add(path);
@@ -124,12 +124,24 @@ function wantedInWalk(path: string, cwd: string): boolean {
   return readMagic(resolve(cwd, path)) === 'elf';
 }
 
+/**
+ * True when the file at `path` (absolute) starts with the ELF or ar magic; reads 8 bytes only, so
+ * the caller can send the file to a worker without reading it on the main thread.
+ */
+export function isObjectFile(path: string): boolean {
+  return readMagic(path) !== undefined;
+}
+
 function readMagic(path: string): BinaryKind | undefined {
+  let fd: number | undefined;
   try {
-    const bytes = readFileSync(path).subarray(0, 8);
-    return binaryKind(bytes);
+    fd = openSync(path, 'r');
+    const head = new Uint8Array(8);
+    return binaryKind(head.subarray(0, readSync(fd, head, 0, 8, 0)));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,19 +1,23 @@
 /**
- * The seam between the hosts (CLI, language server) and the object-file path (ELF reader and
- * capstone). Until the object engine lands, every function here answers with a clear
- * "not supported yet" error; the object engineer replaces the bodies and flips
- * `objectFilesSupported`, and no caller has to change.
+ * The seam between the hosts (CLI, language server) and the object-file path: loads capstone once
+ * per process (or worker thread) and runs the core's `analyzeObject` and `disassembleObject`.
+ *
+ * Archive members come back as separate units named `archive.a(member.o)`, the way `ar` and
+ * linkers name them, so that each member is reported like a file of its own.
  */
-import type { AnalysisOptions, Report } from '../core/index';
+import { basename } from 'node:path';
+import { analyzeObject, disassembleObject, type ListingSyntax, type ObjectOptions, type ObjectReport } from '../core/objects/index';
+import type { Report } from '../core/index';
+import { createCapstoneDisassembler, type CapstoneDisassembler } from './capstone';
 
 /** What kind of binary the first bytes announce. */
 export type BinaryKind = 'elf' | 'ar';
 
 /**
  * True once objects can be analyzed. Directory walks only pick up `.o`/`.ko`/`.a`/`.so` files and
- * ELF executables while this is true, so that `check src/` does not fail on build products today.
+ * ELF executables while this is true.
  */
-export const objectFilesSupported = false;
+export const objectFilesSupported = true;
 
 /** Recognizes ELF (`\x7fELF`) and ar archives (`!<arch>\n`, and GNU thin archives `!<thin>\n`) by magic. */
 export function binaryKind(bytes: Uint8Array): BinaryKind | undefined {
@@ -25,36 +29,98 @@ export function binaryKind(bytes: Uint8Array): BinaryKind | undefined {
   return undefined;
 }
 
-/** The analysis of an object: the report, and the listing its 0-based lines and spans refer to. */
-export interface ObjectAnalysis {
-  readonly report: Report;
-  /** The text `redzone-lint disasm FILE` prints; findings' lines and spans point into it. */
-  readonly listing: string;
+/** One analyzed unit of an input file: the file itself, or one archive member. */
+export interface ObjectFileUnit {
+  /** The path to report: the input's path, or `archive.a(member.o)`. */
+  readonly path: string;
+  /** `elf64`, `elf32`, or what the unit looked like when it failed. */
+  readonly input: string;
+  readonly report: Report | undefined;
+  /** The listing the report's lines refer to; left out (undefined) when `keepListing` says so. */
+  readonly listing: string | undefined;
+  readonly error: string | undefined;
+}
+
+/** The analysis of one input file. */
+export interface ObjectFileAnalysis {
+  /** `elf64`, `elf32` or `ar`. */
+  readonly input: string;
+  readonly units: readonly ObjectFileUnit[];
+  /** Set when the file as a whole failed; `units` is then empty. */
+  readonly error: string | undefined;
+}
+
+/** Options of `analyzeObjectFile` (`keepListing: 'findings'` for big scans). */
+export type ObjectFileOptions = ObjectOptions;
+
+let capstone: Promise<CapstoneDisassembler> | undefined;
+
+/** The process's (or worker thread's) capstone, loaded on first use. */
+function disassembler(): Promise<CapstoneDisassembler> {
+  capstone ??= createCapstoneDisassembler();
+  // A failed load is reported for this file and retried for the next one.
+  capstone.catch(() => (capstone = undefined));
+  return capstone;
+}
+
+/**
+ * Analyzes an ELF object, shared object, executable or ar archive. `path` names the units in the
+ * results and the listing's header. Never throws for bad input: failures are `error` fields.
+ */
+export async function analyzeObjectFile(path: string, bytes: Uint8Array, options: ObjectFileOptions = {}): Promise<ObjectFileAnalysis> {
+  let d: CapstoneDisassembler;
+  try {
+    d = await disassembler();
+  } catch (error) {
+    return { input: binaryKind(bytes) ?? 'unknown', units: [], error: `cannot load the disassembler: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const result = analyzeObject(bytes, basename(path), d, options);
+  const analysis = toFileAnalysis(path, result);
+  // A file that failed as a whole still says what its magic bytes announced ('elf' or 'ar').
+  return analysis.error !== undefined && analysis.input === 'unknown' ? { ...analysis, input: binaryKind(bytes) ?? 'unknown' } : analysis;
+}
+
+function toFileAnalysis(path: string, result: ObjectReport): ObjectFileAnalysis {
+  const units = result.units.map((unit) => ({
+    path: unit.member === undefined ? path : `${path}(${unit.member})`,
+    input: unit.input,
+    report: unit.report,
+    listing: unit.listing,
+    error: unit.error,
+  }));
+  return { input: result.input, units, error: result.error };
 }
 
 /** Either a result or a per-file error message (no path in it; the caller adds the path). */
 export type ObjectResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
-const notYet = 'object files are not supported yet (disassemble with `objdump -d` and check the listing instead)';
-
 /**
- * Analyzes an ELF object, shared object, executable or ar archive. `path` is only for messages.
- * Never throws for bad input; returns `{ ok: false }` with a message instead.
+ * The objdump-like listing of an object that findings refer to (`redzone-lint disasm FILE`). For an
+ * archive every member is printed after an `In archive` line, as objdump does, unless `member`
+ * picks one (`disasm 'libc.a(printf.o)'`), whose listing is then exactly the one its findings use.
  */
-export async function analyzeObjectFile(
-  path: string,
-  bytes: Uint8Array,
-  options: AnalysisOptions,
-): Promise<ObjectResult<ObjectAnalysis>> {
-  void path;
-  void bytes;
-  void options;
-  return { ok: false, error: notYet };
+export async function disassembleObjectFile(path: string, bytes: Uint8Array, syntax: ListingSyntax = 'att', member?: string): Promise<ObjectResult<string>> {
+  let d: CapstoneDisassembler;
+  try {
+    d = await disassembler();
+  } catch (error) {
+    return { ok: false, error: `cannot load the disassembler: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const result = disassembleObject(bytes, basename(path), d, syntax);
+  if (result.error !== undefined) return { ok: false, error: result.error };
+  if (member !== undefined) {
+    const unit = result.units.find((u) => u.member === member);
+    if (!unit) return { ok: false, error: `the archive has no member ${member}` };
+    return unit.listing !== undefined ? { ok: true, value: unit.listing } : { ok: false, error: `${member}: ${unit.error ?? 'no listing'}` };
+  }
+  if (result.input !== 'ar') return { ok: true, value: result.units[0]?.listing ?? '' };
+  const parts = [`In archive ${basename(path)}:\n`];
+  for (const unit of result.units) parts.push(unit.listing ?? `\n${unit.member}: error: ${unit.error ?? 'unreadable'}\n`);
+  return { ok: true, value: parts.join('') };
 }
 
-/** The objdump-like listing of an object that findings refer to (`redzone-lint disasm FILE`). */
-export async function disassembleObjectFile(path: string, bytes: Uint8Array): Promise<ObjectResult<string>> {
-  void path;
-  void bytes;
-  return { ok: false, error: notYet };
+/** Splits `archive.a(member.o)` into its parts, or undefined when `path` does not have that shape. */
+export function archiveMemberPath(path: string): { archive: string; member: string } | undefined {
+  const match = /^(.+)\(([^()]+)\)$/.exec(path);
+  return match ? { archive: match[1], member: match[2] } : undefined;
 }

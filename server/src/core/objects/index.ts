@@ -1,0 +1,169 @@
+/**
+ * The object path of the core: ELF files and `ar` archives in, reports and listings out.
+ *
+ * Each ELF file is disassembled through the `Disassembler` port into one listing (`listing.ts`),
+ * whose items go to the same analysis as text input, so an object and its `.s` get one x86
+ * semantics. Then the object's own records finish the findings: DWARF line tables give each
+ * finding its C source line, and the build provenance (`.GCC.command.line`, `DW_AT_producer`,
+ * `.modinfo`) decides whether it is kernel code and says in the message whether the object was
+ * compiled with `-mno-red-zone`.
+ *
+ * Never throws: a file that cannot be read gives an error for that file (or archive member) only.
+ */
+import { analyzeParsed } from '../analysis/analyze';
+import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, type Disassembler, type ElfFile, type ObjectProvenance } from '../elf/index';
+import type { ParsedAsm } from '../ir';
+import type { AnalysisOptions } from '../options';
+import type { Finding, Report } from '../report';
+import { decodeUnit, MAX_CODE_BYTES, placesOf, renderListing, unitItems, type ListingSyntax, type RenderedListing } from './listing';
+
+export type { ListingSyntax } from './listing';
+
+/** What the object path adds to the analysis options. */
+export interface ObjectOptions extends AnalysisOptions {
+  /** The listing's spelling: `att` (the default, like `objdump -d`) or `intel`. Lines are the same in both. */
+  readonly listingSyntax?: ListingSyntax;
+  /**
+   * `always` (the default) prints every listing; `findings` prints only the listings of units with
+   * findings, which is what a scan of thousands of modules needs (printing costs more than analyzing).
+   */
+  readonly keepListing?: 'always' | 'findings';
+}
+
+/** One analyzed ELF file: a plain file, or one member of an archive. */
+export interface ObjectUnit {
+  /** The archive member's name (`printf.o`), or undefined for a file that is not in an archive. */
+  readonly member: string | undefined;
+  /** `elf64` or `elf32`, or `unknown` when the unit could not be read. */
+  readonly input: string;
+  /** The report; its lines and spans refer to `listing`. Undefined when `error` is set. */
+  readonly report: Report | undefined;
+  /** The listing `redzone-lint disasm` prints for this unit; undefined when `keepListing` left it out. */
+  readonly listing: string | undefined;
+  /** Why the unit could not be analyzed. */
+  readonly error: string | undefined;
+}
+
+/** The result for one input file: its units (one for an ELF file, one per member for an archive). */
+export interface ObjectReport {
+  /** `elf64`, `elf32` or `ar`; `unknown` when the file is neither. */
+  readonly input: string;
+  readonly units: readonly ObjectUnit[];
+  /** Set when the file as a whole could not be read (no units then). */
+  readonly error: string | undefined;
+}
+
+/** Finding codes that mean memory below the stack pointer was used. */
+const RED_ZONE_CODES = new Set(['red-zone-store', 'red-zone-load', 'below-red-zone', 'red-zone-clobbered']);
+
+/**
+ * Analyzes an ELF object, module, executable, shared object or `ar` archive of them. `name` is the
+ * file's name for the listing's header line. Never throws.
+ */
+export function analyzeObject(bytes: Uint8Array, name: string, disassembler: Disassembler, options: ObjectOptions = {}): ObjectReport {
+  return eachUnit(bytes, name, (elf, unitName) => analyzeElf(elf, unitName, disassembler, options));
+}
+
+/**
+ * Only the listing(s) of a file, as `redzone-lint disasm` prints them; archive members are printed
+ * one after the other. Never throws.
+ */
+export function disassembleObject(bytes: Uint8Array, name: string, disassembler: Disassembler, syntax: ListingSyntax = 'att'): ObjectReport {
+  return eachUnit(bytes, name, (elf, unitName) => ({ report: undefined, listing: renderListing(decodeUnit(elf, unitName, disassembler), syntax).text }));
+}
+
+type UnitResult = { report: Report | undefined; listing: string | undefined };
+
+function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectReport {
+  try {
+    if (isArchive(bytes)) {
+      const archive = readArchive(bytes);
+      if (archive.value === undefined) return { input: 'ar', units: [], error: archive.error };
+      const units = archive.value.map((member) => oneUnit(member.data, member.name, member.name, work));
+      return { input: 'ar', units, error: units.length === 0 ? 'the archive has no members' : undefined };
+    }
+    if (!isElf(bytes)) return { input: 'unknown', units: [], error: 'not an ELF file or ar archive' };
+    const unit = oneUnit(bytes, undefined, name, work);
+    return { input: unit.input, units: unit.error === undefined ? [unit] : [], error: unit.error };
+  } catch (error) {
+    return { input: 'unknown', units: [], error: `internal error while reading the object: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function oneUnit(bytes: Uint8Array, member: string | undefined, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectUnit {
+  const failed = (input: string, error: string): ObjectUnit => ({ member, input, report: undefined, listing: undefined, error });
+  if (!isElf(bytes)) return failed('unknown', 'not an ELF object');
+  const read = readElf(bytes);
+  if (read.value === undefined) return failed('unknown', read.error);
+  const elf = read.value;
+  const input = elf.bits === 64 ? 'elf64' : 'elf32';
+  const code = elf.sections.reduce((sum, s) => sum + (s.executable ? s.data.length : 0), 0);
+  if (code > MAX_CODE_BYTES) return failed(input, `the file has ${(code / 1048576).toFixed(1)} MiB of code; the limit is ${MAX_CODE_BYTES / 1048576} MiB`);
+  try {
+    const result = work(elf, name);
+    return { member, input, report: result.report, listing: result.listing, error: undefined };
+  } catch (error) {
+    return failed(input, `internal error while disassembling: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, options: ObjectOptions): UnitResult {
+  const unit = decodeUnit(elf, name, disassembler);
+  const { items } = unitItems(unit);
+  const units = readCompileUnits(elf);
+  const provenance = objectProvenance(elf, units.value ?? []);
+  const parsed: ParsedAsm = {
+    syntax: 'objdump-intel',
+    syntaxReason: `an ${elf.bits === 64 ? 'ELF64' : 'ELF32'} ${elf.type} file, disassembled`,
+    items,
+    comments: [],
+    problems: [],
+  };
+  // The object's own record of its build is more specific than what the host found for its path.
+  // The text argument only serves the magic-comment search, which a binary cannot have.
+  const buildKernel = provenance.buildKernel ?? options.buildKernel;
+  const report = analyzeParsed(parsed, '', { ...options, buildKernel });
+  const print = (options.keepListing ?? 'always') === 'always' || report.findings.length > 0;
+  const listing = print ? renderListing(unit, options.listingSyntax ?? 'att', items) : undefined;
+  const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;
+  const lookup = lines?.value !== undefined && lines.value.length > 0 ? lineLookup(lines.value) : undefined;
+  const places = lookup ? placesOf(unit, items) : new Map<number, { section: number; address: number }>();
+  const findings = report.findings.map((finding) => {
+    const placed = listing ? placeFinding(finding, listing) : finding;
+    return finishFinding(placed, provenance, (line) => {
+      const place = places.get(line);
+      const found = place && lookup ? lookup(place.section, place.address) : undefined;
+      return found && found.line > 0 ? { path: found.file, line: found.line } : undefined;
+    });
+  });
+  const functions = listing ? report.functions.map((fn) => ({ ...fn, span: lineSpan(listing, fn.startLine, fn.endLine) })) : report.functions;
+  const problems = [...report.problems, ...[...(units.problems ?? []), ...(lines?.problems ?? [])].map((message) => ({ line: 0, message }))];
+  return {
+    report: { ...report, input: elf.bits === 64 ? 'elf64' : 'elf32', inputReason: parsed.syntaxReason, findings, functions, problems },
+    listing: listing?.text,
+  };
+}
+
+/** Gives a finding and its related locations the spans of their instructions' text in the listing. */
+function placeFinding(finding: Finding, listing: RenderedListing): Finding {
+  const spanOf = (line: number) => listing.spans.get(line) ?? lineSpan(listing, line, line);
+  return { ...finding, span: spanOf(finding.line), related: finding.related.map((r) => ({ ...r, span: spanOf(r.line) })) };
+}
+
+/** The span from the start of line `from` to the end of line `to`. */
+function lineSpan(listing: RenderedListing, from: number, to: number): { start: number; end: number } {
+  const start = listing.lineStarts[from] ?? 0;
+  const next = listing.lineStarts[to + 1];
+  return { start, end: next !== undefined ? next - 1 : listing.text.length };
+}
+
+/** Adds the DWARF source position and what the build records about `-mno-red-zone` to a finding. */
+function finishFinding(finding: Finding, provenance: ObjectProvenance, sourceOf: (line: number) => Finding['source']): Finding {
+  const source = finding.source ?? sourceOf(finding.line);
+  if (!RED_ZONE_CODES.has(finding.code) || provenance.noRedZone === undefined) return { ...finding, source };
+  const note =
+    provenance.noRedZone === false
+      ? ` This object was compiled without -mno-red-zone (${provenance.noRedZoneReason}).`
+      : ` The object records -mno-red-zone (${provenance.noRedZoneReason}), so this comes from hand-written or inline assembly.`;
+  return { ...finding, source, message: finding.message + note };
+}

@@ -1,0 +1,366 @@
+/**
+ * Turns one ELF file into the objdump-like listing that `redzone-lint disasm FILE` prints and, from
+ * the same decoded instructions, the IR items the analysis reads, so that every item's line is the
+ * listing line it was printed on:
+ *
+ *     a.o:     file format elf64-x86-64
+ *
+ *     Disassembly of section .text:
+ *
+ *     0000000000000000 <add>:
+ *        0:	48 89 7c 24 f8       	mov    %rdi,-0x8(%rsp)
+ *       3a:	e8 00 00 00 00       	call   3f <add+0x3f>
+ *     			3b: R_X86_64_PLT32	__stack_chk_fail-0x4
+ *
+ * The format is `objdump -dr` (or `-dr -M intel`) closely enough that the project's own objdump
+ * parser reads it back to the same functions. Only bytes inside `STT_FUNC` symbols become items:
+ * padding and code without a symbol are printed but not analyzed, since nothing says where such
+ * code starts or what state the stack is in there.
+ *
+ * Branch targets are resolved the way objdump shows them (`1139 <foo>`), and in relocatable files
+ * through the relocation inside the instruction: `call` with a zero displacement and a relocation
+ * against `__stack_chk_fail` becomes a call to `__stack_chk_fail`, which the analysis needs to know
+ * that the call does not return.
+ */
+import { formatAddress, functionSymbols, relocationInRange, relocationsFor, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
+import type { AsmItem, Instruction, Operand, Span } from '../ir';
+import { parseIntelInstructionText } from '../syntax/index';
+import { attText } from './att';
+
+/** How the listing spells instructions; the lines are the same in both. */
+export type ListingSyntax = 'att' | 'intel';
+
+/** A function's code range within an executable section. */
+interface FunctionRange {
+  readonly symbol: ElfSymbol;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One executable section, decoded. */
+interface DecodedSection {
+  readonly section: ElfSection;
+  /** Address of the section's first byte as printed: 0 in relocatable files, else its load address. */
+  readonly base: number;
+  readonly insns: readonly RawInstruction[];
+  readonly ranges: readonly FunctionRange[];
+  readonly relocations: readonly ElfRelocation[];
+}
+
+/** An ELF file decoded once; the items and the listing are both walked from it. */
+export interface DecodedUnit {
+  readonly elf: ElfFile;
+  readonly name: string;
+  readonly mode: 32 | 64;
+  readonly sections: readonly DecodedSection[];
+  readonly ranges: Map<number, FunctionRange[]>;
+}
+
+/** Listing line -> the section index and address of each instruction item, for DWARF lookups. */
+export function placesOf(unit: DecodedUnit, items: readonly AsmItem[]): Map<number, { readonly section: number; readonly address: number }> {
+  const places = new Map<number, { section: number; address: number }>();
+  // `walk` emits one section item per decoded section, in order, so counting them gives the index.
+  let current = -1;
+  for (const item of items) {
+    if (item.kind === 'section') current++;
+    else if (item.kind === 'insn' && item.insn.address !== undefined) {
+      const section = unit.sections[current]?.section.index;
+      if (section !== undefined) places.set(item.line, { section, address: item.insn.address });
+    }
+  }
+  return places;
+}
+
+/** The IR items for the analysis; their lines are the lines of the listing `renderListing` prints. */
+export interface UnitItems {
+  readonly items: AsmItem[];
+  /** Number of `STT_FUNC` symbols given to the analysis. */
+  readonly functions: number;
+}
+
+/** The listing text, and where each line and each instruction's text starts in it. */
+export interface RenderedListing {
+  readonly text: string;
+  /** Offset of each line's first character. */
+  readonly lineStarts: readonly number[];
+  /** Listing line of an instruction -> the span of its text. */
+  readonly spans: Map<number, Span>;
+}
+
+/** Code larger than this in one file is refused: decoding it would take minutes and gigabytes. */
+export const MAX_CODE_BYTES = 64 * 1024 * 1024;
+
+/** Decodes every executable section of `elf` once. */
+export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassembler): DecodedUnit {
+  const mode = elf.machine === 'x86-64' ? 64 : 32;
+  const ranges = functionRanges(elf);
+  const sections: DecodedSection[] = [];
+  for (const section of elf.sections) {
+    if (!section.executable || section.data.length === 0) continue;
+    const base = elf.type === 'relocatable' ? 0 : section.addr;
+    sections.push({
+      section,
+      base,
+      insns: disassembler.disassemble(section.data, base, mode),
+      ranges: ranges.get(section.index) ?? [],
+      relocations: relocationsFor(elf, section.index),
+    });
+  }
+  return { elf, name, mode, sections, ranges };
+}
+
+/** What `walk` reports for each listing line; `line` numbers count every line, printed or not. */
+interface Visitor {
+  /** A line that is not an instruction; `text` is only called when the listing is printed. */
+  other(line: number, text: () => string, item: AsmItem | undefined): void;
+  /** An instruction line; `open` is the function it belongs to, if any. */
+  insn(line: number, ds: DecodedSection, raw: RawInstruction, offset: number, open: FunctionRange | undefined, relocation: ElfRelocation | undefined): void;
+}
+
+/**
+ * The one walk over a decoded unit that both the items and the listing come from, so that their
+ * line numbers cannot disagree: header lines, section lines, function headers, instructions and
+ * the relocation line after an instruction that has one (`objdump -dr`).
+ */
+function walk(unit: DecodedUnit, visit: Visitor): void {
+  const { elf } = unit;
+  const bits = elf.bits;
+  const relocatable = elf.type === 'relocatable';
+  let line = 0;
+  visit.other(line++, () => '', undefined);
+  visit.other(line++, () => `${unit.name}:     file format ${bits === 64 ? 'elf64-x86-64' : 'elf32-i386'}`, { kind: 'bits', bits: unit.mode, line: 1 });
+  visit.other(line++, () => '', undefined);
+  for (const ds of unit.sections) {
+    visit.other(line++, () => '', undefined);
+    visit.other(line, () => `Disassembly of section ${ds.section.name}:`, { kind: 'section', name: ds.section.name, line });
+    line++;
+    const ranges = ds.ranges;
+    let next = 0; // the next function range to open
+    let open: FunctionRange | undefined;
+    for (const raw of ds.insns) {
+      const offset = raw.address - ds.base;
+      if (open && offset >= open.end) open = undefined;
+      while (next < ranges.length && ranges[next].end <= offset) next++;
+      if (!open && next < ranges.length && ranges[next].start <= offset) {
+        const range = ranges[next++];
+        open = range;
+        visit.other(line++, () => '', undefined);
+        const address = raw.address;
+        visit.other(line, () => `${formatAddress(ds.section.addr + range.start, bits).padStart(bits === 64 ? 16 : 8, '0')} <${range.symbol.name}>:`, {
+          kind: 'function-header',
+          name: range.symbol.name,
+          address,
+          line,
+        });
+        line++;
+      }
+      // Relocation offsets are section offsets in relocatable files and addresses in linked ones.
+      const at = relocatable ? offset : raw.address;
+      const relocation = ds.relocations.length > 0 ? relocationInRange(ds.relocations, at, at + raw.length) : undefined;
+      visit.insn(line++, ds, raw, offset, open, relocation);
+      if (relocation) {
+        const text = () => `\t\t\t${formatAddress(relocation.offset, bits)}: ${relocation.typeName}\t${relocationText(relocation)}`;
+        visit.other(line++, text, undefined);
+      }
+    }
+  }
+}
+
+const NO_SPAN: Span = { start: 0, end: 0 };
+
+/**
+ * The analysis's view of a unit: items for the instructions inside functions, with listing lines
+ * but without text spans (printing the listing is only worth it when there is a finding to show;
+ * `renderListing` gives the spans then).
+ */
+export function unitItems(unit: DecodedUnit): UnitItems {
+  const items: AsmItem[] = [];
+  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  let functions = 0;
+  walk(unit, {
+    other(_line, _text, item) {
+      if (item === undefined) return;
+      items.push(item);
+      if (item.kind === 'function-header') functions++;
+    },
+    insn(line, ds, raw, offset, open, relocation) {
+      if (!open) return;
+      let insn = parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
+      // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
+      if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
+      else insn = named(insn, ds, namers);
+      items.push({ kind: 'insn', insn, line });
+    },
+  });
+  return { items, functions };
+}
+
+/**
+ * Names a direct branch's target by the function at that address (`helper`, `foo+0x1a`), as
+ * objdump does, so that calls to functions of this file, such as a static no-return helper or a
+ * function in a linked executable, are known by name; targets outside every function keep the
+ * address as their name.
+ */
+function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection, (address: number) => string | undefined>): Instruction {
+  const op = insn.operands[0];
+  if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return insn;
+  let names = namers.get(ds);
+  if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base)));
+  const name = names(op.address);
+  return name === undefined ? insn : { ...insn, operands: [{ kind: 'target', name, address: op.address }] };
+}
+
+/**
+ * Prints the listing of a unit in the given spelling. `parsed` are the analysis's items, whose
+ * instructions are reused instead of parsed again (except relocated ones, whose operands changed).
+ */
+export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: readonly AsmItem[] = []): RenderedListing {
+  const known = new Map<number, Instruction>();
+  for (const item of parsed) if (item.kind === 'insn') known.set(item.line, item.insn);
+  const parts: string[] = [];
+  const lineStarts: number[] = [];
+  const spans = new Map<number, Span>();
+  const bits = unit.elf.bits;
+  let length = 0;
+  const push = (text: string) => {
+    lineStarts.push(length);
+    parts.push(text);
+    length += text.length + 1;
+  };
+  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  walk(unit, {
+    other(_line, text) {
+      push(text());
+    },
+    insn(line, ds, raw, offset, _open, relocation) {
+      let names = namers.get(ds);
+      if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base)));
+      const reused = relocation === undefined ? known.get(line) : undefined;
+      // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
+      const parsed = reused ?? parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
+      const target = branchTarget(parsed, names);
+      const insnText = syntax === 'att' ? attText(parsed, target) : intelText(raw, parsed, target);
+      const prefix = `${formatAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
+      spans.set(line, { start: length + prefix.length, end: length + prefix.length + insnText.length });
+      push(prefix + insnText);
+    },
+  });
+  return { text: parts.length === 0 ? '' : `${parts.join('\n')}\n`, lineStarts, spans };
+}
+
+/**
+ * Function ranges by section: `STT_FUNC` symbols, each ending at its size or, without a size, at
+ * the next function or the end of the section; a function never runs into the next one.
+ */
+function functionRanges(elf: ElfFile): Map<number, FunctionRange[]> {
+  const bySection = new Map<number, FunctionRange[]>();
+  const symbols = functionSymbols(elf);
+  for (let i = 0; i < symbols.length; i++) {
+    const symbol = symbols[i];
+    const section: ElfSection | undefined = elf.sections[symbol.sectionIndex];
+    if (!section || !section.executable) continue;
+    const start = elf.type === 'relocatable' ? symbol.value : symbol.value - section.addr;
+    if (!(start >= 0 && start < section.data.length)) continue;
+    const following = symbols[i + 1]?.sectionIndex === symbol.sectionIndex ? symbols[i + 1].value - (elf.type === 'relocatable' ? 0 : section.addr) : section.data.length;
+    let end = symbol.size > 0 ? start + symbol.size : following;
+    end = Math.min(end, following, section.data.length);
+    if (end <= start) continue;
+    const list = bySection.get(section.index) ?? [];
+    list.push({ symbol, start, end });
+    bySection.set(section.index, list);
+  }
+  return bySection;
+}
+
+/** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
+function symbolNamer(ranges: readonly FunctionRange[], base: number): (address: number) => string | undefined {
+  return (address) => {
+    const offset = address - base;
+    let lo = 0;
+    let hi = ranges.length - 1;
+    let found: FunctionRange | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ranges[mid].start <= offset) {
+        found = ranges[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (!found || offset >= found.end) return undefined;
+    const delta = offset - found.start;
+    return delta === 0 ? found.symbol.name : `${found.symbol.name}+0x${delta.toString(16)}`;
+  };
+}
+
+/** The objdump-style target text of a direct branch (`1139 <foo>`), or undefined for other instructions. */
+function branchTarget(insn: Instruction, names: (address: number) => string | undefined): string | undefined {
+  const op = insn.operands[0];
+  if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return undefined;
+  const name = names(op.address);
+  const address = formatAddress(op.address);
+  return name === undefined ? address : `${address} <${name}>`;
+}
+
+function intelText(raw: RawInstruction, insn: Instruction, target: string | undefined): string {
+  if (target !== undefined) return `${insn.prefixes.length > 0 ? `${insn.prefixes.join(' ')} ` : ''}${insn.mnemonic.padEnd(6)} ${target}`;
+  return raw.opStr ? `${raw.mnemonic.padEnd(6)} ${raw.opStr}` : raw.mnemonic;
+}
+
+/**
+ * Applies a relocation inside an instruction, as the objdump parser does for `-r` lines: a branch
+ * gets the relocation's symbol as its target, a RIP-relative operand gets it as its symbol, and a
+ * zero immediate becomes unknown (it is an address the linker fills in).
+ */
+function relocated(insn: Instruction, relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): Instruction {
+  let changed = false;
+  const operands = insn.operands.map((op): Operand => {
+    if (changed) return op;
+    if (op.kind === 'target') {
+      changed = true;
+      return { kind: 'target', name: relocationTarget(relocation, insnEnd, elf, ranges), address: undefined };
+    }
+    if (op.kind === 'mem' && op.base === 'rip' && op.symbol === undefined) {
+      changed = true;
+      return { ...op, symbol: relocation.symbolName };
+    }
+    return op;
+  });
+  if (!changed) {
+    const immIndex = operands.findIndex((op) => op.kind === 'imm' && op.value === 0);
+    if (immIndex >= 0) operands[immIndex] = { kind: 'imm', value: undefined };
+  }
+  return { ...insn, operands };
+}
+
+/**
+ * The name of what a PC-relative relocation in a branch points at. Against a named symbol that is
+ * the symbol (`__stack_chk_fail`); against a section symbol (a call to a static function in
+ * another section, such as `foo.cold` in `.text.unlikely`) it is the function at
+ * `addend + (end of instruction - relocation offset)` in that section.
+ */
+function relocationTarget(relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): string {
+  const symbol = elf.symbols[relocation.symbolIndex];
+  const delta = relocation.addend + (insnEnd - relocation.offset);
+  if (symbol?.type === 'section') {
+    const name = symbolNamer(ranges.get(relocation.symbolSection) ?? [], 0)(relocation.symbolValue + delta);
+    if (name !== undefined) return name;
+    return `${relocation.symbolName}+0x${(relocation.symbolValue + delta).toString(16)}`;
+  }
+  if (delta === 0 || relocation.symbolName === '') return relocation.symbolName;
+  return `${relocation.symbolName}${delta < 0 ? '-' : '+'}0x${Math.abs(delta).toString(16)}`;
+}
+
+/** `__stack_chk_fail-0x4` as objdump prints a relocation's symbol and addend. */
+function relocationText(relocation: ElfRelocation): string {
+  const addend = relocation.addend;
+  if (addend === 0) return relocation.symbolName;
+  return `${relocation.symbolName}${addend < 0 ? '-' : '+'}0x${Math.abs(addend).toString(16)}`;
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hexBytes(data: Uint8Array, offset: number, length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += (i > 0 ? ' ' : '') + HEX[data[offset + i] ?? 0];
+  return text;
+}

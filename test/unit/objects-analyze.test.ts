@@ -1,0 +1,161 @@
+/**
+ * The object path against the text path: the same C compiled to `.s` and to `.o` (with `-g`) by
+ * gcc and clang must give the same flagged functions, the listing's lines must be the findings'
+ * lines (the listing read back by the objdump parser finds the same), relocations must name the
+ * callee of a `call` in a `.o`, and DWARF must give each finding its C line.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { analyzeText, type AnalysisOptions, type Report } from '../../server/src/core/index';
+import { analyzeObject, disassembleObject } from '../../server/src/core/objects/index';
+import { decodeUnit, unitItems } from '../../server/src/core/objects/listing';
+import { readElf } from '../../server/src/core/elf/index';
+import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
+
+const SAMPLE = join(process.cwd(), 'test', 'fixtures', 'objects', 'sample.c');
+const KERNEL: AnalysisOptions = { forcedKernel: { kernel: true, reason: 'forced by the test' } };
+const FLAG_CODES = new Set(['red-zone-store', 'red-zone-load', 'below-red-zone', 'red-zone-clobbered']);
+
+let dir = '';
+let capstone: CapstoneDisassembler;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'redzone-objects-'));
+  capstone = await createCapstoneDisassembler();
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function compile(cc: string, flags: readonly string[], out: string): string {
+  const path = join(dir, out);
+  execFileSync(cc, [...flags, '-w', SAMPLE, '-o', path]);
+  return path;
+}
+
+function flagged(report: Report): string[] {
+  return [...new Set(report.findings.filter((f) => FLAG_CODES.has(f.code)).map((f) => f.function))].sort();
+}
+
+function objectReport(path: string, options: AnalysisOptions = KERNEL): Report {
+  const result = analyzeObject(new Uint8Array(readFileSync(path)), 'x.o', capstone, options);
+  assert.equal(result.error, undefined);
+  assert.equal(result.units.length, 1);
+  return result.units[0]!.report!;
+}
+
+for (const cc of ['gcc', 'clang']) {
+  for (const level of ['-O0', '-O1', '-O2', '-Os']) {
+    test(`${cc} ${level}: the object and the assembly flag the same functions, and none with -mno-red-zone`, () => {
+      const tag = `${cc}${level}`;
+      for (const redZone of [true, false]) {
+        const flags = [level, '-g', '-fstack-protector-strong', ...(redZone ? [] : ['-mno-red-zone'])];
+        const s = compile(cc, ['-S', ...flags], `${tag}${redZone ? '' : '-norz'}.s`);
+        const o = compile(cc, ['-c', ...flags], `${tag}${redZone ? '' : '-norz'}.o`);
+        const text = analyzeText(readFileSync(s, 'utf8'), KERNEL);
+        const object = objectReport(o);
+        assert.deepEqual(flagged(object), flagged(text), `${tag} ${redZone ? '' : '-mno-red-zone'}`);
+        if (!redZone) assert.deepEqual(flagged(object), []);
+        if (redZone && level === '-O0') assert.ok(flagged(object).includes('helper'), 'helper uses the red zone at -O0');
+        assert.equal(object.input, 'elf64');
+      }
+    });
+  }
+}
+
+test('the listing read back by the objdump parser gives the same findings on the same lines', () => {
+  for (const cc of ['gcc', 'clang']) {
+    const o = compile(cc, ['-c', '-O0', '-g'], `${cc}-lines.o`);
+    const result = analyzeObject(new Uint8Array(readFileSync(o)), 'x.o', capstone, KERNEL);
+    const unit = result.units[0]!;
+    const listing = unit.listing!;
+    const lines = listing.split('\n');
+    for (const finding of unit.report!.findings) {
+      // The span is the instruction's text on the finding's line.
+      const lineStart = listing.split('\n').slice(0, finding.line).join('\n').length + (finding.line > 0 ? 1 : 0);
+      assert.ok(finding.span.start >= lineStart && finding.span.end <= lineStart + lines[finding.line]!.length, `${cc}: span on line ${finding.line}`);
+      assert.match(lines[finding.line]!, /^\s*[0-9a-f]+:\t/);
+    }
+    for (const syntax of ['objdump-att', 'objdump-intel'] as const) {
+      const shown = syntax === 'objdump-att' ? listing : analyzeObject(new Uint8Array(readFileSync(o)), 'x.o', capstone, { ...KERNEL, listingSyntax: 'intel' }).units[0]!.listing!;
+      assert.equal(shown.split('\n').length, lines.length, 'both spellings have the same lines');
+      const reread = analyzeText(shown, { ...KERNEL, syntax });
+      const key = (r: Report) => r.findings.filter((f) => FLAG_CODES.has(f.code)).map((f) => `${f.function}:${f.line}:${f.code}:${f.offset}`).sort();
+      assert.deepEqual(key(reread), key(unit.report!), `${cc} ${syntax}`);
+    }
+  }
+});
+
+test('relocations name the callee of a call in a .o: __stack_chk_fail, panic, a static helper', () => {
+  const o = compile('gcc', ['-c', '-O1', '-fstack-protector-all', '-fno-inline'], 'reloc.o');
+  const elf = readElf(new Uint8Array(readFileSync(o))).value!;
+  const { items } = unitItems(decodeUnit(elf, 'reloc.o', capstone));
+  const callees = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'insn' && item.insn.mnemonic === 'call' && item.insn.operands[0]?.kind === 'target') callees.add(item.insn.operands[0].name);
+  }
+  for (const name of ['__stack_chk_fail', 'panic', 'external', 'helper']) assert.ok(callees.has(name), `a call to ${name} in ${[...callees].join(', ')}`);
+  const listing = disassembleObject(new Uint8Array(readFileSync(o)), 'reloc.o', capstone).units[0]!.listing!;
+  assert.match(listing, /\tcall {3}[0-9a-f]+ <checked\+0x[0-9a-f]+>\n\t\t\t[0-9a-f]+: R_X86_64_PLT32\tpanic-0x4\n/);
+});
+
+test('findings carry the DWARF source line, and the message says the object lacks -mno-red-zone', () => {
+  const o = compile('gcc', ['-c', '-O0', '-g'], 'dwarf.o');
+  const report = objectReport(o);
+  const store = report.findings.find((f) => f.function === 'leaf' && f.code === 'red-zone-store');
+  assert.ok(store, 'leaf stores below %rsp');
+  assert.equal(store.source?.path.endsWith('sample.c'), true);
+  assert.ok(store.source!.line >= 6 && store.source!.line <= 9, `source line ${store.source!.line}`);
+  assert.match(store.message, /compiled without -mno-red-zone/);
+  // Without -g nothing is recorded, so nothing is claimed.
+  const bare = objectReport(compile('gcc', ['-c', '-O0'], 'bare.o'));
+  assert.ok(bare.findings.length > 0);
+  for (const f of bare.findings) assert.equal(f.source, undefined);
+  assert.doesNotMatch(bare.findings[0]!.message, /-mno-red-zone/);
+});
+
+test('kernel verdict: a kernel-only build option makes the object kernel code; globs and --user still win', () => {
+  const o = compile('gcc', ['-c', '-O0', '-frecord-gcc-switches', '-mcmodel=kernel', '-fno-pic'], 'kopts.o');
+  const report = objectReport(o, {});
+  assert.equal(report.kernel.kernel, true);
+  assert.match(report.kernel.reason, /-mcmodel=kernel/);
+  assert.ok(flagged(report).includes('leaf'));
+  const user = objectReport(o, { globKernel: { kernel: false, reason: 'a user glob' } });
+  assert.equal(user.kernel.kernel, false);
+  assert.deepEqual(flagged(user), []);
+  const plain = objectReport(compile('gcc', ['-c', '-O0'], 'plain.o'), {});
+  assert.equal(plain.kernel.kernel, false);
+});
+
+test('archives: each member is its own unit; 32-bit code and non-x86 members are told apart', () => {
+  const a64 = compile('gcc', ['-c', '-O0'], 'm64.o');
+  writeFileSync(join(dir, 'f32.s'), '\t.text\n\t.globl f32\n\t.type f32, @function\nf32:\n\tmovl %eax, -4(%esp)\n\tret\n\t.size f32, .-f32\n');
+  execFileSync('as', ['--32', '-o', join(dir, 'f32.o'), join(dir, 'f32.s')]);
+  const arm = new Uint8Array(readFileSync(a64));
+  arm[18] = 183; // e_machine = EM_AARCH64
+  writeFileSync(join(dir, 'arm.o'), arm);
+  execFileSync('ar', ['rcs', join(dir, 'lib.a'), a64, join(dir, 'f32.o'), join(dir, 'arm.o')]);
+  const result = analyzeObject(new Uint8Array(readFileSync(join(dir, 'lib.a'))), 'lib.a', capstone, KERNEL);
+  assert.equal(result.input, 'ar');
+  assert.deepEqual(result.units.map((u) => [u.member, u.input]), [['m64.o', 'elf64'], ['f32.o', 'elf32'], ['arm.o', 'unknown']]);
+  assert.ok(flagged(result.units[0]!.report!).includes('leaf'));
+  const f32 = result.units[1]!.report!;
+  assert.equal(f32.abi, 'i386');
+  assert.deepEqual(f32.findings.map((f) => f.code), ['below-red-zone']);
+  assert.match(result.units[2]!.error!, /not an x86 ELF/);
+});
+
+test('garbage, truncated and empty inputs give an error, never an exception', () => {
+  const o = new Uint8Array(readFileSync(compile('gcc', ['-c', '-O2'], 'g.o')));
+  for (const bytes of [new Uint8Array(0), Uint8Array.from([0x7f, 0x45, 0x4c, 0x46]), o.subarray(0, 40), o.subarray(0, 64), new TextEncoder().encode('!<arch>\nbroken')]) {
+    const result = analyzeObject(bytes, 'bad', capstone, KERNEL);
+    assert.ok(result.error !== undefined || result.units.every((u) => u.error !== undefined || u.report !== undefined));
+  }
+  // Every truncation of a real object either analyzes or fails with a message.
+  for (let cut = 0; cut < o.length; cut += Math.max(1, Math.floor(o.length / 97))) {
+    const result = analyzeObject(o.subarray(0, cut), 'cut.o', capstone, KERNEL);
+    assert.ok(result.error !== undefined || result.units.length === 1, `cut at ${cut}`);
+  }
+});
