@@ -2,22 +2,26 @@
  * The core's façade: text or bytes in, plain data out.
  * Nothing here throws on bad input, does IO, or knows about LSP or the process.
  */
-import { analyzeParsed } from './analysis/analyze';
-import { frameLayoutOf } from './analysis/layout';
+import { analyzeWithCache, frameLayoutWithCache, type AnalysisCache } from './analysis/analyze';
 import type { AnalysisOptions } from './options';
 import type { FrameLayout, Report } from './report';
-import { parseAsm } from './syntax/index';
+
+export { createAnalysisCache } from './analysis/analyze';
+export type { AnalysisCache } from './analysis/analyze';
 
 export type { AnalysisOptions } from './options';
 export type * from './report';
 export { findingTable, findingInfo, findingDocUrl } from './findings';
 export type { FindingCode, FindingInfo, Severity } from './findings';
 
-/** Analyzes assembly text (GAS AT&T or Intel, NASM, objdump listing). Never throws. */
-export function analyzeText(text: string, options: AnalysisOptions = {}): Report {
+/**
+ * Analyzes assembly text (GAS AT&T or Intel, NASM, objdump listing). Never throws.
+ * Pass the same `cache` for successive versions of one document: only changed functions are
+ * parsed and checked again.
+ */
+export function analyzeText(text: string, options: AnalysisOptions = {}, cache?: AnalysisCache): Report {
   try {
-    const parsed = parseAsm(text, options.syntax === undefined ? {} : { syntax: options.syntax });
-    return analyzeParsed(parsed, text, options);
+    return analyzeWithCache(text, options, cache);
   } catch (error) {
     // A bug in the analysis must not take down the server or the CLI: report it as a problem.
     return {
@@ -33,10 +37,9 @@ export function analyzeText(text: string, options: AnalysisOptions = {}): Report
 }
 
 /** The stack frame at the instruction on `line` (0-based), or undefined when no analyzed function holds it. */
-export function frameLayoutAt(text: string, line: number, options: AnalysisOptions = {}): FrameLayout | undefined {
+export function frameLayoutAt(text: string, line: number, options: AnalysisOptions = {}, cache?: AnalysisCache): FrameLayout | undefined {
   try {
-    const parsed = parseAsm(text, options.syntax === undefined ? {} : { syntax: options.syntax });
-    return frameLayoutOf(parsed, text, line, options);
+    return frameLayoutWithCache(text, line, options, cache);
   } catch {
     return undefined;
   }

@@ -1,47 +1,242 @@
 /**
- * Runs the whole analysis over a parsed input: functions, kernel verdict, the check per function,
+ * Runs the whole analysis over a text: chunks, parsing, the kernel verdict, the check per function,
  * `redzone-ignore` suppression, and the report.
+ *
+ * The text is cut into function-sized chunks (`chunks.ts`). Each chunk is parsed and built once
+ * and cached by its text; each is checked once per analysis context (kernel verdict, ABI, the
+ * file's no-return functions) and cached too. So an edit in a 200,000-line file re-parses and
+ * re-checks only the function it touched, and the CLI and the editor share one code path.
  */
-import type { ParsedAsm } from '../ir';
+import type { ParsedAsm, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
-import type { Abi, Finding, FunctionSummary, Report } from '../report';
+import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
+import { detectSyntax, parseAsm } from '../syntax/index';
 import { checkFunction } from './check';
+import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
-import { buildProgram, type AsmFunction, type Program } from './program';
+import { frameLayoutInProgram } from './layout';
+import { buildProgram, isLocalLabel, type AsmFunction, type KernelEvidence, type Program } from './program';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
 
-/** Analyzes a parsed input; `text` is the input itself (for the magic comment). */
-export function analyzeParsed(parsed: ParsedAsm, text: string, options: AnalysisOptions): Report {
-  const program = buildProgram(parsed);
-  const kernel = decideKernel(text, options, program.kernelEvidence);
-  const abi: Abi = options.abi ?? (program.mode === 8 ? 'sysv' : 'i386');
-  const noReturn = inferNoReturn(program);
-  const ignored = ignoredLines(parsed);
+/** Per-document memory of earlier analyses; pass the same object for each version of a text. */
+export interface AnalysisCache {
+  /** Chunk text (with its dialect and mode) -> its parse and, per context, its check. */
+  chunks: Map<string, ChunkEntry>;
+  /** What the phase-1 results depend on beyond the chunk text (the file's `.file` table). */
+  fileKey: string;
+  /** The last text analyzed and its prepared state, so a hover does not rescan the text. */
+  last: Prepared | undefined;
+}
+
+interface ChunkEntry {
+  readonly parsed: ParsedAsm;
+  readonly program: Program;
+  /** Functions of this chunk that can never return. */
+  readonly noReturn: readonly string[];
+  check: { readonly key: string; readonly findings: readonly Finding[]; readonly functions: readonly FunctionSummary[] } | undefined;
+}
+
+interface Prepared {
+  readonly text: string;
+  readonly optionsKey: string;
+  readonly chunks: readonly Chunk[];
+  readonly entries: readonly ChunkEntry[];
+  readonly context: CheckContext;
+  readonly syntax: TextSyntax;
+  readonly syntaxReason: string;
+}
+
+interface CheckContext {
+  readonly abi: Abi;
+  readonly kernel: KernelVerdict;
+  readonly noReturn: ReadonlySet<string>;
+  readonly key: string;
+}
+
+/** A fresh cache. */
+export function createAnalysisCache(): AnalysisCache {
+  return { chunks: new Map(), fileKey: '', last: undefined };
+}
+
+/** Analyzes a text, reusing what `cache` holds from earlier versions of it. */
+export function analyzeWithCache(text: string, options: AnalysisOptions, cache: AnalysisCache = createAnalysisCache()): Report {
+  const prepared = prepare(text, options, cache);
   const findings: Finding[] = [];
   const functions: FunctionSummary[] = [];
-  for (const fn of program.functions) {
-    if (fn.insns.length === 0) continue;
-    const result = checkFunction(fn, program, { abi, noReturn, kernel });
-    const kept = result.findings.filter((f) => !ignored.has(f.line));
-    findings.push(...kept);
-    functions.push({ ...result.summary, findingCount: kept.length });
+  const problems: { line: number; message: string }[] = [];
+  prepared.chunks.forEach((chunk, k) => {
+    const entry = prepared.entries[k]!;
+    const check = checkChunk(entry, prepared.context);
+    for (const finding of check.findings) findings.push(shiftFinding(finding, chunk));
+    for (const summary of check.functions) {
+      functions.push({
+        ...summary,
+        startLine: summary.startLine + chunk.line,
+        endLine: summary.endLine + chunk.line,
+        span: { start: summary.span.start + chunk.offset, end: summary.span.end + chunk.offset },
+      });
+    }
+    for (const problem of entry.parsed.problems) problems.push({ line: problem.line + chunk.line, message: problem.message });
+  });
+  return {
+    input: prepared.syntax,
+    inputReason: prepared.syntaxReason,
+    kernel: prepared.context.kernel,
+    abi: prepared.context.abi,
+    functions,
+    findings,
+    problems,
+  };
+}
+
+/** The stack frame at the instruction on `line` (0-based), from the cache when the text is the same. */
+export function frameLayoutWithCache(text: string, line: number, options: AnalysisOptions, cache: AnalysisCache = createAnalysisCache()): FrameLayout | undefined {
+  const prepared = prepare(text, options, cache);
+  const k = chunkIndexOfLine(prepared.chunks, line);
+  const chunk = prepared.chunks[k];
+  const entry = prepared.entries[k];
+  if (chunk === undefined || entry === undefined) return undefined;
+  const layout = frameLayoutInProgram(entry.program, line - chunk.line, prepared.context);
+  if (layout === undefined) return undefined;
+  const shiftLines = (lines: readonly number[]): number[] => lines.map((l) => l + chunk.line);
+  return {
+    ...layout,
+    line,
+    rows: layout.rows.map((row) => ({ ...row, writtenAt: shiftLines(row.writtenAt), readAt: shiftLines(row.readAt) })),
+    findings: layout.findings.map((f) => shiftFinding(f, chunk)),
+  };
+}
+
+/**
+ * Analyzes items that did not come from text (an object's disassembly): one program, whose
+ * functions start at the `function-header`, `.type` and `.globl` names among the items.
+ * `text` only serves the magic-comment search.
+ */
+export function analyzeParsed(parsed: ParsedAsm, text: string, options: AnalysisOptions): Report {
+  const starts = new Set<string>();
+  for (const item of parsed.items) {
+    if (item.kind === 'function-header' || item.kind === 'type-function' || item.kind === 'global') starts.add(item.name);
   }
+  if (starts.size === 0) for (const item of parsed.items) if (item.kind === 'label' && !isLocalLabel(item.name)) starts.add(item.name);
+  const program = buildProgram(parsed, { starts });
+  const kernel = decideKernel(text, options, program.kernelEvidence);
+  const mode = program.functions.find((fn) => fn.insns.length > 0)?.mode ?? program.mode;
+  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
+  const noReturn = inferNoReturn(program);
+  const entry: ChunkEntry = { parsed, program, noReturn: [], check: undefined };
+  const check = checkChunk(entry, { abi, kernel, noReturn, key: '' });
   return {
     input: parsed.syntax,
     inputReason: parsed.syntaxReason,
     kernel,
     abi,
-    functions,
-    findings,
+    functions: [...check.functions],
+    findings: [...check.findings],
     problems: parsed.problems,
   };
 }
 
-/** Known no-return functions plus the functions of this file that can never return. */
+/** Scans, parses and decides the context, reusing the cache; cheap when nothing changed. */
+function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): Prepared {
+  const optionsKey = JSON.stringify([options.syntax, options.abi, options.forcedKernel, options.globKernel, options.buildKernel, options.detectKernel]);
+  if (cache.last !== undefined && cache.last.text === text && cache.last.optionsKey === optionsKey) return cache.last;
+
+  const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
+  const scan = scanChunks(text, detection.syntax);
+  if (cache.fileKey !== scan.fileDirectives) {
+    cache.chunks.clear();
+    cache.fileKey = scan.fileDirectives;
+  }
+  const files = fileTable(scan.fileDirectives);
+  const used = new Map<string, ChunkEntry>();
+  const entries = scan.chunks.map((chunk) => {
+    const chunkText = text.slice(chunk.offset, chunk.end);
+    const key = `${chunk.syntax}|${chunk.mode}|${chunkText}`;
+    let entry = used.get(key) ?? cache.chunks.get(key);
+    if (entry === undefined) {
+      const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
+      const program = buildProgram(parsed, { starts: scan.functionStarts, mode: chunk.mode, files });
+      entry = { parsed, program, noReturn: localNoReturn(program), check: undefined };
+    }
+    used.set(key, entry);
+    return entry;
+  });
+  // Only the chunks of the latest text stay cached, so memory follows the document.
+  cache.chunks = used;
+
+  let evidence: KernelEvidence | undefined;
+  entries.forEach((entry, k) => {
+    const found = entry.program.kernelEvidence;
+    if (evidence === undefined && found !== undefined) evidence = { line: found.line + scan.chunks[k]!.line, what: found.what };
+  });
+  const kernel = decideKernel(text, options, evidence);
+  const firstFunction = entries.findIndex((entry) => entry.program.functions.some((fn) => fn.insns.length > 0));
+  const mode = scan.chunks[Math.max(firstFunction, 0)]?.mode ?? 8;
+  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
+  const localNames = entries.flatMap((entry) => entry.noReturn).sort();
+  const noReturn = new Set([...noReturnFunctions, ...localNames]);
+  const key = JSON.stringify([abi, kernel, localNames]);
+  const prepared: Prepared = {
+    text, optionsKey, chunks: scan.chunks, entries, context: { abi, kernel, noReturn, key }, syntax: detection.syntax, syntaxReason: detection.reason,
+  };
+  cache.last = prepared;
+  return prepared;
+}
+
+/** Checks every function of a chunk, or returns the cached result for the same context. */
+function checkChunk(entry: ChunkEntry, context: CheckContext): NonNullable<ChunkEntry['check']> {
+  if (entry.check?.key === context.key) return entry.check;
+  const ignored = ignoredLines(entry.parsed);
+  const findings: Finding[] = [];
+  const functions: FunctionSummary[] = [];
+  for (const fn of entry.program.functions) {
+    if (fn.insns.length === 0) continue;
+    const result = checkFunction(fn, entry.program, context);
+    const kept = result.findings.filter((f) => !ignored.has(f.line));
+    findings.push(...kept);
+    functions.push({ ...result.summary, findingCount: kept.length });
+  }
+  entry.check = { key: context.key, findings, functions };
+  return entry.check;
+}
+
+function shiftFinding(finding: Finding, chunk: Chunk): Finding {
+  if (chunk.offset === 0 && chunk.line === 0) return finding;
+  return {
+    ...finding,
+    line: finding.line + chunk.line,
+    span: { start: finding.span.start + chunk.offset, end: finding.span.end + chunk.offset },
+    related: finding.related.map((r) => ({ ...r, line: r.line + chunk.line, span: { start: r.span.start + chunk.offset, end: r.span.end + chunk.offset } })),
+  };
+}
+
+function chunkIndexOfLine(chunks: readonly Chunk[], line: number): number {
+  let lo = 0;
+  let hi = chunks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (chunks[mid]!.line <= line) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** `.file N "path"` entries, parsed by the real parser so paths are joined the same way. */
+function fileTable(directives: string): Map<number, string> {
+  const files = new Map<number, string>();
+  if (directives === '') return files;
+  for (const item of parseAsm(directives, { syntax: 'att' }).items) if (item.kind === 'file') files.set(item.fileNumber, item.path);
+  return files;
+}
+
+/** The functions of a program that can never return (no `ret`, no jump out, no indirect jump). */
+function localNoReturn(program: Program): string[] {
+  return program.functions.filter((fn) => fn.insns.length > 0 && !canReturn(fn, noReturnFunctions)).map((fn) => fn.name);
+}
+
+/** Known no-return functions plus the functions of this program that can never return (for tests and layout of one program). */
 export function inferNoReturn(program: Program): Set<string> {
-  const result = new Set(noReturnFunctions);
-  for (const fn of program.functions) if (fn.insns.length > 0 && !canReturn(fn, result)) result.add(fn.name);
-  return result;
+  return new Set([...noReturnFunctions, ...localNoReturn(program)]);
 }
 
 function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {

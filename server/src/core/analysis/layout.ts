@@ -4,14 +4,10 @@
  * red-zone slots below it, with the lines that write and read them), and the bytes an interrupt
  * frame would overwrite.
  */
-import type { ParsedAsm } from '../ir';
-import type { AnalysisOptions } from '../options';
-import type { Abi, FrameLayout, FrameRow } from '../report';
-import { inferNoReturn } from './analyze';
+import type { Abi, FrameLayout, FrameRow, KernelVerdict } from '../report';
 import { checkFunction } from './check';
 import { analyzeFlow } from './flow';
-import { decideKernel } from './kernel';
-import { buildProgram } from './program';
+import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
 import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
 import { evaluateAddress } from './transfer';
@@ -23,16 +19,20 @@ interface SlotUse {
   readAt: Set<number>;
 }
 
-/** The frame at the instruction on `line` (0-based), or undefined when no function holds it. */
-export function frameLayoutOf(parsed: ParsedAsm, text: string, line: number, options: AnalysisOptions): FrameLayout | undefined {
-  const program = buildProgram(parsed);
+/** What the layout needs to know about the file: the ABI, the verdict and the no-return functions. */
+export interface LayoutContext {
+  readonly abi: Abi;
+  readonly kernel: KernelVerdict;
+  readonly noReturn: ReadonlySet<string>;
+}
+
+/** The frame at the instruction on `line` (0-based, within the program's text), or undefined when no function holds it. */
+export function frameLayoutInProgram(program: Program, line: number, context: LayoutContext): FrameLayout | undefined {
   const fn = program.functions.find((f) => f.insns.some((insn) => insn.line === line));
   if (fn === undefined) return undefined;
   const index = fn.insns.findIndex((insn) => insn.line === line);
   const insn = fn.insns[index]!;
-  const kernel = decideKernel(text, options, program.kernelEvidence);
-  const abi: Abi = options.abi ?? (program.mode === 8 ? 'sysv' : 'i386');
-  const noReturn = inferNoReturn(program);
+  const { abi, kernel, noReturn } = context;
   const width = fn.mode;
 
   let here: State | undefined;

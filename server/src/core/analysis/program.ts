@@ -1,13 +1,9 @@
 /**
  * Splits a parsed input into functions, and collects what the analysis needs across functions:
  * jump tables in data sections, `.loc` source positions, and kernel evidence in the content.
- *
- * Function starts, in the order of trust: `.type f,@function`, `.globl`/`global` labels, objdump
- * `<f>:` headers, and labels that some `call` targets. A file with none of these (Compiler Explorer
- * output, hand-written snippets) starts a function at every label that is not local.
+ * Which labels start functions is decided by the text scan in `chunks.ts`.
  */
 import type { AsmItem, Instruction, ParsedAsm } from '../ir';
-import { plainSymbol } from './semantics';
 
 /** A C source position from `.loc` or DWARF. */
 export interface SourcePosition {
@@ -63,35 +59,26 @@ export function isLocalLabel(name: string): boolean {
   return /^L(BB|tmp|_|\d)/.test(name) || /^\d+$/.test(name);
 }
 
+/** What the scan of the whole text tells a chunk: where functions start, the mode, the `.file` table. */
+export interface ProgramContext {
+  /** Labels that start functions (`chunks.ts` decides; the same set for whole and chunked analysis). */
+  readonly starts: ReadonlySet<string>;
+  /** The address size in force where the text starts. */
+  readonly mode?: 2 | 4 | 8;
+  /** `.file N "path"` entries declared anywhere in the file. */
+  readonly files?: ReadonlyMap<number, string>;
+}
+
 /** Builds the program from parsed items. Never throws. */
-export function buildProgram(parsed: ParsedAsm): Program {
+export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Program {
   const items = parsed.items;
-  const typed = new Set<string>();
-  const globals = new Set<string>();
-  const headers = new Set<string>();
-  const callTargets = new Set<string>();
-  let mode: 2 | 4 | 8 = 8;
-  let modeSeen = false;
-  for (const item of items) {
-    if (item.kind === 'type-function') typed.add(item.name);
-    else if (item.kind === 'global') globals.add(item.name);
-    else if (item.kind === 'function-header') headers.add(item.name);
-    else if (item.kind === 'bits' && !modeSeen) {
-      mode = (item.bits / 8) as 2 | 4 | 8;
-      modeSeen = true;
-    } else if (item.kind === 'insn' && item.insn.mnemonic === 'call') {
-      const target = item.insn.operands[0];
-      if (target?.kind === 'target') callTargets.add(plainSymbol(target.name));
-    }
-  }
-  const directed = typed.size + globals.size + headers.size > 0;
-  const isStart = (name: string): boolean =>
-    typed.has(name) || globals.has(name) || headers.has(name) || callTargets.has(name) || (!directed && !isLocalLabel(name));
+  const mode: 2 | 4 | 8 = context.mode ?? 8;
+  const isStart = (name: string): boolean => context.starts.has(name);
 
   const functions: AsmFunction[] = [];
   const dataTables = new Map<string, string[]>();
   const dataLabels = new Set<string>();
-  const files = new Map<number, string>();
+  const files = new Map<number, string>(context.files ?? []);
   let current: AsmFunction | undefined;
   let pendingLabels: { name: string; address: number | undefined }[] = [];
   let section = '.text';
@@ -112,7 +99,7 @@ export function buildProgram(parsed: ParsedAsm): Program {
     switch (item.kind) {
       case 'label': {
         dataLabel = item.name;
-        if ((!isLocalLabel(item.name) && isStart(item.name)) || headers.has(item.name)) {
+        if (isStart(item.name)) {
           if (current === undefined || current.insns.length > 0 || current.name !== item.name) {
             current = startFunction(item.name, item.line);
             pendingLabels = [];
