@@ -29,6 +29,8 @@ export interface AnalysisCache {
 }
 
 interface ChunkEntry {
+  readonly syntax: TextSyntax;
+  readonly mode: 2 | 4 | 8;
   readonly parsed: ParsedAsm;
   readonly program: Program;
   /** Functions of this chunk that can never return. */
@@ -123,7 +125,7 @@ export function analyzeParsed(parsed: ParsedAsm, text: string, options: Analysis
   const mode = program.functions.find((fn) => fn.insns.length > 0)?.mode ?? program.mode;
   const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
   const noReturn = inferNoReturn(program);
-  const entry: ChunkEntry = { parsed, program, noReturn: [], check: undefined };
+  const entry: ChunkEntry = { syntax: parsed.syntax, mode: program.mode, parsed, program, noReturn: [], check: undefined };
   const check = checkChunk(entry, { abi, kernel, noReturn, key: '' });
   return {
     input: parsed.syntax,
@@ -150,15 +152,15 @@ function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): 
   const files = fileTable(scan.fileDirectives);
   const used = new Map<string, ChunkEntry>();
   const entries = scan.chunks.map((chunk) => {
+    // The chunk text itself is the key; two identical chunks share one entry.
     const chunkText = text.slice(chunk.offset, chunk.end);
-    const key = `${chunk.syntax}|${chunk.mode}|${chunkText}`;
-    let entry = used.get(key) ?? cache.chunks.get(key);
-    if (entry === undefined) {
+    let entry = used.get(chunkText) ?? cache.chunks.get(chunkText);
+    if (entry === undefined || entry.syntax !== chunk.syntax || entry.mode !== chunk.mode) {
       const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
       const program = buildProgram(parsed, { starts: scan.functionStarts, mode: chunk.mode, files });
-      entry = { parsed, program, noReturn: localNoReturn(program), check: undefined };
+      entry = { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
     }
-    used.set(key, entry);
+    used.set(chunkText, entry);
     return entry;
   });
   // Only the chunks of the latest text stay cached, so memory follows the document.

@@ -37,7 +37,8 @@ const callTarget = /\bcall[lqw]?[ \t]+([A-Za-z_$][\w.$@]*)/g;
 const labelLine = /^[ \t]*([A-Za-z_.$][\w.$@]*):/gm;
 const objdumpHeader = /^[0-9a-fA-F]+ <([^>\n]+)>:[ \t]*$/gm;
 const syntaxSwitch = /^[ \t]*\.(intel|att)_syntax\b/gm;
-const modeSwitch = /^[ \t]*(?:\.code(16|32|64)\b|\[?bits[ \t]+(16|32|64)\]?)|file format elf(32|64)-/gim;
+const modeSwitch = /^[ \t]*(?:\.code(16|32|64)\b|\[?bits[ \t]+(16|32|64)\]?)/gim;
+const objdumpFormat = /file format elf(32|64)-/g;
 const fileDirective = /^[ \t]*\.file[ \t]+\d+[ \t]+"[^\n]*$/gm;
 
 /** Scans the text for function starts and cuts it into chunks. Linear in the text length. */
@@ -65,8 +66,11 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
     }
   }
 
-  const switches = [...text.matchAll(syntaxSwitch)].map((m) => ({ offset: m.index!, syntax: m[1]!.toLowerCase() as 'att' | 'intel' }));
-  const modes = [...text.matchAll(modeSwitch)].map((m) => ({ offset: m.index!, mode: (Number(m[1] ?? m[2] ?? m[3]) / 8) as 2 | 4 | 8 }));
+  // Cheap substring tests first: most files never switch dialect or mode, and a regex pass costs more.
+  const switches = !text.includes('_syntax') ? [] : [...text.matchAll(syntaxSwitch)].map((m) => ({ offset: m.index!, syntax: m[1]!.toLowerCase() as 'att' | 'intel' }));
+  const modePattern = syntax.startsWith('objdump') ? objdumpFormat : modeSwitch;
+  const mayswitch = syntax.startsWith('objdump') ? text.includes('file format elf32') : text.includes('.code') || /bits/i.test(text);
+  const modes = !mayswitch ? [] : [...text.matchAll(modePattern)].map((m) => ({ offset: m.index!, mode: (Number(m[1] ?? m[2]) / 8) as 2 | 4 | 8 }));
   const chunks: Chunk[] = [];
   let line = 0;
   let lineCountedTo = 0;
