@@ -8,7 +8,7 @@ import type { Abi, Finding, FunctionSummary, KernelVerdict, RelatedLocation } fr
 import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
-import type { MemoryAccess } from './semantics';
+import { quoted, type MemoryAccess } from './semantics';
 import { evaluateAddress, offsetFromRsp, type TransferContext } from './transfer';
 import type { State } from './state';
 
@@ -80,7 +80,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       const rsp = after.regs[RSP];
       if (frameSetup === undefined && rspBefore !== undefined && rsp?.kind === 'stack' && rsp.off < rspBefore) {
-        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${insn.text}\`` };
+        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${quoted(insn)}\`` };
       }
       if (lostReason !== undefined) {
         stackUnknown = true;
@@ -194,7 +194,8 @@ function describeAddress(via: string, off: number, state: State, relative: numbe
 }
 
 function lineText(fn: AsmFunction, line: number): string {
-  return fn.insns.find((insn) => insn.line === line)?.text ?? `line ${line + 1}`;
+  const insn = fn.insns.find((i) => i.line === line);
+  return insn === undefined ? `line ${line + 1}` : quoted(insn);
 }
 
 function locationOf(fn: AsmFunction, line: number, message: string): RelatedLocation | undefined {

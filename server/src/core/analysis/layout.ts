@@ -37,19 +37,28 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
 
   let here: State | undefined;
   const uses = new Map<string, SlotUse>();
+  const savedSlotLines = new Map<number, { writtenAt: number[]; readAt: number[] }>();
   analyzeFlow(fn, program, { abi, noReturn }, {
-    onInstruction(i, before) {
+    onInstruction(i, before, effect) {
       if (i === index) here = snapshot(before as WorkingState);
-      for (const op of fn.insns[i]!.operands) {
-        if (op.kind !== 'mem' || fn.insns[i]!.mnemonic === 'lea') continue;
-        const address = evaluateAddress(op, before);
+      const insn = fn.insns[i]!;
+      const rsp = before.regs[RSP];
+      // push %rbx writes the saved slot at RSP-8; pop %rbx reads it back.
+      if (rsp?.kind === 'stack' && rsp.anchor === 0 && (insn.mnemonic === 'push' || insn.mnemonic === 'pop') && insn.operands[0]?.kind === 'reg') {
+        const slot = insn.mnemonic === 'push' ? rsp.off - width : rsp.off;
+        const lines = savedSlotLines.get(slot) ?? { writtenAt: [], readAt: [] };
+        (insn.mnemonic === 'push' ? lines.writtenAt : lines.readAt).push(insn.line);
+        savedSlotLines.set(slot, lines);
+      }
+      for (const access of effect.accesses) {
+        const address = evaluateAddress(access.mem, before);
         if (address.kind !== 'stack' || address.anchor !== 0 || address.indexed) continue;
-        const size = op.size ?? fn.insns[i]!.suffixSize ?? width;
+        const size = access.size ?? width;
         const key = `${address.off}:${size}`;
         const use = uses.get(key) ?? { from: address.off, to: address.off + size, writtenAt: new Set(), readAt: new Set() };
         uses.set(key, use);
-        const isStore = op === fn.insns[i]!.operands[0] && fn.insns[i]!.operands.length > 1 && !['cmp', 'test', 'bt'].includes(fn.insns[i]!.mnemonic);
-        (isStore ? use.writtenAt : use.readAt).add(fn.insns[i]!.line);
+        if (access.access !== 'load') use.writtenAt.add(insn.line);
+        if (access.access !== 'store') use.readAt.add(insn.line);
       }
     },
   });
@@ -73,7 +82,8 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
     const { anchor, off } = cellOf(key);
     if (anchor !== 0 || off < r || value?.kind !== 'init' || value.slot === RSP) continue;
     taken.add(off);
-    rows.push({ from: off - r, to: off - r + width, kind: 'saved-register', label: `saved %${slotNames[value.slot]}`, writtenAt: [], readAt: [] });
+    const lines = savedSlotLines.get(off);
+    rows.push({ from: off - r, to: off - r + width, kind: 'saved-register', label: `saved %${slotNames[value.slot]}`, writtenAt: lines?.writtenAt ?? [], readAt: lines?.readAt ?? [] });
   }
   for (const use of uses.values()) {
     const existing = rows.find((row) => row.from === use.from - r && row.to === use.to - r);

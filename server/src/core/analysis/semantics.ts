@@ -64,6 +64,11 @@ export const noReturnFunctions = new Set([
   'cpu_bringup_and_idle', '__reiserfs_panic', 'snp_abort', 'sev_es_terminate', 'ex_handler_msr_mce', 'xen_start_kernel',
 ]);
 
+/** An instruction's text for messages: whitespace runs (the tab after the mnemonic) become one space. */
+export function quoted(insn: Instruction): string {
+  return insn.text.replace(/\s+/g, ' ');
+}
+
 /** Strips `@PLT`, `@plt` and the like from a call target (`call abort@PLT`). */
 export function plainSymbol(name: string): string {
   const at = name.indexOf('@');

@@ -7,7 +7,7 @@
 import type { Instruction, MemOperand, Operand } from '../ir';
 import type { Abi } from '../report';
 import { callerSaved, gpr, RBP, RSP } from './registers';
-import type { Effect } from './semantics';
+import { quoted, type Effect } from './semantics';
 import { addConstant, cellKey, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState } from './state';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
@@ -158,7 +158,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       regs[RSP] = addConstant(rsp, size);
       if (op?.kind === 'reg') {
         setRegister(op, saved);
-        if (gpr(op.reg)?.slot === RSP && saved === undefined) lostReason = `\`${insn.text}\` loads the stack pointer from memory`;
+        if (gpr(op.reg)?.slot === RSP && saved === undefined) lostReason = `\`${quoted(insn)}\` loads the stack pointer from memory`;
       }
       break;
     }
@@ -184,7 +184,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       regs[RBP] = regs[RSP];
       if (size === undefined || nesting !== 0) {
         regs[RSP] = undefined;
-        lostReason = `\`${insn.text}\` allocates a frame whose size is not a constant`;
+        lostReason = `\`${quoted(insn)}\` allocates a frame whose size is not a constant`;
       } else regs[RSP] = addConstant(regs[RSP], -size);
       break;
     }
@@ -397,8 +397,8 @@ function operandValue(op: Operand | undefined, regs: readonly Value[], width: nu
 function lossReason(insn: Instruction): string {
   const m = insn.mnemonic;
   if ((m === 'sub' || m === 'add') && insn.operands[1]?.kind === 'reg') {
-    return `\`${insn.text}\` moves the stack pointer by an amount held in a register (alloca or a variable-length array)`;
+    return `\`${quoted(insn)}\` moves the stack pointer by an amount held in a register (alloca or a variable-length array)`;
   }
-  if (insn.unknown) return `\`${insn.text}\` is not understood, and it may change the stack pointer`;
-  return `\`${insn.text}\` changes the stack pointer in a way the analysis does not model`;
+  if (insn.unknown) return `\`${quoted(insn)}\` is not understood, and it may change the stack pointer`;
+  return `\`${quoted(insn)}\` changes the stack pointer in a way the analysis does not model`;
 }
