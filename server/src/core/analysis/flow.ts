@@ -102,6 +102,31 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     }
   };
 
+  const visitBlock = (block: Block, entry: State): State => {
+    const note = mismatches.get(block.start);
+    if (note !== undefined) visitor.onMismatch?.(block.start, note);
+    const working = workingCopy(entry);
+    for (let i = block.start; i < block.end; i++) {
+      visitor.onInstruction(i, working, effects[i]!, ctx);
+      const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
+      visitor.afterInstruction?.(i, working, lostReason);
+    }
+    return working;
+  };
+
+  // Without loops or unresolved jumps, one pass in address order sees every block after all its
+  // predecessors: the fixpoint and the replay are the same walk.
+  if (blocks.length > 0 && blocks.every((b) => b.successors !== undefined && b.successors.every((s) => s > b.start))) {
+    inStates.set(0, entryState());
+    for (const block of blocks) {
+      const entry = inStates.get(block.start);
+      if (entry === undefined) continue;
+      const out = visitBlock(block, entry);
+      for (const next of block.successors!) propagate(next, out);
+    }
+    return ctx;
+  }
+
   if (blocks.length > 0) {
     inStates.set(0, entryState());
     run([0]);
@@ -117,15 +142,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
 
   for (const block of blocks) {
     const entry = inStates.get(block.start);
-    if (entry === undefined) continue;
-    const note = mismatches.get(block.start);
-    if (note !== undefined) visitor.onMismatch?.(block.start, note);
-    const working = workingCopy(entry);
-    for (let i = block.start; i < block.end; i++) {
-      visitor.onInstruction(i, working, effects[i]!, ctx);
-      const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
-      visitor.afterInstruction?.(i, working, lostReason);
-    }
+    if (entry !== undefined) visitBlock(block, entry);
   }
   return ctx;
 }

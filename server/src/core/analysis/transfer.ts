@@ -52,15 +52,19 @@ export type Address =
   | { readonly kind: 'unknown' };
 
 /** Evaluates the address a memory operand names, in the given state. */
+// Most accesses are not on the stack; these shared results spare an allocation each.
+const otherAddress: Address = { kind: 'other' };
+const unknownAddress: Address = { kind: 'unknown' };
+
 export function evaluateAddress(mem: MemOperand, state: State): Address {
-  if (mem.segment === 'fs' || mem.segment === 'gs') return { kind: 'other' };
-  if (mem.base === 'rip' || mem.base === 'eip') return { kind: 'other' };
+  if (mem.segment === 'fs' || mem.segment === 'gs') return otherAddress;
+  if (mem.base === 'rip' || mem.base === 'eip') return otherAddress;
   const base = gpr(mem.base);
-  if (base === undefined) return { kind: 'other' };
+  if (base === undefined) return otherAddress;
   const value = state.regs[base.slot];
-  if (value === undefined) return { kind: 'unknown' };
-  if (value.kind !== 'stack') return { kind: 'other' };
-  if (mem.symbol !== undefined) return { kind: 'unknown' };
+  if (value === undefined) return unknownAddress;
+  if (value.kind !== 'stack') return otherAddress;
+  if (mem.symbol !== undefined) return unknownAddress;
   let off = value.off + mem.disp;
   let indexed = false;
   const index = gpr(mem.index);
@@ -107,19 +111,6 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
   // Addresses are evaluated in the state before the instruction.
   const pre: State = w;
 
-  const setCell = (at: Value, value: Value, size: number | undefined): void => writeCell(w, width, at, value, size);
-  const cellAt = (address: Value): Value => (address?.kind === 'stack' ? cells.get(cellKey(address.anchor, address.off)) : undefined);
-  const clobber = (from: number, to: number): void => clobberRange(w, rsp, from, to, insn.line);
-  const valueOf = (op: Operand | undefined): Value => operandValue(op, regs, width, cells, pre);
-  const setRegister = (op: Operand | undefined, value: Value): void => writeRegister(regs, width, op, value);
-  const pushValue = (value: Value, size: number): void => {
-    // push %rbp (and pushf, and the return address of a call to the next instruction)
-    const top = rsp?.kind === 'stack' ? rsp.off : 0;
-    clobber(top - size, top);
-    const next = addConstant(rsp, -size);
-    regs[RSP] = next;
-    setCell(next, value, size);
-  };
 
   // Stores below the stack pointer become red-zone data; any store ends an earlier clobber of the same bytes.
   if (rsp?.kind === 'stack' && rsp.anchor === 0) {
@@ -139,7 +130,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // push %rbx / push $imm / push 8(%rax)
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-      pushValue(op?.kind === 'mem' ? undefined : valueOf(op), size);
+      pushValue(w, rsp, insn.line, width, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, cells, pre), size);
       break;
     }
     case 'pushf':
@@ -147,17 +138,17 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'pushfd':
     case 'pushfw':
       // pushfq: writes [RSP-8, RSP) like any push, a classic way to destroy red-zone data.
-      pushValue(undefined, m === 'pushfw' ? 2 : width);
+      pushValue(w, rsp, insn.line, width, undefined, m === 'pushfw' ? 2 : width);
       break;
     case 'pop': {
       // pop %rbp: restores what the matching push saved
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-      const saved = cellAt(rsp);
-      if (op?.kind === 'mem') writeMemoryDestination(op, pre, setCell);
+      const saved = cellValue(cells, rsp);
+      if (op?.kind === 'mem') writeMemoryDestination(op, pre, w, width);
       regs[RSP] = addConstant(rsp, size);
       if (op?.kind === 'reg') {
-        setRegister(op, saved);
+        writeRegister(regs, width, op, saved);
         if (gpr(op.reg)?.slot === RSP && saved === undefined) lostReason = `\`${quoted(insn)}\` loads the stack pointer from memory`;
       }
       break;
@@ -172,7 +163,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // leave = mov %rbp,%rsp; pop %rbp
       const frame = regs[RBP];
       regs[RSP] = addConstant(frame, width);
-      regs[RBP] = cellAt(frame);
+      regs[RBP] = cellValue(cells, frame);
       if (frame?.kind !== 'stack') lostReason = '`leave` copies %rbp to %rsp, and %rbp does not hold a known stack address here';
       break;
     }
@@ -180,7 +171,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // enter $N, $0 = push %rbp; mov %rsp,%rbp; sub $N,%rsp
       const size = ops[0]?.kind === 'imm' ? ops[0].value : undefined;
       const nesting = ops[1]?.kind === 'imm' ? ops[1].value : 0;
-      pushValue(regs[RBP], width);
+      pushValue(w, rsp, insn.line, width, regs[RBP], width);
       regs[RBP] = regs[RSP];
       if (size === undefined || nesting !== 0) {
         regs[RSP] = undefined;
@@ -191,11 +182,11 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'call': {
       if (effect.flow === 'call' && effect.target === '(next)') {
         // call 1f; 1: pop %ebx — the i386 way to read the program counter: a push.
-        pushValue(undefined, width);
+        pushValue(w, rsp, insn.line, width, undefined, width);
         break;
       }
       // A call writes the return address at [RSP-8, RSP) and the callee's frame below it.
-      clobber(Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0);
+      clobberRange(w, rsp, Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0, insn.line);
       for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
       if (rsp?.kind === 'stack') {
         for (const key of cells.keys()) {
@@ -209,13 +200,13 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'movabs': {
       // mov %rsp,%rbp / mov -8(%rbp),%rax / mov %rax,-8(%rsp)
       const [dest, src] = ops;
-      const value = valueOf(src);
-      if (dest?.kind === 'reg') setRegister(dest, value);
+      const value = operandValue(src, regs, width, cells, pre);
+      if (dest?.kind === 'reg') writeRegister(regs, width, dest, value);
       else if (dest?.kind === 'mem') {
         const address = evaluateAddress(dest, pre);
         if (address.kind === 'stack' && !address.indexed) {
           const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
-          setCell(stackValue(address.anchor, address.off), value, size);
+          writeCell(w, width, stackValue(address.anchor, address.off), value, size);
         }
       }
       break;
@@ -229,7 +220,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
         value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
         if (address.kind === 'other') value = constantAddress(src, regs, width, cells, pre);
       }
-      setRegister(dest, value);
+      writeRegister(regs, width, dest, value);
       break;
     }
     case 'add':
@@ -237,18 +228,18 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
       const [dest, src] = ops;
       if (dest?.kind === 'reg') {
-        const amount = valueOf(src);
+        const amount = operandValue(src, regs, width, cells, pre);
         const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
-        setRegister(dest, delta === undefined ? undefined : addConstant(valueOf(dest), delta));
-      } else writeMemoryDestination(dest, pre, setCell);
+        writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, cells, pre), delta));
+      } else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'movsxd':
     case 'movsx':
     case 'movzx': {
       // movslq %eax,%rax / movzbl %al,%eax: a small non-negative constant keeps its value.
-      const value = valueOf(ops[1]);
-      setRegister(ops[0], value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined);
+      const value = operandValue(ops[1], regs, width, cells, pre);
+      writeRegister(regs, width, ops[0], value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined);
       break;
     }
     case 'cdqe': {
@@ -260,15 +251,15 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'inc':
     case 'dec': {
       const dest = ops[0];
-      if (dest?.kind === 'reg') setRegister(dest, addConstant(valueOf(dest), m === 'inc' ? 1 : -1));
-      else writeMemoryDestination(dest, pre, setCell);
+      if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, cells, pre), m === 'inc' ? 1 : -1));
+      else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'and': {
       // and $-32,%rsp: realignment; RSP drops by 0 to 31 bytes, a new anchor.
       const [dest, src] = ops;
-      const before = valueOf(dest);
-      const mask = valueOf(src);
+      const before = operandValue(dest, regs, width, cells, pre);
+      const mask = operandValue(src, regs, width, cells, pre);
       if (dest?.kind === 'reg' && before?.kind === 'stack' && mask?.kind === 'const' && mask.value < 0 && (-mask.value & (-mask.value - 1)) === 0) {
         const key = `${index}:${before.anchor}:${before.off}`;
         let id = ctx.anchorIds.get(key);
@@ -278,34 +269,34 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
           ctx.anchorIds.set(key, id);
         }
         // The anchor stands for the aligned value: before.anchor + before.off - [0, N-1].
-        setRegister(dest, id === undefined ? undefined : stackValue(id, 0));
-      } else if (dest?.kind === 'reg') setRegister(dest, before?.kind === 'const' && mask?.kind === 'const' ? { kind: 'const', value: before.value & mask.value } : undefined);
-      else writeMemoryDestination(dest, pre, setCell);
+        writeRegister(regs, width, dest, id === undefined ? undefined : stackValue(id, 0));
+      } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? { kind: 'const', value: before.value & mask.value } : undefined);
+      else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'xor': {
       // xor %eax,%eax: a constant zero
       const [dest, src] = ops;
-      if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) setRegister(dest, { kind: 'const', value: 0 });
-      else if (dest?.kind === 'reg') setRegister(dest, undefined);
-      else writeMemoryDestination(dest, pre, setCell);
+      if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) writeRegister(regs, width, dest, { kind: 'const', value: 0 });
+      else if (dest?.kind === 'reg') writeRegister(regs, width, dest, undefined);
+      else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'xchg': {
       // xchg %rax,%rsp: swaps two abstract values
       const [a, b] = ops;
       if (a?.kind === 'reg' && b?.kind === 'reg') {
-        const va = valueOf(a);
-        setRegister(a, valueOf(b));
-        setRegister(b, va);
+        const va = operandValue(a, regs, width, cells, pre);
+        writeRegister(regs, width, a, operandValue(b, regs, width, cells, pre));
+        writeRegister(regs, width, b, va);
       } else {
-        writeMemoryDestination(a?.kind === 'mem' ? a : b, pre, setCell);
-        setRegister(a?.kind === 'reg' ? a : b, undefined);
+        writeMemoryDestination(a?.kind === 'mem' ? a : b, pre, w, width);
+        writeRegister(regs, width, a?.kind === 'reg' ? a : b, undefined);
       }
       break;
     }
     default: {
-      for (const access of effect.accesses) if (access.access !== 'load') writeMemoryDestination(access.mem, pre, setCell);
+      for (const access of effect.accesses) if (access.access !== 'load') writeMemoryDestination(access.mem, pre, w, width);
       for (const slot of effect.writes) regs[slot] = undefined;
       break;
     }
@@ -365,11 +356,25 @@ function constantAddress(mem: MemOperand, regs: readonly Value[], width: number,
   return { kind: 'const', value: total };
 }
 
-/** Kills the cells a memory write may change; `writes` false skips reads. */
-function writeMemoryDestination(op: Operand | undefined, state: State, setCell: (at: Value, value: Value, size: number | undefined) => void, writes = true): void {
-  if (op?.kind !== 'mem' || !writes) return;
+/** Kills the cells a memory write may change. */
+function writeMemoryDestination(op: Operand | undefined, state: State, w: WorkingState, width: number): void {
+  if (op?.kind !== 'mem') return;
   const address = evaluateAddress(op, state);
-  if (address.kind === 'stack' && !address.indexed) setCell(stackValue(address.anchor, address.off), undefined, op.size ?? 8);
+  if (address.kind === 'stack' && !address.indexed) writeCell(w, width, stackValue(address.anchor, address.off), undefined, op.size ?? 8);
+}
+
+/** The value stored in the cell at a stack address, if known. */
+function cellValue(cells: ReadonlyMap<number, Value>, address: Value): Value {
+  return address?.kind === 'stack' ? cells.get(cellKey(address.anchor, address.off)) : undefined;
+}
+
+/** push %rbp (and pushf, and the return address of a call to the next instruction). */
+function pushValue(w: WorkingState, rsp: Value, line: number, width: number, value: Value, size: number): void {
+  const top = rsp?.kind === 'stack' ? rsp.off : 0;
+  clobberRange(w, rsp, top - size, top, line);
+  const next = addConstant(rsp, -size);
+  w.regs[RSP] = next;
+  writeCell(w, width, next, value, size);
 }
 
 function operandValue(op: Operand | undefined, regs: readonly Value[], width: number, cells: ReadonlyMap<number, Value>, state: State): Value {
