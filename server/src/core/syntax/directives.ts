@@ -48,6 +48,37 @@ const DATA_WIDTH: Readonly<Record<string, number>> = {
 const FUNCTION_TYPES = new Set(['@function', '%function', '"function"', 'stt_func', '@gnu_indirect_function', '%gnu_indirect_function']);
 
 /**
+ * Every directive that `interpretGasDirective` acts on outside a macro body. All other directives
+ * (`.cfi_*`, `.p2align`, `.string`, `.uleb128`, ...) are accepted silently, which lets the line
+ * scanner skip them without building their text; a case added to the switch below must be added
+ * here too, or it is never reached.
+ */
+export const GAS_DIRECTIVES_WITH_EFFECT: ReadonlySet<string> = new Set([
+  ...Object.keys(DATA_WIDTH),
+  '.intel_syntax',
+  '.att_syntax',
+  '.type',
+  '.size',
+  '.globl',
+  '.global',
+  '.text',
+  '.data',
+  '.bss',
+  '.section',
+  '.pushsection',
+  '.popsection',
+  '.previous',
+  '.file',
+  '.loc',
+  '.code16',
+  '.code16gcc',
+  '.code32',
+  '.code64',
+  '.macro',
+  '.include',
+]);
+
+/**
  * Interprets the directive `name` (lowercase, with its dot) whose arguments are `rest` on 0-based
  * line `line`.
  */
@@ -56,6 +87,7 @@ export function interpretGasDirective(name: string, rest: string, line: number, 
     if (name === '.endm' || name === '.endmacro') state.inMacro = false;
     return;
   }
+  if (!GAS_DIRECTIVES_WITH_EFFECT.has(name)) return;
   const width = DATA_WIDTH[name];
   if (width !== undefined) {
     const values = splitOperands(rest).map((v) => resolveNumericRef(v, state));

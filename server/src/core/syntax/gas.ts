@@ -7,16 +7,16 @@
  * preprocessed `.S` files, and `;` separates statements (`rep; stosq`, `lock ; addl $0,(%rsp)`).
  */
 import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef } from './directives';
+import { scanGasLine, type GasScan } from './gas-scan';
 import { parseInstruction, withStatementCaches } from './instruction';
 import { forEachLine, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses GAS text starting in `mode` into `sink`. */
 export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void {
   const state = newGasState(mode);
-  let inBlockComment = false;
-  let pending: readonly string[] | undefined;
   const resolve = (name: string): string => (name.charCodeAt(0) <= 57 ? resolveNumericRef(name, state) : name);
   const options = withStatementCaches({ flavor: 'gas', objdumpTargets: false, resolve });
+  const scan: GasScan = { text, state, sink, options, pending: undefined, inBlockComment: false };
 
   const statement = (start: number, end: number, line: number): void => {
     let s = skipBlanks(text, start, end);
@@ -60,38 +60,32 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
       return;
     }
     if (state.mode === 'intel' && state.intelPrefix) stmt = stmt.replace(/%/g, '');
+    const pending = scan.pending;
     const insn = parseInstruction(stmt, state.mode, { line, start: s }, pending === undefined ? options : { ...options, pendingPrefixes: pending });
-    pending = undefined;
+    scan.pending = undefined;
     // `lock;` or `rep` alone: the prefix belongs to the next statement.
     if (insn.mnemonic === '' && insn.prefixes.length > 0) {
-      pending = insn.prefixes;
+      scan.pending = insn.prefixes;
       return;
     }
     pushInsn(sink, insn);
   };
 
-  forEachLine(text, (start, end, line) => {
-    // Most lines of compiler output hold no comment, string or `;`: one native search tells.
-    if (!inBlockComment) {
-      SPECIAL.lastIndex = 0;
-      if (!SPECIAL.test(text.slice(start, end))) {
-        statement(start, end, line);
-        return;
-      }
-    }
+  // The careful reading of a line: comments of every kind, strings, `;`-separated statements.
+  const carefulLine = (start: number, end: number, line: number): void => {
     let stmtStart = start;
     let i = start;
     let quoted = false;
     while (i < end) {
       const c = text.charCodeAt(i);
-      if (inBlockComment) {
+      if (scan.inBlockComment) {
         const close = text.indexOf('*/', i);
         if (close < 0 || close >= end) {
           sink.comments.push({ line, text: text.slice(i, end).trim() });
           return;
         }
         sink.comments.push({ line, text: text.slice(i, close).trim() });
-        inBlockComment = false;
+        scan.inBlockComment = false;
         i = close + 2;
         stmtStart = i;
         continue;
@@ -109,7 +103,7 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
         return;
       } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */ && i + 1 < end) {
         statement(stmtStart, i, line);
-        inBlockComment = true;
+        scan.inBlockComment = true;
         i += 2;
         stmtStart = i;
         continue;
@@ -119,7 +113,12 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
       }
       i++;
     }
-    if (!inBlockComment) statement(stmtStart, end, line);
+    if (!scan.inBlockComment) statement(stmtStart, end, line);
+  };
+
+  // Most lines take the one-pass fast path; the rest are read carefully.
+  forEachLine(text, (start, end, line) => {
+    if (!scanGasLine(scan, start, end, line)) carefulLine(start, end, line);
   });
 }
 
@@ -129,8 +128,6 @@ const LABEL = /[ \t]*([A-Za-z0-9_.$@?~]+|"[^"]*")[ \t]*:/y;
 const DIRECTIVE = /\.[A-Za-z0-9_.$]*/y;
 /** `foo = 8`: a symbol assignment, not code. */
 const ASSIGNMENT = /^[A-Za-z0-9_.$@]+[ \t]*=(?!=)/;
-/** Characters that need the careful scan: comments, strings, statement separators. */
-const SPECIAL = /[#;"/]/;
 
 /** `fs:40` at the start of an Intel statement is a segment, not a label named `fs`. */
 function isSegmentPrefix(name: string, stmt: string, after: number): boolean {

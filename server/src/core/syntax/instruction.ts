@@ -101,7 +101,11 @@ function statementCache(spelling: 'att' | 'intel', options: InsnOptions): Map<st
   return cache;
 }
 
-function parseCore(text: string, spelling: 'att' | 'intel', options: InsnOptions): Core {
+/**
+ * Parses the position-free part of a trimmed statement. The result may be shared by every
+ * statement with the same text, unless it is `positional`.
+ */
+export function parseCore(text: string, spelling: 'att' | 'intel', options: InsnOptions): Core {
   let prefixes: string[] = NO_PREFIXES;
   let pos = 0;
   const n = text.length;
@@ -155,15 +159,42 @@ function parseCore(text: string, spelling: 'att' | 'intel', options: InsnOptions
     // GAS Intel writes `movsx rax, DWORD PTR [rdi]`; capstone and the SDM call it `movsxd`.
     if (mnemonic === 'movsx' && operands.length === 2 && operandSize(operands[1]) === 4) mnemonic = 'movsxd';
   }
-  mnemonic = stringForm(mnemonic, operands, suffixSize);
+  return finishCore(mnemonic, prefixes, suffixSize, operands, failed, options);
+}
+
+/** The last steps of reading a statement, shared by `parseCore` and the fast AT&T reader. */
+export function finishCore(
+  mnemonic: string,
+  prefixes: readonly string[],
+  suffixSize: number | undefined,
+  operands: Operand[],
+  failed: boolean,
+  options: InsnOptions,
+): Core {
+  const name = stringForm(mnemonic, operands, suffixSize);
   let positional = false;
-  if (options.resolve !== undefined) {
-    for (const op of operands) if ((op.kind === 'target' && op.name.includes('^')) || (op.kind === 'mem' && op.symbol !== undefined && op.symbol.includes('^'))) positional = true;
-  }
-  return { mnemonic, prefixes, suffixSize, operands: operands.length === 0 ? NO_OPERANDS : operands, unknown: failed || !isKnownMnemonic(mnemonic), positional };
+  if (options.resolve !== undefined) for (const op of operands) if (isPositional(op)) positional = true;
+  return { mnemonic: name, prefixes, suffixSize, operands: operands.length === 0 ? NO_OPERANDS : operands, unknown: failed || !isKnownMnemonic(name), positional };
+}
+
+/**
+ * True when a resolver renamed a label in `op` by its position (`1f` -> `.L1^2`), so that the
+ * same text may mean another operand elsewhere in the file.
+ */
+export function isPositional(op: Operand | null): boolean {
+  if (op === null) return false;
+  return (op.kind === 'target' && op.name.includes('^')) || (op.kind === 'mem' && op.symbol !== undefined && op.symbol.includes('^'));
 }
 
 const NO_OPERANDS: Operand[] = [];
+
+/**
+ * The instruction for a cached `core` at a place without address or length (GAS text). Same
+ * property order as `makeInstruction`, so both make objects of one shape.
+ */
+export function instructionFromCore(core: Core, text: string, span: Span, line: number): Instruction {
+  return { mnemonic: core.mnemonic, prefixes: core.prefixes, suffixSize: core.suffixSize, operands: core.operands, unknown: core.unknown, text, span, line, address: undefined, length: undefined };
+}
 
 /** Builds an `Instruction` with one fixed property order, so every instruction shares a shape. */
 function makeInstruction(
