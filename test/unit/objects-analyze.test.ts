@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyzeText, type AnalysisOptions, type Report } from '../../server/src/core/index';
 import { analyzeObject, disassembleObject } from '../../server/src/core/objects/index';
-import { decodeUnit, unitItems } from '../../server/src/core/objects/listing';
+import { decodeUnit, lower, unitItems } from '../../server/src/core/objects/listing';
+import { parseIntelInstructionText } from '../../server/src/core/syntax/index';
 import { readElf } from '../../server/src/core/elf/index';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
 
@@ -158,4 +159,20 @@ test('garbage, truncated and empty inputs give an error, never an exception', ()
     const result = analyzeObject(o.subarray(0, cut), 'cut.o', capstone, KERNEL);
     assert.ok(result.error !== undefined || result.units.length === 1, `cut at ${cut}`);
   }
+});
+
+test('the direct-branch shortcut lowers exactly as the Intel parser does', () => {
+  const o = compile('gcc', ['-c', '-O2', '-fstack-protector-all'], 'branches.o');
+  const unit = decodeUnit(readElf(new Uint8Array(readFileSync(o))).value!, 'branches.o', capstone);
+  let branches = 0;
+  for (const section of unit.sections) {
+    for (const raw of section.decode()) {
+      const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
+      const parsed = parseIntelInstructionText(text, { line: 7, span: { start: 0, end: 0 }, address: raw.address, length: raw.length });
+      const fast = lower(raw, 7);
+      assert.deepEqual({ ...fast, prefixes: [...fast.prefixes] }, { ...parsed, prefixes: [...parsed.prefixes] }, text);
+      if (fast.operands[0]?.kind === 'target') branches++;
+    }
+  }
+  assert.ok(branches > 5, `${branches} direct branches compared`);
 });
