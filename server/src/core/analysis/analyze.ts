@@ -63,31 +63,13 @@ export function createAnalysisCache(): AnalysisCache {
 /** Analyzes a text, reusing what `cache` holds from earlier versions of it. */
 export function analyzeWithCache(text: string, options: AnalysisOptions, cache: AnalysisCache = createAnalysisCache()): Report {
   const prepared = prepare(text, options, cache);
-  const findings: Finding[] = [];
-  const functions: FunctionSummary[] = [];
-  const problems: { line: number; message: string }[] = [];
-  prepared.chunks.forEach((chunk, k) => {
-    const entry = prepared.entries[k]!;
-    const check = checkChunk(entry, prepared.context);
-    for (const finding of check.findings) findings.push(shiftFinding(finding, chunk));
-    for (const summary of check.functions) {
-      functions.push({
-        ...summary,
-        startLine: summary.startLine + chunk.line,
-        endLine: summary.endLine + chunk.line,
-        span: { start: summary.span.start + chunk.offset, end: summary.span.end + chunk.offset },
-      });
-    }
-    for (const problem of entry.parsed.problems) problems.push({ line: problem.line + chunk.line, message: problem.message });
-  });
+  const result = collectResults(prepared.chunks, prepared.entries, prepared.context);
   return {
     input: prepared.syntax,
     inputReason: prepared.syntaxReason,
     kernel: prepared.context.kernel,
     abi: prepared.context.abi,
-    functions,
-    findings,
-    problems,
+    ...result,
   };
 }
 
@@ -142,47 +124,152 @@ export function analyzeParsed(parsed: ParsedAsm, text: string, options: Analysis
 function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): Prepared {
   const optionsKey = JSON.stringify([options.syntax, options.abi, options.forcedKernel, options.globKernel, options.buildKernel, options.detectKernel]);
   if (cache.last !== undefined && cache.last.text === text && cache.last.optionsKey === optionsKey) return cache.last;
-
-  const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
-  const scan = scanChunks(text, detection.syntax);
-  if (cache.fileKey !== scan.fileDirectives) {
+  const plan = planText(text, options);
+  if (cache.fileKey !== plan.fileKey) {
     cache.chunks.clear();
-    cache.fileKey = scan.fileDirectives;
+    cache.fileKey = plan.fileKey;
   }
-  const files = fileTable(scan.fileDirectives);
   const used = new Map<string, ChunkEntry>();
-  const entries = scan.chunks.map((chunk) => {
+  const entries = plan.chunks.map((chunk) => {
     // The chunk text itself is the key; two identical chunks share one entry.
     const chunkText = text.slice(chunk.offset, chunk.end);
     let entry = used.get(chunkText) ?? cache.chunks.get(chunkText);
-    if (entry === undefined || entry.syntax !== chunk.syntax || entry.mode !== chunk.mode) {
-      const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
-      const program = buildProgram(parsed, { starts: scan.functionStarts, mode: chunk.mode, files });
-      entry = { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
-    }
+    if (entry === undefined || entry.syntax !== chunk.syntax || entry.mode !== chunk.mode) entry = buildEntry(chunkText, chunk, plan);
     used.set(chunkText, entry);
     return entry;
   });
   // Only the chunks of the latest text stay cached, so memory follows the document.
   cache.chunks = used;
-
-  let evidence: KernelEvidence | undefined;
-  entries.forEach((entry, k) => {
-    const found = entry.program.kernelEvidence;
-    if (evidence === undefined && found !== undefined) evidence = { line: found.line + scan.chunks[k]!.line, what: found.what };
-  });
-  const kernel = decideKernel(text, options, evidence);
-  const firstFunction = entries.findIndex((entry) => entry.program.functions.some((fn) => fn.insns.length > 0));
-  const mode = scan.chunks[Math.max(firstFunction, 0)]?.mode ?? 8;
-  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
-  const localNames = entries.flatMap((entry) => entry.noReturn).sort();
-  const noReturn = new Set([...noReturnFunctions, ...localNames]);
-  const key = JSON.stringify([abi, kernel, localNames]);
-  const prepared: Prepared = {
-    text, optionsKey, chunks: scan.chunks, entries, context: { abi, kernel, noReturn, key }, syntax: detection.syntax, syntaxReason: detection.reason,
-  };
+  const context = checkContext(decidePartContext(text, options, plan, [summarizePart(plan, 0, entries)]));
+  const prepared: Prepared = { text, optionsKey, chunks: plan.chunks, entries, context, syntax: plan.syntax, syntaxReason: plan.syntaxReason };
   cache.last = prepared;
   return prepared;
+}
+
+/** The chunks of a text and what every chunk needs to know about the whole (cheap: one scan). */
+export interface TextPlan {
+  readonly syntax: TextSyntax;
+  readonly syntaxReason: string;
+  readonly chunks: readonly Chunk[];
+  readonly starts: ReadonlySet<string>;
+  readonly files: ReadonlyMap<number, string>;
+  readonly fileKey: string;
+}
+
+/** What one part of a text (a range of chunks) found that the whole-file context depends on. */
+export interface PartSummary {
+  /** Kernel evidence with its line in the whole text. */
+  readonly evidence: KernelEvidence | undefined;
+  readonly noReturn: readonly string[];
+  /** The address size of the part's first chunk holding a function, if any. */
+  readonly firstFunctionMode: 2 | 4 | 8 | undefined;
+}
+
+/** The whole-file context every part is checked in; plain data, so it crosses to worker threads. */
+export interface PartContext {
+  readonly abi: Abi;
+  readonly kernel: KernelVerdict;
+  readonly noReturn: readonly string[];
+}
+
+/** The findings, summaries and problems of one part, in whole-text lines and offsets. */
+export interface PartResult {
+  readonly findings: readonly Finding[];
+  readonly functions: readonly FunctionSummary[];
+  readonly problems: readonly { readonly line: number; readonly message: string }[];
+}
+
+/** Detects the dialect and cuts the text into chunks. */
+export function planText(text: string, options: AnalysisOptions): TextPlan {
+  const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
+  const scan = scanChunks(text, detection.syntax);
+  return {
+    syntax: detection.syntax, syntaxReason: detection.reason, chunks: scan.chunks, starts: scan.functionStarts, files: fileTable(scan.fileDirectives), fileKey: scan.fileDirectives,
+  };
+}
+
+/** The parsed and built chunks `[from, to)` of a plan, as an opaque part for `summarizePart` and `checkPart`. */
+export function buildPart(text: string, plan: TextPlan, from: number, to: number): PartEntries {
+  const entries = plan.chunks.slice(from, to).map((chunk) => buildEntry(text.slice(chunk.offset, chunk.end), chunk, plan));
+  return { from, entries };
+}
+
+/** A built range of chunks. */
+export interface PartEntries {
+  readonly from: number;
+  readonly entries: readonly ChunkEntry[];
+}
+
+/** What the context needs from a part: evidence, no-return functions, the first function's mode. */
+export function summarizePart(plan: TextPlan, from: number, entries: readonly ChunkEntry[]): PartSummary {
+  let evidence: KernelEvidence | undefined;
+  let firstFunctionMode: 2 | 4 | 8 | undefined;
+  entries.forEach((entry, k) => {
+    const chunk = plan.chunks[from + k]!;
+    const found = entry.program.kernelEvidence;
+    if (evidence === undefined && found !== undefined) evidence = { line: found.line + chunk.line, what: found.what };
+    if (firstFunctionMode === undefined && entry.program.functions.some((fn) => fn.insns.length > 0)) firstFunctionMode = chunk.mode;
+  });
+  return { evidence, noReturn: entries.flatMap((entry) => entry.noReturn), firstFunctionMode };
+}
+
+/** Decides the whole-file context from the parts' summaries, given in text order. */
+export function decidePartContext(text: string, options: AnalysisOptions, plan: TextPlan, parts: readonly PartSummary[]): PartContext {
+  const evidence = parts.find((part) => part.evidence !== undefined)?.evidence;
+  const kernel = decideKernel(text, options, evidence);
+  const mode = parts.find((part) => part.firstFunctionMode !== undefined)?.firstFunctionMode ?? plan.chunks[0]?.mode ?? 8;
+  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
+  return { abi, kernel, noReturn: parts.flatMap((part) => part.noReturn).sort() };
+}
+
+/** Checks a built part in the whole-file context. */
+export function checkPart(plan: TextPlan, part: PartEntries, context: PartContext): PartResult {
+  return collectResults(plan.chunks.slice(part.from), part.entries, checkContext(context));
+}
+
+/** Puts the parts' results together, in text order, into one report. */
+export function assembleReport(plan: TextPlan, context: PartContext, results: readonly PartResult[]): Report {
+  return {
+    input: plan.syntax,
+    inputReason: plan.syntaxReason,
+    kernel: context.kernel,
+    abi: context.abi,
+    functions: results.flatMap((r) => r.functions),
+    findings: results.flatMap((r) => r.findings),
+    problems: results.flatMap((r) => r.problems),
+  };
+}
+
+function checkContext(context: PartContext): CheckContext {
+  return { abi: context.abi, kernel: context.kernel, noReturn: new Set([...noReturnFunctions, ...context.noReturn]), key: JSON.stringify(context) };
+}
+
+function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
+  const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
+  const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files });
+  return { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
+}
+
+/** Checks chunks (cached per context) and shifts their results into whole-text lines and offsets. */
+function collectResults(chunks: readonly Chunk[], entries: readonly ChunkEntry[], context: CheckContext): PartResult {
+  const findings: Finding[] = [];
+  const functions: FunctionSummary[] = [];
+  const problems: { line: number; message: string }[] = [];
+  entries.forEach((entry, k) => {
+    const chunk = chunks[k]!;
+    const check = checkChunk(entry, context);
+    for (const finding of check.findings) findings.push(shiftFinding(finding, chunk));
+    for (const summary of check.functions) {
+      functions.push({
+        ...summary,
+        startLine: summary.startLine + chunk.line,
+        endLine: summary.endLine + chunk.line,
+        span: { start: summary.span.start + chunk.offset, end: summary.span.end + chunk.offset },
+      });
+    }
+    for (const problem of entry.parsed.problems) problems.push({ line: problem.line + chunk.line, message: problem.message });
+  });
+  return { findings, functions, problems };
 }
 
 /** Checks every function of a chunk, or returns the cached result for the same context. */
