@@ -12,7 +12,7 @@
 import type { Operand } from '../ir';
 import { finishCore, isPositional, type Core, type InsnOptions } from './instruction';
 import { isBranchMnemonic, normalizeAttMnemonic, prefixName, type AttMnemonic } from './mnemonics';
-import { parseAttOperand, type OperandContext } from './operands';
+import { parseAttOperand, plainTargetAt, type OperandContext } from './operands';
 import { hashRange, StatementTable } from './statement-table';
 
 /** What a mnemonic word means, for both readings of `movq` (SSE or `mov` + `q`). */
@@ -97,15 +97,32 @@ export function attCoreAt(text: string, s: number, e: number, options: InsnOptio
   }
   // Only `movq` has two readings: the SSE/MMX move when an operand is a vector register.
   const reading = vector && text.startsWith('movq', s) && w - s === 4 ? info.vector : info.plain;
-  const operands: Operand[] = [];
+  // AT&T lists the destination last; the IR lists it first. Arrays are made at their size.
+  let operands: Operand[];
   let failed = false;
-  // AT&T lists the destination last; the IR lists it first.
-  for (let k = count - 1; k >= 0; k--) {
-    const op = operandAt(text, starts[k], ends[k], reading);
-    if (op === null) failed = true;
-    else operands.push(op);
+  if (count === 0) operands = [];
+  else if (count === 1) {
+    const op = operandAt(text, starts[0], ends[0], reading);
+    failed = op === null;
+    operands = op === null ? [] : [op];
+  } else if (count === 2) {
+    const src = operandAt(text, starts[0], ends[0], reading);
+    const dst = operandAt(text, starts[1], ends[1], reading);
+    failed = src === null || dst === null;
+    operands = failed ? withoutNulls([dst, src]) : [dst as Operand, src as Operand];
+  } else {
+    const all: (Operand | null)[] = [];
+    for (let k = count - 1; k >= 0; k--) all.push(operandAt(text, starts[k], ends[k], reading));
+    operands = withoutNulls(all);
+    failed = operands.length < count;
   }
   return finishCore(reading.norm.mnemonic, NO_PREFIXES, reading.norm.suffixSize, operands, failed, options);
+}
+
+function withoutNulls(ops: (Operand | null)[]): Operand[] {
+  const out: Operand[] = [];
+  for (const op of ops) if (op !== null) out.push(op);
+  return out;
 }
 
 const NO_PREFIXES: string[] = [];
@@ -140,6 +157,11 @@ function operandAt(text: string, a: number, b: number, reading: Reading): Operan
   if (table === undefined) {
     for (let k = operandTables.length; k <= reading.table; k++) operandTables.push(new StatementTable<Operand | null>(1 << 16));
     table = operandTables[reading.table];
+  }
+  // Branch targets are mostly labels used once or twice (`je .L93`): not worth keeping.
+  if (reading.branch) {
+    const target = plainTargetAt(text, a, b);
+    if (target !== undefined) return target;
   }
   const h = hashRange(text, a, b);
   const slot = table.find(text, a, b, h);

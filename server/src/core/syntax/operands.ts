@@ -372,6 +372,25 @@ function parseIntelMemory(s: string, bracket: number, size: number | undefined, 
 }
 
 /**
+ * The branch operand `text[a, b)` when it is a plain label (`.L93`, `sqlite3Malloc`): a letter,
+ * `_` or `.` and then letters, digits, `_`, `.` or `$`. For such text `parseAttOperand` in a
+ * branch context with the GAS resolver (which renames only `1f`/`1b`) gives exactly this target:
+ * no `@PLT` to drop, no number, no `*`. The fast AT&T reader makes it without the general path.
+ */
+export function plainTargetAt(text: string, a: number, b: number): TargetOperand | undefined {
+  if (a >= b) return undefined;
+  const c0 = text.charCodeAt(a);
+  const lower0 = c0 | 32;
+  if (!((lower0 >= 97 && lower0 <= 122) || c0 === 95 || c0 === 46)) return undefined;
+  for (let i = a + 1; i < b; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 32;
+    if (!((lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36)) return undefined;
+  }
+  return { kind: 'target', name: text.slice(a, b), address: undefined };
+}
+
+/**
  * A direct branch target: `.L3`, `foo@PLT`, `1f`, capstone `0x1139`, objdump `1030 <puts@plt>`
  * or `25 <sw+0x25>`. `@PLT` is dropped from names: `call foo@PLT` calls `foo`.
  */
