@@ -11,7 +11,7 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { diffBuilds } from './asm-functions.mjs';
@@ -71,8 +71,49 @@ function compile(cc, args, cwd, output) {
  * @param {{root: string, log?: (line: string) => void, jobs?: number}} options
  */
 export async function buildCorpus({ root, log = () => {}, jobs = availableParallelism() }) {
-  const started = Date.now();
   const cacheDir = join(root, '.cache', 'oracle');
+  mkdirSync(cacheDir, { recursive: true });
+  // The text and object oracles run in parallel test processes; one builds, the other waits and
+  // then finds everything cached, instead of compiling the corpus twice at once.
+  return withLock(join(cacheDir, 'build.lock'), () => buildCorpusLocked({ root, log, jobs, cacheDir }));
+}
+
+/** Runs `fn` while holding a lock folder; a lock left by a dead process is taken over. */
+async function withLock(lock, fn) {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        // The owner has not written its pid yet, or has just let go.
+      }
+      if (owner > 0 && !isAlive(owner)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function buildCorpusLocked({ root, log, jobs, cacheDir }) {
+  const started = Date.now();
   const units = ORACLE_PACKAGES.flatMap((source) => {
     const dir = fetchPackage(cacheDir, source);
     return source.units.map((unit) => ({ ...unit, dir, pkg: `${source.pkg}@${source.version}` }));
@@ -139,7 +180,10 @@ export async function buildCorpus({ root, log = () => {}, jobs = availableParall
     }
   }
   const truthPath = join(cacheDir, 'truth.json');
-  writeFileSync(truthPath, `${JSON.stringify({ version: 1, builds }, null, 1)}\n`);
+  // Written aside and renamed, so a concurrent reader never sees half a file.
+  const partialTruth = `${truthPath}.${process.pid}.partial`;
+  writeFileSync(partialTruth, `${JSON.stringify({ version: 1, builds }, null, 1)}\n`);
+  renameSync(partialTruth, truthPath);
   const seconds = (Date.now() - started) / 1000;
   log(`oracle corpus: ready in ${seconds.toFixed(1)} s (compiling ${compileSeconds.toFixed(1)} s); truth in ${relative(root, truthPath)}`);
   return { builds, truthPath, compiled: tasks.length, reused, seconds };

@@ -8,7 +8,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -90,24 +90,41 @@ export function fetchPackage(cacheDir, source) {
   const dlDir = join(cacheDir, 'dl');
   mkdirSync(dlDir, { recursive: true });
   const tarball = join(dlDir, `${id}.tgz`);
-  if (!existsSync(tarball)) {
-    // npm names the file after the package; scoped names are not used here.
-    const out = execFileSync(
-      'npm',
-      ['pack', `${source.pkg}@${source.version}`, '--ignore-scripts', '--silent', '--pack-destination', dlDir],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const written = join(dlDir, out.trim().split('\n').pop() ?? '');
-    if (written !== tarball) renameSync(written, tarball);
+  // Test files run in parallel processes and may fetch the same package at once: every step
+  // writes into a private folder and publishes it with a rename, which is atomic.
+  const privateDir = join(cacheDir, `tmp-${id}-${process.pid}-${Date.now()}`);
+  mkdirSync(privateDir, { recursive: true });
+  try {
+    if (!existsSync(tarball)) {
+      // npm names the file after the package; scoped names are not used here.
+      const out = execFileSync(
+        'npm',
+        ['pack', `${source.pkg}@${source.version}`, '--ignore-scripts', '--silent', '--pack-destination', privateDir],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      renameSync(join(privateDir, out.trim().split('\n').pop() ?? ''), tarball);
+    }
+    const digest = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
+    if (digest !== source.integrity) {
+      rmSync(tarball, { force: true });
+      throw new Error(`${id}: downloaded tarball has ${digest}, expected the pinned ${source.integrity}`);
+    }
+    const unpacked = join(privateDir, 'src');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['xzf', tarball, '-C', unpacked]);
+    writeFileSync(join(unpacked, '.complete'), '');
+    mkdirSync(join(cacheDir, 'src'), { recursive: true });
+    if (!existsSync(join(srcDir, '.complete'))) {
+      rmSync(srcDir, { recursive: true, force: true });
+      try {
+        renameSync(unpacked, srcDir);
+      } catch (error) {
+        // Another process published the same folder first; theirs is as good as ours.
+        if (!existsSync(join(srcDir, '.complete'))) throw error;
+      }
+    }
+  } finally {
+    rmSync(privateDir, { recursive: true, force: true });
   }
-  const digest = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-  if (digest !== source.integrity) {
-    rmSync(tarball);
-    throw new Error(`${id}: downloaded tarball has ${digest}, expected the pinned ${source.integrity}`);
-  }
-  rmSync(srcDir, { recursive: true, force: true });
-  mkdirSync(srcDir, { recursive: true });
-  execFileSync('tar', ['xzf', tarball, '-C', srcDir]);
-  execFileSync('touch', [join(srcDir, '.complete')]);
   return join(srcDir, 'package');
 }
