@@ -8,11 +8,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { analyzeText, type AnalysisOptions, type Report } from '../core/index';
 import {
+  analyzeText, type AnalysisOptions, type Report,
   assembleReport, buildPart, checkPart, decidePartContext, planText, summarizePart,
   type PartContext, type PartResult, type PartSummary, type TextPlan,
-} from '../core/analysis/analyze';
+} from '../core/index';
 
 /** Below this size a second thread costs more than it saves. */
 export const parallelThreshold = 1 << 20;

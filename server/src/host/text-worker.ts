@@ -3,7 +3,7 @@
  * chunks, reports what the whole-file context needs, and checks the range once the context arrives.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildPart, checkPart, planText, summarizePart, type PartContext } from '../core/analysis/analyze';
+import { buildPart, checkPart, planText, summarizePart, type PartContext } from '../core/index';
 import type { TextTask, TextWorkerMessage } from './text-parallel';
 
 const task = workerData as TextTask;
