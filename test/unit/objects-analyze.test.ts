@@ -176,3 +176,19 @@ test('the direct-branch shortcut lowers exactly as the Intel parser does', () =>
   }
   assert.ok(branches > 5, `${branches} direct branches compared`);
 });
+
+test('linked files: calls are named by symbol and by PLT entry, as objdump names them', () => {
+  const exe = join(dir, 'linked');
+  writeFileSync(join(dir, 'linked.c'), '#include <stdlib.h>\n#include <stdio.h>\nstatic int twice(int x) { return 2 * x; }\nint main(int argc, char **argv) { (void)argv; if (argc > 5) abort(); printf("%d", twice(argc)); return 0; }\n');
+  execFileSync('gcc', ['-O0', '-fno-inline', join(dir, 'linked.c'), '-o', exe]);
+  const elf = readElf(new Uint8Array(readFileSync(exe))).value!;
+  const { items } = unitItems(decodeUnit(elf, 'linked', capstone));
+  const callees = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'insn' && item.insn.mnemonic === 'call' && item.insn.operands[0]?.kind === 'target') callees.add(item.insn.operands[0].name);
+  }
+  for (const name of ['abort@plt', 'printf@plt', 'twice']) assert.ok(callees.has(name), `${name} in ${[...callees].join(', ')}`);
+  const listing = disassembleObject(new Uint8Array(readFileSync(exe)), 'linked', capstone).units[0]!.listing!;
+  assert.match(listing, /\tcall {3}[0-9a-f]+ <abort@plt>\n/);
+  assert.match(listing, /\n0000000000[0-9a-f]{6} <main>:\n/);
+});

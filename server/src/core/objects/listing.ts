@@ -59,6 +59,8 @@ export interface DecodedUnit {
   readonly mode: 32 | 64;
   readonly sections: readonly DecodedSection[];
   readonly ranges: Map<number, FunctionRange[]>;
+  /** PLT entry address -> `puts@plt`, in linked files (objdump's synthetic names). */
+  readonly plt: Map<number, string>;
 }
 
 /** Listing line -> the section index and address of each instruction item, for DWARF lookups. */
@@ -111,7 +113,7 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
       relocations: relocationsFor(elf, section.index),
     });
   }
-  return { elf, name, mode, sections, ranges };
+  return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections) };
 }
 
 /** What `walk` reports for each listing line; `line` numbers count every line, printed or not. */
@@ -193,7 +195,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
       let insn = lower(raw, line);
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
       if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
-      else insn = named(insn, ds, namers);
+      else insn = named(insn, ds, namers, unit.plt);
       items.push({ kind: 'insn', insn, line });
     },
   });
@@ -240,11 +242,11 @@ const NO_PREFIXES: readonly string[] = [];
  * function in a linked executable, are known by name; targets outside every function keep the
  * address as their name.
  */
-function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection, (address: number) => string | undefined>): Instruction {
+function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection, (address: number) => string | undefined>, plt: ReadonlyMap<number, string>): Instruction {
   const op = insn.operands[0];
   if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return insn;
   let names = namers.get(ds);
-  if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base)));
+  if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, plt)));
   const name = names(op.address);
   return name === undefined ? insn : { ...insn, operands: [{ kind: 'target', name, address: op.address }] };
 }
@@ -273,7 +275,7 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
     },
     insn(line, ds, raw, offset, _open, relocation) {
       let names = namers.get(ds);
-      if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base)));
+      if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, unit.plt)));
       const reused = relocation === undefined ? known.get(line) : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
       const parsed = reused ?? parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
@@ -311,9 +313,39 @@ function functionRanges(elf: ElfFile): Map<number, FunctionRange[]> {
   return bySection;
 }
 
+/**
+ * objdump's `puts@plt` names for the PLT entries of a linked x86-64 file: each entry jumps through
+ * a GOT slot (`jmp qword ptr [rip + X]`), and the `R_X86_64_JUMP_SLOT` or `GLOB_DAT` relocation of
+ * that slot names the function. Entries are 16 bytes, so the entry starts at the jump's 16-byte
+ * boundary (`.plt.sec` entries begin with `endbr64` before the jump).
+ */
+function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number, string> {
+  const names = new Map<number, string>();
+  if (elf.type === 'relocatable' || elf.machine !== 'x86-64') return names;
+  const slots = new Map<number, string>();
+  for (const list of elf.relocations.values()) {
+    for (const r of list) if ((r.type === 7 || r.type === 6) && r.symbolName !== '') slots.set(r.offset, r.symbolName);
+  }
+  if (slots.size === 0) return names;
+  for (const ds of sections) {
+    if (!ds.section.name.startsWith('.plt')) continue;
+    for (const raw of ds.decode()) {
+      const match = /^(?:bnd )?jmp$/.test(raw.mnemonic) ? /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/.exec(raw.opStr) : null;
+      if (!match) continue;
+      const slot = raw.address + raw.length + Number(match[1]);
+      const symbol = slots.get(slot);
+      const entry = raw.address - ((raw.address - ds.section.addr) % 16);
+      if (symbol !== undefined && !names.has(entry)) names.set(entry, `${symbol}@plt`);
+    }
+  }
+  return names;
+}
+
 /** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
-function symbolNamer(ranges: readonly FunctionRange[], base: number): (address: number) => string | undefined {
+function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: ReadonlyMap<number, string>): (address: number) => string | undefined {
   return (address) => {
+    const stub = plt?.get(address);
+    if (stub !== undefined) return stub;
     const offset = address - base;
     let lo = 0;
     let hi = ranges.length - 1;
