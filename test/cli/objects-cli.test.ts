@@ -116,6 +116,12 @@ test('hostile objects: truncated and bit-flipped ELF files give per-file errors 
     writeFileSync(join(hostile, `h${i}.o`), bytes);
     names.push(`h${i}.o`);
   }
+  // Archives cut inside a member header, inside a member, and with a corrupted size field.
+  const archive = readFileSync(join(dir, 'lib.a'));
+  for (const [i, bytes] of [archive.subarray(0, 70), archive.subarray(0, Math.floor(archive.length / 2)), Buffer.concat([archive.subarray(0, 56), Buffer.from('99999999'), archive.subarray(64)])].entries()) {
+    writeFileSync(join(hostile, `a${i}.a`), bytes);
+    names.push(`a${i}.a`);
+  }
   writeFileSync(join(hostile, 'ok.s'), '\tret\n');
   for (const jobs of ['1', '2']) {
     const result = runCli(['check', '--kernel', '--format', 'json', '--jobs', jobs, ...names, 'ok.s'], hostile);
@@ -123,7 +129,8 @@ test('hostile objects: truncated and bit-flipped ELF files give per-file errors 
     assert.ok(!hasStackTrace(result.stderr), result.stderr);
     assert.doesNotMatch(result.stderr, /internal error/);
     const doc = parseJson(result);
-    assert.equal(doc.files.length, names.length + 1);
+    // An archive may give one entry per member it still holds, so at least one entry per input.
+    assert.ok(doc.files.length >= names.length + 1);
     for (const cut of [4, 20, 52, 63]) {
       const file = doc.files.find((f: { path: string }) => f.path === `cut${cut}.o`);
       assert.equal(typeof file.error, 'string');

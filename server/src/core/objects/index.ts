@@ -12,7 +12,7 @@
  */
 import { analyzeParsed } from '../analysis/analyze';
 import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, type Disassembler, type ElfFile, type ObjectProvenance } from '../elf/index';
-import type { ParsedAsm } from '../ir';
+import type { AsmItem, ParsedAsm } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
 import { decodeUnit, MAX_CODE_BYTES, placesOf, renderListing, unitItems, type ListingSyntax, type RenderedListing } from './listing';
@@ -128,8 +128,9 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;
   const lookup = lines?.value !== undefined && lines.value.length > 0 ? lineLookup(lines.value) : undefined;
   const places = lookup ? placesOf(unit, items) : new Map<number, { section: number; address: number }>();
+  let intelTexts: Map<number, string> | undefined;
   const findings = report.findings.map((finding) => {
-    const placed = listing ? placeFinding(finding, listing) : finding;
+    const placed = listing ? placeFinding(finding, listing, intelTexts ??= textsByLine(items)) : finding;
     return finishFinding(placed, provenance, (line) => {
       const place = places.get(line);
       const found = place && lookup ? lookup(place.section, place.address) : undefined;
@@ -144,10 +145,27 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   };
 }
 
-/** Gives a finding and its related locations the spans of their instructions' text in the listing. */
-function placeFinding(finding: Finding, listing: RenderedListing): Finding {
+/**
+ * Gives a finding and its related locations the spans of their instructions' text in the listing.
+ * Related messages quote the instruction (`the frame is set up here: \`push rbp\``) in capstone's
+ * Intel spelling, which the analysis read; they are requoted as the listing spells it.
+ */
+function placeFinding(finding: Finding, listing: RenderedListing, intelTexts: ReadonlyMap<number, string>): Finding {
   const spanOf = (line: number) => listing.spans.get(line) ?? lineSpan(listing, line, line);
-  return { ...finding, span: spanOf(finding.line), related: finding.related.map((r) => ({ ...r, span: spanOf(r.line) })) };
+  const related = finding.related.map((r) => {
+    const span = spanOf(r.line);
+    const intel = intelTexts.get(r.line);
+    const shown = listing.text.slice(span.start, span.end).replace(/\s+/g, ' ');
+    const message = intel !== undefined && listing.spans.has(r.line) ? r.message.split(`\`${intel}\``).join(`\`${shown}\``) : r.message;
+    return { ...r, span, message };
+  });
+  return { ...finding, span: spanOf(finding.line), related };
+}
+
+function textsByLine(items: readonly AsmItem[]): Map<number, string> {
+  const texts = new Map<number, string>();
+  for (const item of items) if (item.kind === 'insn') texts.set(item.line, item.insn.text);
+  return texts;
 }
 
 /** The span from the start of line `from` to the end of line `to`. */
