@@ -5,12 +5,19 @@
  * fixed, predictable findings; the real engine has its own tests in real-engine.test.ts.
  */
 import type { Engine } from '../../server/src/lsp/analysis';
-import type { AnalysisOptions, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../../server/src/core/index';
+import { createAnalysisCache, type AnalysisCache, type AnalysisOptions, type Finding, type FrameLayout, type FunctionSummary, type KernelVerdict, type Report } from '../../server/src/core/index';
 
 /** Analyzes like a miniature engine. `calls` counts analyses, so tests can check caching. */
 export class FakeEngine implements Engine {
   calls = 0;
   throwOn: RegExp | undefined;
+  /** How many per-document caches the server asked for. */
+  caches = 0;
+
+  createCache(): AnalysisCache {
+    this.caches++;
+    return createAnalysisCache();
+  }
 
   analyzeText(text: string, options: AnalysisOptions = {}): Report {
     this.calls++;

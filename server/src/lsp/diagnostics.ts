@@ -1,7 +1,13 @@
 /**
- * Publishes diagnostics: right away when a document opens, about 150 ms after the last change
- * while the user types. A run whose document changed meanwhile publishes nothing (the version
- * check), so a slow analysis can never overwrite fresher results with stale ones.
+ * Publishes diagnostics: right away when a document opens or changes after a pause, and a short
+ * pause (30 ms by default) after the last change of a burst of changes. An edit re-analyzes only
+ * the function it touched, so the pause only needs to absorb bursts. A run whose document changed meanwhile
+ * publishes nothing (the version check), so a slow analysis can never overwrite fresher results
+ * with stale ones.
+ *
+ * A file with thousands of findings (a user-mode object tagged kernel by mistake, say) gets at
+ * most `maxDiagnostics` of them plus one information diagnostic that says how many were left out:
+ * the editor and the protocol would otherwise carry megabytes of diagnostics on every keystroke.
  */
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -10,6 +16,15 @@ import type { Analysis } from './analysis';
 import type { ServerContext } from './context';
 import { diagnosticSource, toDiagnostic } from './convert';
 
+/** The default pause after the last change before diagnostics are recomputed. */
+export const defaultDebounceMs = 30;
+
+/** At most this many findings of one file become diagnostics. */
+export const defaultMaxDiagnostics = 2000;
+
+/** The code of the diagnostic that says findings were left out. */
+export const truncatedCode = 'too-many-findings';
+
 /** Controls the publishing of one server. */
 export interface DiagnosticsPublisher {
   /** Re-analyzes and republishes every open document (after a settings change). */
@@ -17,10 +32,11 @@ export interface DiagnosticsPublisher {
 }
 
 /** Wires the document events to analysis and `textDocument/publishDiagnostics`. */
-export function registerDiagnostics(context: ServerContext, debounceMs: number): DiagnosticsPublisher {
+export function registerDiagnostics(context: ServerContext, debounceMs: number, maxDiagnostics = defaultMaxDiagnostics): DiagnosticsPublisher {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const published = new Map<string, Analysis>();
   const openedAt = new Map<string, number>();
+  const changedAt = new Map<string, number>();
 
   const cancel = (uri: string): void => {
     const timer = timers.get(uri);
@@ -38,17 +54,25 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number):
       const current = context.documents.get(uri);
       if (current === undefined || current.version !== version || published.get(uri) === analysis) return;
       published.set(uri, analysis);
-      const diagnostics = toDiagnostics(document, analysis);
+      const diagnostics = toDiagnostics(document, analysis, maxDiagnostics);
       await context.connection.sendDiagnostics({ uri, version, diagnostics });
-      await context.connection.sendNotification(statusNotification.method, statusOf(analysis, diagnostics.length));
+      await context.connection.sendNotification(statusNotification.method, statusOf(analysis, findingCount(analysis, diagnostics.length)));
     } catch (error) {
       context.connection.console.error(`redzone-lint: publishing diagnostics for ${uri} failed: ${String(error)}`);
     }
   };
 
+  // The first change after a pause runs at once (an edit re-analyzes one function, so there is
+  // nothing to save by waiting); changes that follow within `debounceMs` wait until the burst
+  // (a paste, an undo, fast typing) pauses, and only the last version is analyzed.
   const schedule = (uri: string): void => {
+    const now = performance.now();
+    const previous = changedAt.get(uri);
+    changedAt.set(uri, now);
+    const pending = timers.has(uri);
     cancel(uri);
-    timers.set(uri, setTimeout(() => void run(uri), debounceMs));
+    const idle = !pending && (previous === undefined || now - previous > debounceMs);
+    timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : debounceMs));
   };
 
   context.documents.onDidOpen((event) => {
@@ -64,6 +88,7 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number):
     cancel(uri);
     published.delete(uri);
     openedAt.delete(uri);
+    changedAt.delete(uri);
     context.forget(uri);
     void context.connection.sendDiagnostics({ uri, diagnostics: [] });
   });
@@ -76,8 +101,8 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number):
   };
 }
 
-/** The diagnostics of one analysis, after severity overrides. */
-export function toDiagnostics(document: TextDocument, analysis: Analysis): Diagnostic[] {
+/** The diagnostics of one analysis, after severity overrides, at most `max` findings of them. */
+export function toDiagnostics(document: TextDocument, analysis: Analysis, max = defaultMaxDiagnostics): Diagnostic[] {
   if (analysis.skipped !== undefined) {
     const severity = analysis.skipped.code === 'internal-error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Information;
     return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity, source: diagnosticSource, code: analysis.skipped.code, message: analysis.skipped.message }];
@@ -85,11 +110,34 @@ export function toDiagnostics(document: TextDocument, analysis: Analysis): Diagn
   const report = analysis.report;
   if (report === undefined) return [];
   const diagnostics: Diagnostic[] = [];
+  let left = 0;
   for (const finding of report.findings) {
+    if (analysis.settings.severity[finding.code] === 'off') continue;
+    if (diagnostics.length >= max) {
+      left++;
+      continue;
+    }
     const diagnostic = toDiagnostic(document, document.uri, finding, report.kernel, analysis.settings.severity[finding.code]);
     if (diagnostic !== undefined) diagnostics.push(diagnostic);
   }
+  if (left > 0) {
+    const shown = diagnostics.length;
+    diagnostics.push({
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: DiagnosticSeverity.Information,
+      source: diagnosticSource,
+      code: truncatedCode,
+      message: `redzone-lint shows the first ${shown} findings of this file and left out ${left} more; run \`redzone-lint check\` on it for the full list.`,
+    });
+  }
   return diagnostics;
+}
+
+/** How many findings the user is told about: every one not turned off, shown or left out. */
+function findingCount(analysis: Analysis, published: number): number {
+  const report = analysis.report;
+  if (report === undefined) return published;
+  return report.findings.filter((finding) => analysis.settings.severity[finding.code] !== 'off').length;
 }
 
 /** The `redZone/status` notification of one analysis. */

@@ -10,7 +10,7 @@ import { registerCodeActions } from './codeActions';
 import { registerCodeLens } from './codeLens';
 import { registerCommands, serverCommands } from './commands';
 import { ServerContext } from './context';
-import { registerDiagnostics } from './diagnostics';
+import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
 import { registerSymbols } from './symbols';
@@ -22,8 +22,10 @@ export const serverVersion = '0.1.0';
 export interface ServerOptions {
   /** The analysis; defaults to the core. */
   readonly engine?: Engine;
-  /** The pause after the last change before diagnostics are recomputed; default 150 ms. */
+  /** The pause after the last change before diagnostics are recomputed; default 30 ms. */
   readonly debounceMs?: number;
+  /** At most this many findings per file become diagnostics (plus one that counts the rest); default 2000. */
+  readonly maxDiagnostics?: number;
   /** Documents longer than this many UTF-16 code units are not analyzed; default 20 MB. */
   readonly maxFileSize?: number;
 }
@@ -58,7 +60,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   });
 
-  const publisher = registerDiagnostics(context, options.debounceMs ?? 150);
+  const publisher = registerDiagnostics(context, options.debounceMs ?? defaultDebounceMs, options.maxDiagnostics);
   registerHover(context);
   registerCodeActions(context);
   registerSymbols(context);
