@@ -5,7 +5,8 @@
 // Usage: node esbuild.mjs && node scripts/bench-objects.mjs [--count N] [--rounds N]
 // The first run downloads and unpacks the modules into .cache/kernel-modules (about 70 MB).
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelModules } from '../test/fixtures/objects/real-objects.mjs';
@@ -14,11 +15,19 @@ const { values } = parseArgs({ options: { count: { type: 'string', default: '310
 const root = join(import.meta.dirname, '..');
 const modules = kernelModules({ root, count: Number(values.count), log: (line) => console.log(line) });
 
-/** Runs a command with its output discarded (but read, so the tool really writes it) and returns the wall time in ms. */
+// GNU time, when installed, also gives the CPU seconds (user + system, children included): on a
+// machine shared with other jobs the wall time depends on the load, the CPU time much less.
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * Runs a command with its output discarded (but read, so the tool really writes it); returns the
+ * wall time in ms and, with GNU time, the CPU time in ms.
+ */
 function timed(cmd, args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = gnuTime ? [gnuTime, ['-f', 'cpu %U %S', cmd, ...args]] : [cmd, args];
+    const child = spawn(file, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (chunk) => (bytes += chunk.length));
@@ -28,7 +37,10 @@ function timed(cmd, args) {
       const ms = performance.now() - started;
       // check exits 0 (clean) or 1 (findings); anything else is a broken run, not a measurement.
       if (code !== 0 && !(cmd === process.execPath && code === 1)) reject(new Error(`${cmd} exited with ${code}: ${stderr.slice(0, 1000)}`));
-      else resolve({ ms, bytes });
+      else {
+        const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+        resolve({ ms, bytes, cpu: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined });
+      }
     });
   });
 }
@@ -36,15 +48,24 @@ function timed(cmd, args) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ours = [];
 const theirs = [];
+const oursCpu = [];
+const theirsCpu = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   const a = await timed(process.execPath, ['dist/cli.js', 'check', '--format', 'json', ...modules]);
   const b = await timed('objdump', ['-d', ...modules]);
   ours.push(a.ms);
   theirs.push(b.ms);
-  console.log(`round ${round + 1}: redzone-lint ${(a.ms / 1000).toFixed(2)} s, objdump -d ${(b.ms / 1000).toFixed(2)} s (${(b.bytes / 1048576).toFixed(0)} MiB of listing)`);
+  if (a.cpu !== undefined && b.cpu !== undefined) {
+    oursCpu.push(a.cpu);
+    theirsCpu.push(b.cpu);
+  }
+  const cpu = a.cpu !== undefined && b.cpu !== undefined ? `; CPU ${(a.cpu / 1000).toFixed(2)} s vs ${(b.cpu / 1000).toFixed(2)} s` : '';
+  console.log(`round ${round + 1}: redzone-lint ${(a.ms / 1000).toFixed(2)} s, objdump -d ${(b.ms / 1000).toFixed(2)} s (${(b.bytes / 1048576).toFixed(0)} MiB of listing)${cpu}`);
 }
 const ratio = median(ours) / median(theirs);
 console.log(
   `\n${modules.length} modules, ${availableParallelism()} processors: redzone-lint check ${(median(ours) / 1000).toFixed(2)} s, ` +
-    `objdump -d ${(median(theirs) / 1000).toFixed(2)} s (medians); ratio ${ratio.toFixed(2)} (target <= 1.0)`,
+    `objdump -d ${(median(theirs) / 1000).toFixed(2)} s (medians); ratio ${ratio.toFixed(2)} (target <= 1.0)` +
+    (oursCpu.length > 0 ? `; CPU time ratio ${(median(oursCpu) / median(theirsCpu)).toFixed(2)}` : '') +
+    `; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
 );
