@@ -59,8 +59,14 @@ export function scanGasLine(scan: GasScan, start: number, end: number, line: num
     if (s >= end) return true;
     const c = text.charCodeAt(s);
     if (!isLabelChar(c)) break;
+    // The character tests are written out in the loops below: until V8 has optimized this code,
+    // a call per character costs more than the rest of the line's work.
     let r = s + 1;
-    while (r < end && isLabelChar(text.charCodeAt(r))) r++;
+    for (; r < end; r++) {
+      const d = text.charCodeAt(r);
+      const lower = d | 32;
+      if (!((lower >= 97 && lower <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 46 || d === 36 || d === 64 || d === 63 || d === 126)) break;
+    }
     let colon = r;
     while (colon < end && isSpaceOrTab(text.charCodeAt(colon))) colon++;
     if (colon >= end || text.charCodeAt(colon) !== 58 /* : */) break;
@@ -102,7 +108,7 @@ function instruction(scan: GasScan, s: number, end: number, line: number): boole
     if (c === 35 /* # */) break;
     // Statement separators, comments other than `#`, strings and assignments (`x = 1`).
     if (c === 59 || c === 47 || c === 34 || c === 61) return false;
-    h = hashStep(h, c);
+    h = Math.imul(h ^ c, 0x01000193);
     e = i + 1;
   }
   const table = state.mode === 'att' ? tables.att : tables.intel;
@@ -132,11 +138,11 @@ function directive(scan: GasScan, s: number, end: number, line: number): boolean
   // The name, `.` and then `[A-Za-z0-9_.$]*`, hashed in lowercase as it is matched.
   let h = hashStep(HASH_SEED, 46);
   let w = s + 1;
-  while (w < end) {
+  for (; w < end; w++) {
     const c = text.charCodeAt(w);
-    if (!isDirectiveChar(c)) break;
-    h = hashStep(h, c >= 65 && c <= 90 ? c + 32 : c);
-    w++;
+    const lower = c | 32;
+    if (!((lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36)) break;
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
   }
   // The arguments end at a `#` comment; strings may hold any character.
   let e = w;
@@ -183,12 +189,6 @@ function effectName(text: string, s: number, w: number, h: number): string | und
 function isLabelChar(c: number): boolean {
   const lower = c | 32;
   return (lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36 || c === 64 || c === 63 || c === 126;
-}
-
-/** Characters of a directive name after its dot: `[A-Za-z0-9_.$]`. */
-function isDirectiveChar(c: number): boolean {
-  const lower = c | 32;
-  return (lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36;
 }
 
 function isSpaceOrTab(c: number): boolean {

@@ -9,7 +9,7 @@
 import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef } from './directives';
 import { scanGasLine, type GasScan } from './gas-scan';
 import { parseInstruction, withStatementCaches } from './instruction';
-import { forEachLine, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
+import { pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses GAS text starting in `mode` into `sink`. */
 export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void {
@@ -116,10 +116,18 @@ export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void 
     if (!scan.inBlockComment) statement(stmtStart, end, line);
   };
 
-  // Most lines take the one-pass fast path; the rest are read carefully.
-  forEachLine(text, (start, end, line) => {
-    if (!scanGasLine(scan, start, end, line)) carefulLine(start, end, line);
-  });
+  // Most lines take the one-pass fast path; the rest are read carefully. The lines are those of
+  // `forEachLine`, written out here to save a call per line.
+  const n = text.length;
+  let pos = 0;
+  for (let line = 0; pos <= n; line++) {
+    let next = text.indexOf('\n', pos);
+    if (next < 0) next = n;
+    let end = next;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    if (!(next === n && pos === n && line > 0) && !scanGasLine(scan, pos, end, line)) carefulLine(pos, end, line);
+    pos = next + 1;
+  }
 }
 
 /** A label at the current position: a name (or quoted name), optional blanks, and a colon. */
