@@ -1,23 +1,11 @@
 // Builds the three bundles (client, server, CLI) and, with --tests, one bundle per test file.
 // Usage: node esbuild.mjs [--tests] [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync, copyFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { findFiles } from './scripts/find-files.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
-
-/** Finds files under dir whose names end with suffix. */
-function findFiles(dir, suffix) {
-  if (!existsSync(dir)) return [];
-  const found = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...findFiles(path, suffix));
-    else if (name.endsWith(suffix)) found.push(path);
-  }
-  return found;
-}
 
 const common = {
   bundle: true,

@@ -1,19 +1,9 @@
 // The README's test command: type-check, build the bundles and the tests, run node's test runner.
 // Usage: node scripts/test.mjs [substring-filter]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { findFiles } from './find-files.mjs';
 import { join } from 'node:path';
-
-function findFiles(dir, suffix) {
-  if (!existsSync(dir)) return [];
-  const found = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...findFiles(path, suffix));
-    else if (name.endsWith(suffix)) found.push(path);
-  }
-  return found;
-}
 
 const filter = process.argv[2] ?? '';
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
