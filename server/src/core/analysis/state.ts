@@ -88,7 +88,9 @@ export function cellOf(key: number): { anchor: number; off: number } {
 /** A state whose parts the transfer function may change in place (one per block walk). */
 export interface WorkingState {
   regs: Value[];
+  /** Shared with the state it was copied from until the first write (`ownCells`). */
   cells: Map<number, Value>;
+  ownsCells: boolean;
   redZoneData: readonly StackRange[];
   clobbered: readonly StackRange[];
   lostAt: number | undefined;
@@ -96,7 +98,16 @@ export interface WorkingState {
 
 /** A private copy of a state to walk a block with. */
 export function workingCopy(state: State): WorkingState {
-  return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
+  return { regs: state.regs.slice(), cells: state.cells as Map<number, Value>, ownsCells: false, redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
+}
+
+/** The working state's own cell map, copied from the shared one on the first write. */
+export function ownCells(w: WorkingState): Map<number, Value> {
+  if (!w.ownsCells) {
+    w.cells = new Map(w.cells);
+    w.ownsCells = true;
+  }
+  return w.cells;
 }
 
 /** An immutable snapshot of a working state. */

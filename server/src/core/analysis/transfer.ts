@@ -8,7 +8,7 @@ import type { Instruction, MemOperand, Operand } from '../ir';
 import type { Abi } from '../report';
 import { callerSaved, gpr, RBP, RSP } from './registers';
 import { quoted, type Effect } from './semantics';
-import { addConstant, cellKey, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState } from './state';
+import { addConstant, cellKey, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -102,7 +102,6 @@ export function offsetFromRsp(anchors: readonly Anchor[], anchor: number, off: n
 /** Applies one instruction to a working state, in place; returns why RSP was lost if this instruction lost it. */
 export function step(w: WorkingState, insn: Instruction, effect: Effect, index: number, ctx: TransferContext): string | undefined {
   const regs = w.regs;
-  const cells = w.cells;
   let lostReason: string | undefined;
   const width = ctx.mode;
   const ops = insn.operands;
@@ -130,7 +129,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // push %rbx / push $imm / push 8(%rax)
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-      pushValue(w, rsp, insn.line, width, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, cells, pre), size);
+      pushValue(w, rsp, insn.line, width, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, pre), size);
       break;
     }
     case 'pushf':
@@ -144,7 +143,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // pop %rbp: restores what the matching push saved
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-      const saved = cellValue(cells, rsp);
+      const saved = cellValue(w.cells, rsp);
       if (op?.kind === 'mem') writeMemoryDestination(op, pre, w, width);
       regs[RSP] = addConstant(rsp, size);
       if (op?.kind === 'reg') {
@@ -163,7 +162,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // leave = mov %rbp,%rsp; pop %rbp
       const frame = regs[RBP];
       regs[RSP] = addConstant(frame, width);
-      regs[RBP] = cellValue(cells, frame);
+      regs[RBP] = cellValue(w.cells, frame);
       if (frame?.kind !== 'stack') lostReason = '`leave` copies %rbp to %rsp, and %rbp does not hold a known stack address here';
       break;
     }
@@ -189,9 +188,9 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       clobberRange(w, rsp, Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0, insn.line);
       for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
       if (rsp?.kind === 'stack') {
-        for (const key of cells.keys()) {
+        for (const key of w.cells.keys()) {
           const anchor = ((key % 64) + 64) % 64;
-          if (anchor === rsp.anchor && (key - anchor) / 64 < rsp.off) cells.delete(key);
+          if (anchor === rsp.anchor && (key - anchor) / 64 < rsp.off) ownCells(w).delete(key);
         }
       }
       break;
@@ -200,7 +199,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'movabs': {
       // mov %rsp,%rbp / mov -8(%rbp),%rax / mov %rax,-8(%rsp)
       const [dest, src] = ops;
-      const value = operandValue(src, regs, width, cells, pre);
+      const value = operandValue(src, regs, width, w.cells, pre);
       if (dest?.kind === 'reg') writeRegister(regs, width, dest, value);
       else if (dest?.kind === 'mem') {
         const address = evaluateAddress(dest, pre);
@@ -218,7 +217,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       if (src?.kind === 'mem') {
         const address = evaluateAddress(src, pre);
         value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
-        if (address.kind === 'other') value = constantAddress(src, regs, width, cells, pre);
+        if (address.kind === 'other') value = constantAddress(src, regs, width, w.cells, pre);
       }
       writeRegister(regs, width, dest, value);
       break;
@@ -228,9 +227,9 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
       const [dest, src] = ops;
       if (dest?.kind === 'reg') {
-        const amount = operandValue(src, regs, width, cells, pre);
+        const amount = operandValue(src, regs, width, w.cells, pre);
         const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
-        writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, cells, pre), delta));
+        writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, pre), delta));
       } else writeMemoryDestination(dest, pre, w, width);
       break;
     }
@@ -238,7 +237,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'movsx':
     case 'movzx': {
       // movslq %eax,%rax / movzbl %al,%eax: a small non-negative constant keeps its value.
-      const value = operandValue(ops[1], regs, width, cells, pre);
+      const value = operandValue(ops[1], regs, width, w.cells, pre);
       writeRegister(regs, width, ops[0], value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined);
       break;
     }
@@ -251,15 +250,15 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'inc':
     case 'dec': {
       const dest = ops[0];
-      if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, cells, pre), m === 'inc' ? 1 : -1));
+      if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, w.cells, pre), m === 'inc' ? 1 : -1));
       else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'and': {
       // and $-32,%rsp: realignment; RSP drops by 0 to 31 bytes, a new anchor.
       const [dest, src] = ops;
-      const before = operandValue(dest, regs, width, cells, pre);
-      const mask = operandValue(src, regs, width, cells, pre);
+      const before = operandValue(dest, regs, width, w.cells, pre);
+      const mask = operandValue(src, regs, width, w.cells, pre);
       if (dest?.kind === 'reg' && before?.kind === 'stack' && mask?.kind === 'const' && mask.value < 0 && (-mask.value & (-mask.value - 1)) === 0) {
         const key = `${index}:${before.anchor}:${before.off}`;
         let id = ctx.anchorIds.get(key);
@@ -286,8 +285,8 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // xchg %rax,%rsp: swaps two abstract values
       const [a, b] = ops;
       if (a?.kind === 'reg' && b?.kind === 'reg') {
-        const va = operandValue(a, regs, width, cells, pre);
-        writeRegister(regs, width, a, operandValue(b, regs, width, cells, pre));
+        const va = operandValue(a, regs, width, w.cells, pre);
+        writeRegister(regs, width, a, operandValue(b, regs, width, w.cells, pre));
         writeRegister(regs, width, b, va);
       } else {
         writeMemoryDestination(a?.kind === 'mem' ? a : b, pre, w, width);
@@ -311,16 +310,15 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
 /** Stores `value` in the cell at `at`, dropping every cell the write overlaps. */
 function writeCell(w: WorkingState, width: number, at: Value, value: Value, size: number | undefined): void {
   if (at?.kind !== 'stack') return;
-  const cells = w.cells;
-  if (cells.size > 0) {
+  if (w.cells.size > 0) {
     const end = at.off + (size ?? 1);
-    for (const key of cells.keys()) {
+    for (const key of w.cells.keys()) {
       const anchor = ((key % 64) + 64) % 64;
       const off = (key - anchor) / 64;
-      if (anchor === at.anchor && off < end && at.off < off + width) cells.delete(key);
+      if (anchor === at.anchor && off < end && at.off < off + width) ownCells(w).delete(key);
     }
   }
-  if (size === width && value !== undefined) cells.set(cellKey(at.anchor, at.off), value);
+  if (size === width && value !== undefined) ownCells(w).set(cellKey(at.anchor, at.off), value);
 }
 
 /** Red-zone data that a push, pushf or call overwrites in [from, to) moves to `clobbered`. */
