@@ -151,12 +151,12 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
  * Intel spelling, which the analysis read; they are requoted as the listing spells it.
  */
 function placeFinding(finding: Finding, listing: RenderedListing, intelTexts: ReadonlyMap<number, string>): Finding {
-  const spanOf = (line: number) => listing.spans.get(line) ?? lineSpan(listing, line, line);
+  const spanOf = (line: number) => listing.spanOf(line) ?? lineSpan(listing, line, line);
   const related = finding.related.map((r) => {
     const span = spanOf(r.line);
     const intel = intelTexts.get(r.line);
     const shown = listing.text.slice(span.start, span.end).replace(/\s+/g, ' ');
-    const message = intel !== undefined && listing.spans.has(r.line) ? r.message.split(`\`${intel}\``).join(`\`${shown}\``) : r.message;
+    const message = intel !== undefined && listing.spanOf(r.line) !== undefined ? r.message.split(`\`${intel}\``).join(`\`${shown}\``) : r.message;
     return { ...r, span, message };
   });
   return { ...finding, span: spanOf(finding.line), related };

@@ -90,8 +90,8 @@ export interface RenderedListing {
   readonly text: string;
   /** Offset of each line's first character. */
   readonly lineStarts: readonly number[];
-  /** Listing line of an instruction -> the span of its text. */
-  readonly spans: Map<number, Span>;
+  /** The span of the instruction text on `line` (it runs to the end of the line), or undefined for other lines. */
+  spanOf(line: number): Span | undefined;
 }
 
 /** Code larger than this in one file is refused: decoding it would take minutes and gigabytes. */
@@ -260,7 +260,8 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
   for (const item of parsed) if (item.kind === 'insn') known.set(item.line, item.insn);
   const parts: string[] = [];
   const lineStarts: number[] = [];
-  const spans = new Map<number, Span>();
+  // Where each instruction line's text starts (-1 for other lines); a number per line, not an object.
+  const textStarts: number[] = [];
   const bits = unit.elf.bits;
   let length = 0;
   const push = (text: string) => {
@@ -281,12 +282,19 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
       const parsed = reused ?? parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
       const target = branchTarget(parsed, names);
       const insnText = syntax === 'att' ? attText(parsed, target) : intelText(raw, parsed, target);
-      const prefix = `${formatAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
-      spans.set(line, { start: length + prefix.length, end: length + prefix.length + insnText.length });
+      const prefix = `${hexAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
+      textStarts[line] = length + prefix.length;
       push(prefix + insnText);
     },
   });
-  return { text: parts.length === 0 ? '' : `${parts.join('\n')}\n`, lineStarts, spans };
+  const text = parts.length === 0 ? '' : `${parts.join('\n')}\n`;
+  const spanOf = (line: number): Span | undefined => {
+    const start = textStarts[line];
+    if (start === undefined) return undefined;
+    const next = lineStarts[line + 1];
+    return { start, end: next !== undefined ? next - 1 : text.length - 1 };
+  };
+  return { text, lineStarts, spanOf };
 }
 
 /**
@@ -368,7 +376,7 @@ function branchTarget(insn: Instruction, names: (address: number) => string | un
   const op = insn.operands[0];
   if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return undefined;
   const name = names(op.address);
-  const address = formatAddress(op.address);
+  const address = hexAddress(op.address, 64);
   return name === undefined ? address : `${address} <${name}>`;
 }
 
@@ -426,6 +434,11 @@ function relocationText(relocation: ElfRelocation): string {
   const addend = relocation.addend;
   if (addend === 0) return relocation.symbolName;
   return `${relocation.symbolName}${addend < 0 ? '-' : '+'}0x${Math.abs(addend).toString(16)}`;
+}
+
+/** `formatAddress` without its BigInt round trip for the usual non-negative addresses. */
+function hexAddress(address: number, bits: 32 | 64): string {
+  return address >= 0 && address <= Number.MAX_SAFE_INTEGER ? address.toString(16) : formatAddress(address, bits);
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
