@@ -44,6 +44,11 @@ const DATA_WIDTH: Readonly<Record<string, number>> = {
   '.byte': 1,
 };
 
+/** The width in bytes of data directive `name` (lowercase), or undefined when it is none. */
+export function gasDataWidth(name: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(DATA_WIDTH, name) ? DATA_WIDTH[name] : undefined;
+}
+
 /** Function type spellings: `@function`, `%function`, `"function"`, `STT_FUNC`, and ifuncs. */
 const FUNCTION_TYPES = new Set(['@function', '%function', '"function"', 'stt_func', '@gnu_indirect_function', '%gnu_indirect_function']);
 

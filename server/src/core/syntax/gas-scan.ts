@@ -12,7 +12,7 @@
  */
 import type { Span } from '../ir';
 import { attCoreAt } from './att-core';
-import { GAS_DIRECTIVES_WITH_EFFECT, interpretGasDirective, type GasState } from './directives';
+import { GAS_DIRECTIVES_WITH_EFFECT, gasDataWidth, interpretGasDirective, resolveNumericRef, type GasState } from './directives';
 import { instructionFromCore, parseCore, type Core, type InsnOptions } from './instruction';
 import type { Sink } from './sink';
 import { HASH_SEED, hashRange, hashStep, StatementTable } from './statement-table';
@@ -164,9 +164,99 @@ function directive(scan: GasScan, s: number, end: number, line: number): boolean
     e = i + 1;
   }
   const name = effectName(text, s, w, h);
-  if (name !== undefined) interpretGasDirective(name, text.slice(w, e), line, scan.state, scan.sink);
+  // `.loc` and data (`.long`, `.byte`, ... in `.debug_*` sections) fill most of `-g` output.
+  if (name !== undefined && !(name === '.loc' ? locAt(scan, w, e, line) : dataAt(scan, name, w, e, line))) {
+    interpretGasDirective(name, text.slice(w, e), line, scan.state, scan.sink);
+  }
   if (i < end) scan.sink.comments.push({ line, text: text.slice(i + 1, end).trim() });
   return true;
+}
+
+/**
+ * `.loc` arguments `text[w, e)` of the common shape, blanks and two decimal numbers (the file and
+ * the line; the column and options after them do not matter), as `interpretGasDirective` reads
+ * them; false for any other shape, which it then reads.
+ */
+function locAt(scan: GasScan, w: number, e: number, line: number): boolean {
+  const text = scan.text;
+  let i = w;
+  let fileNumber = 0;
+  for (let k = 0; k < 2; k++) {
+    const blanks = i;
+    while (i < e && isSpaceOrTab(text.charCodeAt(i))) i++;
+    const digits = i;
+    let value = 0;
+    for (; i < e && i - digits < 9; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+    }
+    if (i === blanks || i === digits || (i < e && !isSpaceOrTab(text.charCodeAt(i)))) return false;
+    if (k === 0) fileNumber = value;
+    else scan.sink.items.push({ kind: 'loc', fileNumber, sourceLine: value, line });
+  }
+  return true;
+}
+
+/**
+ * Data directive `name` with arguments `text[w, e)` when they are plain values separated by
+ * commas, as `interpretGasDirective` splits them; false for anything else (parentheses,
+ * brackets, quotes, non-ASCII), which it then reads. `name` must be a directive the parser acts on.
+ */
+function dataAt(scan: GasScan, name: string, w: number, e: number, line: number): boolean {
+  const width = gasDataWidth(name);
+  if (width === undefined) return false;
+  const text = scan.text;
+  let h = HASH_SEED;
+  for (let i = w; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 34 || c === 39) return false;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  // Debug sections repeat the same data (`.byte 0x1`, `.long 0`) many times: the value lists are
+  // read-only in the IR, so one list serves every repetition.
+  const slot = dataValues.find(text, w, e, h);
+  let values = dataValues.valueAt(slot);
+  if (dataValues.keyAt(slot) === undefined || values === undefined) {
+    const renamed = { value: false };
+    values = splitValues(scan, w, e, renamed);
+    if (!renamed.value) dataValues.insert(slot, text.slice(w, e), h, values);
+  }
+  scan.sink.items.push({ kind: 'data', values, width, line });
+  return true;
+}
+
+/** Data value lists by argument text, unless a value named a numeric label by position. */
+const dataValues = new StatementTable<string[]>(1 << 16);
+
+/** The comma-separated, trimmed values of `text[w, e)`, with `1b`/`1f` resolved. */
+function splitValues(scan: GasScan, w: number, e: number, renamed: { value: boolean }): string[] {
+  const text = scan.text;
+  const values: string[] = [];
+  let partStart = w;
+  for (let i = w; i <= e; i++) {
+    const c = i < e ? text.charCodeAt(i) : 44;
+    if (c !== 44) continue;
+    let a = partStart;
+    let b = i;
+    while (a < b && isTrimmed(text.charCodeAt(a))) a++;
+    while (b > a && isTrimmed(text.charCodeAt(b - 1))) b--;
+    partStart = i + 1;
+    // No arguments at all give no values, not one empty value.
+    if (i === e && values.length === 0 && a === b) break;
+    const value = text.slice(a, b);
+    // Only `1b`/`1f` are renamed, and they start with a digit.
+    const first = text.charCodeAt(a);
+    const resolved = first >= 48 && first <= 57 ? resolveNumericRef(value, scan.state) : value;
+    if (resolved !== value) renamed.value = true;
+    values.push(resolved);
+  }
+  return values;
+}
+
+/** Whitespace that `String.prototype.trim` removes, among ASCII characters. */
+function isTrimmed(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** The directive name the parser acts on that `text[s, w)` spells in any case, or undefined. */
