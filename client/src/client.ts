@@ -4,6 +4,7 @@
  * whichever extension colours the file.
  */
 import type { ExtensionContext } from 'vscode';
+import { disassemblyScheme } from '../../server/src/protocol';
 import { LanguageClient, RevealOutputChannelOn, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /** Our language ids (package.json `contributes.languages`). */
@@ -12,11 +13,14 @@ export const ownLanguages = ['gas-x86', 'nasm-x86', 'objdump-x86'];
 /** Language ids of other assembly extensions whose files we analyze too. */
 export const foreignLanguages = ['asm', 'asm-intel-x86-generic', 'asm-collection', 'nasm', 'gas'];
 
-/** Every document the server sees: saved files and unsaved editors of those languages. */
-export const documentSelector: DocumentSelector = [...ownLanguages, ...foreignLanguages].flatMap((language) => [
-  { scheme: 'file', language },
-  { scheme: 'untitled', language },
-]);
+/** Every document the server sees: saved files and unsaved editors of those languages, and disassembly documents. */
+export const documentSelector: DocumentSelector = [
+  ...[...ownLanguages, ...foreignLanguages].flatMap((language) => [
+    { scheme: 'file', language },
+    { scheme: 'untitled', language },
+  ]),
+  { scheme: disassemblyScheme, language: 'objdump-x86' },
+];
 
 /** The client id; VS Code reads `redzone.trace.server` because of it. */
 export const clientId = 'redzone';

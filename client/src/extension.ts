@@ -6,6 +6,7 @@ import type { ExtensionContext } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client';
 import { activateCommands } from './commands';
+import { activateObjects } from './objects';
 import { activateStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
@@ -15,6 +16,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   client = createClient(context);
   activateStatusBar(context, client);
   activateCommands(context, client);
+  activateObjects(context, client);
   await client.start();
 }
 

@@ -64,3 +64,72 @@ export interface FrameLayoutResult {
  * Markdown table the hover shows; used by the extension's "Show Stack Frame" command.
  */
 export const frameLayoutRequest = { method: 'redZone/frameLayout' } as const;
+
+/** Parameters of `redZone/scanObjects`; the client may pass a `workDoneToken` to receive `$/progress`. */
+export interface ScanObjectsParams {
+  readonly workDoneToken?: string | number;
+}
+
+/** What a scan of the build output found. */
+export interface ScanObjectsResult {
+  /** Object files analyzed (an archive counts once). */
+  readonly objects: number;
+  /** Findings in all of them (after severity settings). */
+  readonly findings: number;
+  /** Findings published on source files of the workspace through DWARF line tables. */
+  readonly sourceFindings: number;
+  /** Source files that received diagnostics. */
+  readonly sourceFiles: number;
+  /** Objects with findings, for the summary; `path` is workspace-relative where possible. */
+  readonly withFindings: readonly { readonly path: string; readonly findings: number }[];
+  /** Files that could not be analyzed, as "path: why" (at most a few). */
+  readonly errors: readonly string[];
+  /** True when the user cancelled; what was found until then is published. */
+  readonly cancelled: boolean;
+  /** True when the walk stopped at its file limit. */
+  readonly truncated: boolean;
+  /** The globs that selected the files. */
+  readonly globs: readonly string[];
+}
+
+/**
+ * `redZone/scanObjects`: the server analyzes the workspace's objects matched by
+ * `redzone.objectGlobs`, reports progress through `window/workDoneProgress` (the request's
+ * `workDoneToken`, or a server-created one), stops when the request is cancelled, and publishes the
+ * findings on the C source files that DWARF line tables name, when those files are in the workspace.
+ */
+export const scanObjectsRequest = { method: 'redZone/scanObjects' } as const;
+
+/** The URI scheme of the read-only disassembly documents the client serves. */
+export const disassemblyScheme = 'redzone-disasm';
+
+/**
+ * The path suffix of disassembly documents: `redzone-disasm:/abs/build/foo.o.dis` (and
+ * `?member=bar.o` for an archive member), so editors pick the objdump language by extension.
+ */
+export const disassemblySuffix = '.dis';
+
+/** Parameters of `redZone/disassembly`. */
+export interface DisassemblyParams {
+  /** Absolute path of the object file. */
+  readonly path: string;
+  /** The archive member to show; omitted for a plain object. */
+  readonly member?: string;
+}
+
+/** The answer of `redZone/disassembly`. */
+export interface DisassemblyResult {
+  /** The listing the findings refer to (`redzone-lint disasm FILE`). */
+  readonly text?: string;
+  /** For an archive asked without a member: its members, to pick one. */
+  readonly members?: readonly string[];
+  /** Why there is no listing, as a sentence. */
+  readonly error?: string;
+}
+
+/**
+ * `redZone/disassembly`: the listing of an object (or one archive member), which the client
+ * serves as a read-only `redzone-disasm:` document; the server then publishes the object's
+ * findings on that document and answers hovers on it.
+ */
+export const disassemblyRequest = { method: 'redZone/disassembly' } as const;

@@ -69,6 +69,33 @@ export class Analyzer {
   }
 
   /**
+   * The analysis of a disassembly document: the object's own report (DWARF source lines, build
+   * provenance) when the document's text is the listing that report refers to; otherwise (the
+   * object changed since) the text analysis of the listing. The options force the object's kernel
+   * verdict and ABI, so the hover, which reads the listing text, agrees with the diagnostics.
+   */
+  analyzeListing(document: TextDocument, settings: Settings, folders: readonly string[], unit: { readonly listing: string; readonly report: Report | undefined } | undefined): Analysis {
+    const key = `${document.version}\u0000${JSON.stringify(settings)}\u0000listing`;
+    const state = this.#stateOf(document.uri);
+    if (state.last !== undefined && state.last.key === key) return state.last.analysis;
+    const report = unit?.report;
+    const analysis: Analysis =
+      report !== undefined && unit !== undefined && unit.listing === document.getText()
+        ? {
+            uri: document.uri,
+            version: document.version,
+            settings,
+            options: { syntax: 'objdump-att', forcedKernel: report.kernel, abi: report.abi },
+            report,
+            skipped: undefined,
+            evidenceProblems: [],
+          }
+        : this.#run(document, settings, folders, state.cache);
+    state.last = { key, analysis };
+    return analysis;
+  }
+
+  /**
    * The frame at a 0-based line of the analyzed document, or undefined. Never throws.
    * When `analysis` is of the document's current text, the core answers from the document's
    * cache without scanning the text again (well under a millisecond on 100,000 lines).

@@ -1,18 +1,19 @@
 /**
  * The custom requests and commands of `protocol.ts`: `redzone.server.tagFile` (writes the magic
- * comment through `workspace/applyEdit`) and `redZone/frameLayout` (the hover's table on demand).
+ * comment through `workspace/applyEdit`), `redZone/frameLayout` (the hover's table on demand) and
+ * `redZone/disassembly` (the listing of an object for a read-only document).
  */
 import type { ExecuteCommandParams } from 'vscode-languageserver';
 import { commentStyleFor, tagFileEdit } from '../core/fixes/index';
-import { frameLayoutRequest, tagFileCommand, type FrameLayoutParams, type FrameLayoutResult, type TagFileArgs } from '../protocol';
+import { disassemblyRequest, frameLayoutRequest, tagFileCommand, type DisassemblyParams, type DisassemblyResult, type FrameLayoutParams, type FrameLayoutResult, type TagFileArgs } from '../protocol';
 import type { ServerContext } from './context';
 import { frameLayoutMarkdown, toTextEdit } from './convert';
-import { uriToPath } from './paths';
+import { pathToUri, uriToPath } from './paths';
 
 /** The commands the server executes, announced in `executeCommandProvider`. */
 export const serverCommands = [tagFileCommand];
 
-/** Registers `workspace/executeCommand` and `redZone/frameLayout`. */
+/** Registers `workspace/executeCommand`, `redZone/frameLayout` and `redZone/disassembly`. */
 export function registerCommands(context: ServerContext): void {
   context.connection.onExecuteCommand(async (params) => {
     try {
@@ -32,6 +33,16 @@ export function registerCommands(context: ServerContext): void {
     } catch (error) {
       context.connection.console.error(`redzone-lint: frame layout failed: ${String(error)}`);
       return null;
+    }
+  });
+  context.connection.onRequest(disassemblyRequest.method, async (params: DisassemblyParams): Promise<DisassemblyResult> => {
+    try {
+      if (typeof params?.path !== 'string') return { error: 'no object path given' };
+      const settings = await context.settingsFor(pathToUri(params.path));
+      return await context.objects.disassembly(params, settings, context.folders);
+    } catch (error) {
+      context.connection.console.error(`redzone-lint: disassembly failed: ${String(error)}`);
+      return { error: `redzone-lint failed to disassemble ${params?.path}: ${String(error)}` };
     }
   });
 }

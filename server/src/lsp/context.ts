@@ -6,6 +6,8 @@
 import { MessageType, ShowMessageNotification, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Analyzer } from './analysis';
+import { disassemblyTarget, ObjectStore } from './objects';
+import { pathToUri } from './paths';
 import { defaultSettings, parseSettings, type Settings } from './settings';
 
 /** The shared state of one server. */
@@ -13,6 +15,8 @@ export class ServerContext {
   readonly connection: Connection;
   readonly documents: TextDocuments<TextDocument>;
   readonly analyzer: Analyzer;
+  /** Analyzed objects behind the open disassembly documents. */
+  readonly objects = new ObjectStore();
   /** Absolute paths of the workspace folders, for glob roots and build-file searches. */
   folders: readonly string[] = [];
   /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
@@ -52,7 +56,11 @@ export class ServerContext {
   /** The analysis of the document's current version, with the document's settings. */
   async analysisOf(document: TextDocument): Promise<Analysis> {
     const settings = await this.settingsFor(document.uri);
-    const analysis = this.analyzer.analyze(document, settings, this.folders);
+    const target = disassemblyTarget(document.uri);
+    const analysis =
+      target === undefined
+        ? this.analyzer.analyze(document, settings, this.folders)
+        : this.analyzer.analyzeListing(document, settings, this.folders, await this.objects.unitFor(target, await this.settingsFor(pathToUri(target.path)), this.folders));
     this.showProblems(analysis.evidenceProblems);
     return analysis;
   }

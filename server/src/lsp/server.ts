@@ -13,6 +13,7 @@ import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
+import { registerScan } from './scan';
 import { registerSymbols } from './symbols';
 
 /** The server's version, reported in `initialize`. */
@@ -66,6 +67,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerSymbols(context);
   registerCodeLens(context);
   registerCommands(context);
+  registerScan(context);
 
   connection.onDidChangeConfiguration((params) => {
     const pushed = (params.settings as { redzone?: unknown } | null | undefined)?.redzone;

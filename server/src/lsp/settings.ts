@@ -32,7 +32,7 @@ export interface Settings {
   readonly severity: Readonly<Partial<Record<FindingCode, SeverityOverride>>>;
   /** Path of compile_commands.json; empty means search the folder and its `build/` directory. */
   readonly compileCommands: string;
-  /** Globs of ELF objects whose build provenance tags the sources they came from. */
+  /** Globs of the ELF objects the scan of the build output analyzes (empty: the default globs). */
   readonly objectGlobs: readonly string[];
   /** Show "frame 24 B, red zone 16 B, 2 findings" above each function. */
   readonly codeLens: boolean;
@@ -114,7 +114,7 @@ export const settingsSchema: readonly SettingSpec[] = [
     key: 'redzone.objectGlobs',
     type: 'array',
     default: defaultSettings.objectGlobs,
-    description: 'Glob patterns of ELF objects (.o, .ko) whose build provenance tags the sources they came from.',
+    description: 'Glob patterns of the ELF objects (.o, .ko, .a) that "Scan Build Output for Red-Zone Use" analyzes. Empty: **/*.o, **/*.ko and **/*.a.',
   },
   {
     key: 'redzone.codeLens',
