@@ -24,9 +24,13 @@ export function hashRange(text: string, start: number, end: number): number {
 }
 
 export class StatementTable<V> {
-  private keys: (string | undefined)[] = [];
-  private hashes = new Int32Array(0);
-  private values: (V | undefined)[] = [];
+  /**
+   * Per slot, 0 when empty, else the entry's tag (its hash, or 1 for the hash 0): probing reads
+   * only this dense array until a tag matches. Keys and values are interleaved in `entries`
+   * (`[key, value, key, value, ...]`), so that a hit reads one more place in memory, not two.
+   */
+  private tags = new Int32Array(0);
+  private entries: unknown[] = [];
   private mask = -1;
   private size = 0;
 
@@ -41,60 +45,60 @@ export class StatementTable<V> {
    * Terminates because the table is never more than half full.
    */
   find(text: string, start: number, end: number, h: number): number {
-    const length = end - start;
-    let slot = h & this.mask;
+    const tag = h === 0 ? 1 : h;
+    let slot = tag & this.mask;
     for (;;) {
-      const key = this.keys[slot];
-      if (key === undefined) return slot;
-      if (this.hashes[slot] === h && key.length === length && text.startsWith(key, start)) return slot;
+      const t = this.tags[slot];
+      if (t === 0) return slot;
+      if (t === tag) {
+        const key = this.entries[2 * slot] as string;
+        if (key.length === end - start && text.startsWith(key, start)) return slot;
+      }
       slot = (slot + 1) & this.mask;
     }
   }
 
   keyAt(slot: number): string | undefined {
-    return this.keys[slot];
+    return this.entries[2 * slot] as string | undefined;
   }
 
   valueAt(slot: number): V | undefined {
-    return this.values[slot];
+    return this.entries[2 * slot + 1] as V | undefined;
   }
 
   /** Stores `key` (with hash `h`) and `value` in `slot`, an empty slot that `find` returned. */
   insert(slot: number, key: string, h: number, value: V): void {
     if (this.size >= this.limit) {
-      this.reset(this.keys.length);
+      this.reset(this.tags.length);
       slot = this.find(key, 0, key.length, h);
-    } else if ((this.size + 1) * 2 > this.keys.length) {
+    } else if ((this.size + 1) * 2 > this.tags.length) {
       this.grow();
       slot = this.find(key, 0, key.length, h);
     }
-    this.keys[slot] = key;
-    this.hashes[slot] = h;
-    this.values[slot] = value;
+    this.tags[slot] = h === 0 ? 1 : h;
+    this.entries[2 * slot] = key;
+    this.entries[2 * slot + 1] = value;
     this.size++;
   }
 
   private reset(capacity: number): void {
-    this.keys = new Array<string | undefined>(capacity).fill(undefined);
-    this.hashes = new Int32Array(capacity);
-    this.values = new Array<V | undefined>(capacity).fill(undefined);
+    this.tags = new Int32Array(capacity);
+    this.entries = new Array<unknown>(2 * capacity).fill(undefined);
     this.mask = capacity - 1;
     this.size = 0;
   }
 
   private grow(): void {
-    const keys = this.keys;
-    const hashes = this.hashes;
-    const values = this.values;
-    this.reset(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (key === undefined) continue;
-      let slot = hashes[i] & this.mask;
-      while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
-      this.keys[slot] = key;
-      this.hashes[slot] = hashes[i];
-      this.values[slot] = values[i];
+    const tags = this.tags;
+    const entries = this.entries;
+    this.reset(tags.length * 2);
+    for (let i = 0; i < tags.length; i++) {
+      if (tags[i] === 0) continue;
+      let slot = tags[i] & this.mask;
+      while (this.tags[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.tags[slot] = tags[i];
+      this.entries[2 * slot] = entries[2 * i];
+      this.entries[2 * slot + 1] = entries[2 * i + 1];
       this.size++;
     }
   }
