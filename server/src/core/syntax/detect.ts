@@ -102,7 +102,8 @@ export function detectSyntax(text: string): SyntaxDetection {
     if (weakIntel === undefined && c !== 46 && bareRegisterOperand(code)) {
       weakIntel = { syntax: 'intel', reason: `Intel operands such as \`${code.replace(/\s+/g, ' ')}\` (no directives)` };
     }
-  });
+    // The first strong evidence decides: the rest of a large file need not be read.
+  }, () => result !== undefined || objdumpAt >= 0);
 
   if (objdumpAt >= 0) return { syntax: objdumpSpelling(text, objdumpAt), reason: objdumpReason };
   if (result !== undefined) return result;

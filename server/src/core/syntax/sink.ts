@@ -28,9 +28,10 @@ export function pushDirective(sink: Sink, directive: DirectiveItem): void {
 
 /**
  * Calls `visit(start, end, line)` for each line of `text`, where `[start, end)` excludes the line
- * break (`\n` or `\r\n`). Bounded by the text length: each step advances past one `\n`.
+ * break (`\n` or `\r\n`), stopping early once `done` (when given) returns true. Bounded by the
+ * text length: each step advances past one `\n`.
  */
-export function forEachLine(text: string, visit: (start: number, end: number, line: number) => void): void {
+export function forEachLine(text: string, visit: (start: number, end: number, line: number) => void, done?: () => boolean): void {
   let pos = 0;
   let line = 0;
   const n = text.length;
@@ -39,6 +40,7 @@ export function forEachLine(text: string, visit: (start: number, end: number, li
     if (next < 0) next = n;
     let end = next;
     if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    if (done !== undefined && done()) return;
     if (!(next === n && pos === n && line > 0)) visit(pos, end, line);
     pos = next + 1;
     line++;
