@@ -45,6 +45,8 @@ export interface State {
   readonly clobbered: readonly StackRange[];
   /** Line of the instruction that made RSP unknown, when it is. */
   readonly lostAt: number | undefined;
+  /** True once a stack address was stored outside the stack, where a callee may find it. */
+  readonly escaped: boolean;
 }
 
 export function stackValue(anchor: number, off: number): Value {
@@ -94,11 +96,12 @@ export interface WorkingState {
   redZoneData: readonly StackRange[];
   clobbered: readonly StackRange[];
   lostAt: number | undefined;
+  escaped: boolean;
 }
 
 /** A private copy of a state to walk a block with. */
 export function workingCopy(state: State): WorkingState {
-  return { regs: state.regs.slice(), cells: state.cells as Map<number, Value>, ownsCells: false, redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
+  return { regs: state.regs.slice(), cells: state.cells as Map<number, Value>, ownsCells: false, redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt, escaped: state.escaped };
 }
 
 /** The working state's own cell map, copied from the shared one on the first write. */
@@ -112,14 +115,14 @@ export function ownCells(w: WorkingState): Map<number, Value> {
 
 /** An immutable snapshot of a working state. */
 export function snapshot(state: WorkingState): State {
-  return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt };
+  return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt, escaped: state.escaped };
 }
 
 /** The entry state: RSP is anchor 0, every other register holds its caller's value. */
 export function entryState(): State {
   const regs: Value[] = [];
   for (let slot = 0; slot < 16; slot++) regs.push(slot === 4 ? stackValue(0, 0) : { kind: 'init', slot });
-  return { regs, cells: new Map(), redZoneData: [], clobbered: [], lostAt: undefined };
+  return { regs, cells: new Map(), redZoneData: [], clobbered: [], lostAt: undefined, escaped: false };
 }
 
 /** Joins two states at a merge point: values that differ become unknown; range lists are united. */
@@ -141,8 +144,9 @@ export function joinStates(a: State, b: State): State {
   const redZoneData = uniteRanges(a.redZoneData, b.redZoneData);
   const clobbered = uniteRanges(a.clobbered, b.clobbered);
   const lostAt = a.lostAt ?? b.lostAt;
-  if (regs === undefined && cells === undefined && redZoneData === a.redZoneData && clobbered === a.clobbered && lostAt === a.lostAt) return a;
-  return { regs: regs ?? a.regs, cells: cells ?? a.cells, redZoneData, clobbered, lostAt };
+  const escaped = a.escaped || b.escaped;
+  if (regs === undefined && cells === undefined && redZoneData === a.redZoneData && clobbered === a.clobbered && lostAt === a.lostAt && escaped === a.escaped) return a;
+  return { regs: regs ?? a.regs, cells: cells ?? a.cells, redZoneData, clobbered, lostAt, escaped };
 }
 
 /** True when joining `b` into `a` would not change `a`. */

@@ -186,13 +186,18 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       }
       // A call writes the return address at [RSP-8, RSP) and the callee's frame below it.
       clobberRange(w, rsp, Number.NEGATIVE_INFINITY, rsp?.kind === 'stack' ? rsp.off : 0, insn.line);
-      for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
-      if (rsp?.kind === 'stack') {
-        for (const key of w.cells.keys()) {
-          const anchor = ((key % 64) + 64) % 64;
-          if (anchor === rsp.anchor && (key - anchor) / 64 < rsp.off) ownCells(w).delete(key);
-        }
+      // If the callee can reach the frame (a stack address in a register other than RSP and
+      // RBP, in a stack slot, or stored elsewhere earlier), it may change any slot: `LIST_HEAD`
+      // on the stack, then `list_add(&entry, &head)`. Only saved registers are assumed intact.
+      let reachable = w.escaped || regs.some((value, slot) => slot !== RSP && slot !== RBP && value?.kind === 'stack');
+      for (const value of w.cells.values()) if (value?.kind === 'stack') reachable = true;
+      for (const [key, value] of w.cells) {
+        const anchor = ((key % 64) + 64) % 64;
+        const belowRsp = rsp?.kind === 'stack' && anchor === rsp.anchor && (key - anchor) / 64 < rsp.off;
+        const savedRegister = value?.kind === 'init' && !(callerSaved[ctx.abi] as readonly number[]).includes(value.slot);
+        if (belowRsp || rsp?.kind !== 'stack' || (reachable && !savedRegister)) ownCells(w).delete(key);
       }
+      for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
       break;
     }
     case 'mov':
@@ -206,6 +211,9 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
         if (address.kind === 'stack' && !address.indexed) {
           const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
           writeCell(w, width, stackValue(address.anchor, address.off), value, size);
+        } else if (value?.kind === 'stack') {
+          // mov %rsp,global(%rip): a stack address now lives where any callee can read it.
+          w.escaped = true;
         }
       }
       break;
