@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { settingsSchema } from '../../server/src/lsp/settings';
 
 interface Manifest {
   activationEvents: string[];
@@ -98,4 +99,12 @@ test('the package holds exactly the allow-listed files', { skip: !existsSync('no
   const expected = ['package.json', 'language-configuration.json', 'LICENSE', 'dist/client.js', 'dist/server.js', ...grammars, ...optional];
   assert.deepEqual([...new Set(listed)].sort(), [...new Set(expected)].sort());
   assert.equal(manifest.main, './dist/client.js');
+});
+
+test("the README's Settings table lists every setting", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const start = readme.indexOf('\n## Settings\n');
+  assert.ok(start >= 0, 'README has a Settings section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  for (const spec of settingsSchema) assert.ok(section.includes(`| \`${spec.key}\` |`), `README's Settings table lacks ${spec.key}`);
 });
