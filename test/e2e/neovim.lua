@@ -82,5 +82,24 @@ for _, response in pairs(symbols or {}) do
 end
 result.symbols = names
 
+-- An edit (didChange): a redzone-ignore comment on the first finding's line. The diagnostics of
+-- that line must go and the others stay, which shows the server re-analyzed the new text.
+local before = #vim.diagnostic.get(buf)
+local text = vim.api.nvim_buf_get_lines(buf, line, line + 1, false)[1]
+vim.api.nvim_buf_set_lines(buf, line, line + 1, false, { text .. ' # redzone-ignore' })
+local function on_line()
+  local count = 0
+  for _, d in ipairs(vim.diagnostic.get(buf)) do if d.lnum == line then count = count + 1 end end
+  return count
+end
+local updated = vim.wait(20000, function()
+  local now = #vim.diagnostic.get(buf)
+  return on_line() == 0 and now > 0 and now < before
+end, 20)
+local after = {}
+for _, d in ipairs(vim.diagnostic.get(buf)) do table.insert(after, d.lnum) end
+result.after_edit = after
+if not step('diagnostics after an edit', updated, vim.fn.json_encode(after)) then return end
+
 vim.lsp.stop_client(client_id)
 finish(true)

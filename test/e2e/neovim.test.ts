@@ -1,7 +1,8 @@
 /**
  * Neovim (Debian's 0.7.2, headless) as a second, independent LSP client: it starts
- * `dist/server.js --stdio`, shows the diagnostics, gets the hover's frame table and lists the
- * quick fixes. Run by .ci/run after the main suite; skipped when `nvim` is not installed.
+ * `dist/server.js --stdio`, shows the diagnostics, gets the hover's frame table, lists the
+ * quick fixes, and after an edit (didChange) shows the updated diagnostics. Run by .ci/run after
+ * the main suite; skipped when `nvim` is not installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ interface NeovimResult {
   hover?: string;
   actions?: string[];
   symbols?: string[];
+  after_edit?: number[];
 }
 
 test('Neovim shows red-zone-store diagnostics, the frame hover and the quick fixes', { skip: !haveNvim && 'nvim is not installed' }, () => {
@@ -64,6 +66,8 @@ test('Neovim shows red-zone-store diagnostics, the frame hover and the quick fix
     assert.ok(result.actions?.includes('Ignore on this line (redzone-ignore)'), JSON.stringify(result.actions));
     assert.ok(result.actions?.includes('Treat this file as user code (redzone: user)'), JSON.stringify(result.actions));
     assert.deepEqual(result.symbols, ['add']);
+    // After the edit (didChange) the ignored line 9 has no diagnostic; lines 10 to 12 keep theirs.
+    assert.deepEqual([...(result.after_edit ?? [])].sort((a, b) => a - b), [9, 10, 11]);
     if (process.env.REDZONE_E2E_VERBOSE) console.log(JSON.stringify(result, null, 1));
   } finally {
     rmSync(dir, { recursive: true, force: true });
