@@ -119,6 +119,7 @@ test('the disassembly document gets the listing, the object findings and the fra
   const markdown = (hover?.contents as MarkupContent).value;
   assert.match(markdown, /Stack frame of `leaf`/);
   assert.match(markdown, /red-zone-store|below the stack pointer/);
+  assert.deepEqual(await client.codeActions(uri, store.range, [store]), [], 'no edits offered on a read-only listing');
 
   const archive = await client.connection.sendRequest<DisassemblyResult>(disassemblyRequest.method, { path: join(project, 'build', 'libleaf.a') });
   assert.deepEqual(archive.members, ['leaf.o']);

@@ -26,6 +26,7 @@ import {
 import { findBuildFiles, readBuildFile, type BuildFile } from './buildFiles';
 import type { ServerContext } from './context';
 import { diagnosticData, diagnosticSource, toTextEdit } from './convert';
+import { disassemblyTarget } from './objects';
 import { folderOf, pathToUri, slashRelative, uriToPath } from './paths';
 
 /** Codes that a build without the red zone fixes. */
@@ -48,7 +49,8 @@ export function registerCodeActions(context: ServerContext): void {
 /** The quick fixes for the redzone diagnostics in the request's context. */
 export async function codeActions(context: ServerContext, params: CodeActionParams): Promise<CodeAction[]> {
   const document = context.documents.get(params.textDocument.uri);
-  if (document === undefined) return [];
+  // A disassembly document is read-only and regenerated from the object: the fix belongs in the build.
+  if (document === undefined || disassemblyTarget(document.uri) !== undefined) return [];
   const ours = params.context.diagnostics.filter((diagnostic) => diagnostic.source === diagnosticSource && diagnosticData(diagnostic) !== undefined);
   if (ours.length === 0) return [];
   const uri = document.uri;

@@ -12,7 +12,7 @@
  * stops after the current file and still publishes what was found until then.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver';
 import { findingDocUrl, type Finding } from '../core/index';
 import { analyzeObjectFile } from '../host/objects';
@@ -180,7 +180,7 @@ function sourceOf(finding: Finding, objectPath: string, folders: readonly string
   if (source === undefined || source.line <= 0) return undefined;
   const candidates = isAbsolute(source.path) ? [source.path] : [resolve(dirname(objectPath), source.path), resolve(folderOf(objectPath, folders), source.path)];
   const path = candidates.find((candidate) => folders.some((folder) => isInside(folder, candidate)) && existsSync(candidate));
-  return path === undefined ? undefined : { path: join(path), line: source.line };
+  return path === undefined ? undefined : { path, line: source.line };
 }
 
 function readLines(path: string): string[] | undefined {
