@@ -39,7 +39,7 @@ const maxVisitsPerBlock = 64;
 
 /** Runs the analysis over one function and replays the fixed point through the visitor. */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
-  const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map() };
+  const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
   const effects = effectsOf(fn, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   const blocks = buildBlocks(fn, program, effects, options);

@@ -21,6 +21,9 @@ export interface TransferContext {
    * `movaps %xmm0,(%r8,%rax)` in a loop: on the first iteration %rax is 0, so the access is at r8.
    */
   readonly witnesses: Map<MemOperand, IndexWitness>;
+  /** Stack cells this function writes with `push` (register saves) and with stores (locals). */
+  readonly pushedCells: Set<number>;
+  readonly storedCells: Set<number>;
 }
 
 /** One concrete landing of an indexed access, found while the index was still a known constant. */
@@ -129,7 +132,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // push %rbx / push $imm / push 8(%rax)
       const op = ops[0];
       const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-      pushValue(w, rsp, insn.line, width, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, pre), size);
+      pushValue(w, rsp, insn.line, ctx, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, pre), size);
       break;
     }
     case 'pushf':
@@ -137,7 +140,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'pushfd':
     case 'pushfw':
       // pushfq: writes [RSP-8, RSP) like any push, a classic way to destroy red-zone data.
-      pushValue(w, rsp, insn.line, width, undefined, m === 'pushfw' ? 2 : width);
+      pushValue(w, rsp, insn.line, ctx, undefined, m === 'pushfw' ? 2 : width);
       break;
     case 'pop': {
       // pop %rbp: restores what the matching push saved
@@ -170,7 +173,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // enter $N, $0 = push %rbp; mov %rsp,%rbp; sub $N,%rsp
       const size = ops[0]?.kind === 'imm' ? ops[0].value : undefined;
       const nesting = ops[1]?.kind === 'imm' ? ops[1].value : 0;
-      pushValue(w, rsp, insn.line, width, regs[RBP], width);
+      pushValue(w, rsp, insn.line, ctx, regs[RBP], width);
       regs[RBP] = regs[RSP];
       if (size === undefined || nesting !== 0) {
         regs[RSP] = undefined;
@@ -181,7 +184,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
     case 'call': {
       if (effect.flow === 'call' && effect.target === '(next)') {
         // call 1f; 1: pop %ebx — the i386 way to read the program counter: a push.
-        pushValue(w, rsp, insn.line, width, undefined, width);
+        pushValue(w, rsp, insn.line, ctx, undefined, width);
         break;
       }
       // A call writes the return address at [RSP-8, RSP) and the callee's frame below it.
@@ -191,10 +194,11 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       // on the stack, then `list_add(&entry, &head)`. Only saved registers are assumed intact.
       let reachable = w.escaped || regs.some((value, slot) => slot !== RSP && slot !== RBP && value?.kind === 'stack');
       for (const value of w.cells.values()) if (value?.kind === 'stack') reachable = true;
-      for (const [key, value] of w.cells) {
+      for (const key of w.cells.keys()) {
         const anchor = ((key % 64) + 64) % 64;
         const belowRsp = rsp?.kind === 'stack' && anchor === rsp.anchor && (key - anchor) / 64 < rsp.off;
-        const savedRegister = value?.kind === 'init' && !(callerSaved[ctx.abi] as readonly number[]).includes(value.slot);
+        // Register saves (`push %rbx`, gcc's DRAP `push %r10`) are not C objects a callee can reach.
+        const savedRegister = ctx.pushedCells.has(key) && !ctx.storedCells.has(key);
         if (belowRsp || rsp?.kind !== 'stack' || (reachable && !savedRegister)) ownCells(w).delete(key);
       }
       for (const slot of callerSaved[ctx.abi]) regs[slot] = undefined;
@@ -211,6 +215,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
         if (address.kind === 'stack' && !address.indexed) {
           const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
           writeCell(w, width, stackValue(address.anchor, address.off), value, size);
+          ctx.storedCells.add(cellKey(address.anchor, address.off));
         } else if (value?.kind === 'stack') {
           // mov %rsp,global(%rip): a stack address now lives where any callee can read it.
           w.escaped = true;
@@ -375,12 +380,13 @@ function cellValue(cells: ReadonlyMap<number, Value>, address: Value): Value {
 }
 
 /** push %rbp (and pushf, and the return address of a call to the next instruction). */
-function pushValue(w: WorkingState, rsp: Value, line: number, width: number, value: Value, size: number): void {
+function pushValue(w: WorkingState, rsp: Value, line: number, ctx: TransferContext, value: Value, size: number): void {
   const top = rsp?.kind === 'stack' ? rsp.off : 0;
   clobberRange(w, rsp, top - size, top, line);
   const next = addConstant(rsp, -size);
   w.regs[RSP] = next;
-  writeCell(w, width, next, value, size);
+  writeCell(w, ctx.mode, next, value, size);
+  if (next?.kind === 'stack') ctx.pushedCells.add(cellKey(next.anchor, next.off));
 }
 
 function operandValue(op: Operand | undefined, regs: readonly Value[], width: number, cells: ReadonlyMap<number, Value>, state: State): Value {
