@@ -12,21 +12,26 @@
  * Run by .ci/run after the main suite (scripts/test-e2e.mjs), never by `npm test`. Skipped when
  * Chromium, gcc or make is missing. Every wait polls for a selector or a file with a timeout.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { ensureCodeServer, installExtension, startCodeServer, type CodeServerDirs, type RunningCodeServer } from './codeServer';
+import type { Page } from 'playwright-core';
+import { chromiumPath, openFromExplorer, openWorkbench, packageExtension, runCommand, type Workbench } from './workbench';
 
-const chromiumPath = '/usr/bin/chromium';
 const haveTools = existsSync(chromiumPath) && spawnSync('make', ['--version']).status === 0 && spawnSync('gcc', ['--version']).status === 0;
 const repo = process.cwd();
 const screenshots = join(repo, 'docs', 'screenshots');
 const cli = join(repo, 'dist', 'cli.js');
+const started = Date.now();
+const log = (line: string): void => {
+  if (process.env.REDZONE_E2E_VERBOSE) console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
+};
+// One .vsix for both tests, packaged on first use.
+const shared = mkdtempSync(join(tmpdir(), 'redzone-vscode-vsix-'));
+after(() => rmSync(shared, { recursive: true, force: true }));
 
 const leafC = `/* A leaf function: at -O0 gcc keeps its locals below RSP, in the red zone. */
 int leaf(int x) {
@@ -56,18 +61,6 @@ function check(file: string): CliFinding[] {
   return (JSON.parse(run.stdout) as { findings: CliFinding[] }).findings;
 }
 
-/** A free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** Polls `predicate` until it holds or `timeoutMs` passes; the polling interval is not a timing assertion. */
 async function waitFor(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -83,20 +76,11 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 test('VS Code (code-server) shows the red-zone finding, the frame hover and the Makefile quick fix that removes it', { skip: !haveTools && 'chromium, gcc or make is missing', timeout: 900_000 }, async () => {
-  const started = Date.now();
-  const log = (line: string): void => {
-    if (process.env.REDZONE_E2E_VERBOSE) console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
-  };
-  const entry = ensureCodeServer(log);
-  log('code-server ready');
-
   const dir = mkdtempSync(join(tmpdir(), 'redzone-vscode-'));
-  let server: RunningCodeServer | undefined;
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  let workbench: Workbench | undefined;
   try {
     // The packaged extension, exactly what users install.
-    const vsix = join(dir, 'redzone-lint.vsix');
-    execFileSync(process.execPath, [join(repo, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--out', vsix], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+    const vsix = packageExtension(repo, shared);
     log('packaged');
 
     const project = join(dir, 'project');
@@ -110,33 +94,11 @@ test('VS Code (code-server) shows the red-zone finding, the frame hover and the 
     const first = before.find((finding) => finding.code === 'red-zone-store');
     assert.ok(first, `gcc -O0 output should store below RSP: ${JSON.stringify(before)}`);
 
-    const dirs: CodeServerDirs = { userData: join(dir, 'user-data'), extensions: join(dir, 'extensions'), xdg: join(dir, 'xdg') };
-    mkdirSync(join(dirs.userData, 'User'), { recursive: true });
-    mkdirSync(dirs.xdg, { recursive: true });
-    writeFileSync(
-      join(dirs.userData, 'User', 'settings.json'),
-      JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'files.refactoring.autoSave': true }, null, 2),
-    );
-    installExtension(entry, dirs, vsix);
-    log('installed');
-    server = await startCodeServer(entry, dirs, await freePort(), project);
-    log('code-server listening');
-
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-      env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'chromium-config'), XDG_CACHE_HOME: join(dir, 'chromium-cache') },
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(project)}`);
-    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
-    log('workbench');
+    workbench = await openWorkbench(vsix, dir, project, log);
+    const page = workbench.page;
 
     // Open leaf.s from the Explorer.
-    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'leaf.s' });
-    await row.first().waitFor({ timeout: 60_000 });
-    await row.first().click();
+    await openFromExplorer(page, 'leaf.s');
     await page.waitForSelector('.monaco-editor .squiggly-warning', { timeout: 90_000 });
     log('squiggle');
     await shoot(page, 'diagnostic.png');
@@ -154,10 +116,7 @@ test('VS Code (code-server) shows the red-zone finding, the frame hover and the 
     await page.keyboard.type(String(first.line));
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Show or Focus Hover');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Show or Focus Hover' }).first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Show or Focus Hover');
     const hover = page.locator('.monaco-hover .rendered-markdown', { hasText: 'Stack frame of' });
     await hover.first().waitFor({ timeout: 30_000 });
     const cells = await page.locator('.monaco-hover .rendered-markdown table td').allInnerTexts();
@@ -188,8 +147,48 @@ test('VS Code (code-server) shows the red-zone finding, the frame hover and the 
     await shoot(page, 'fixed.png');
     log('rebuilt, clean');
   } finally {
-    await browser?.close().catch(() => {});
-    server?.stop();
+    await workbench?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('VS Code scans the build output onto the C source and opens the disassembly with its findings', { skip: !haveTools && 'chromium, gcc or make is missing', timeout: 900_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redzone-vscode-objects-'));
+  let workbench: Workbench | undefined;
+  try {
+    const vsix = packageExtension(repo, shared);
+    const project = join(dir, 'project');
+    mkdirSync(join(project, '.vscode'), { recursive: true });
+    mkdirSync(join(project, 'build'));
+    writeFileSync(join(project, 'leaf.c'), leafC);
+    // Kernel objects, as a kernel build tags them for the scan: by glob here.
+    writeFileSync(join(project, '.vscode', 'settings.json'), JSON.stringify({ 'redzone.kernelFiles': ['**/*.o'], 'redzone.objectGlobs': ['build/*.o'] }, null, 2));
+    execFileSync('gcc', ['-O0', '-g', '-c', 'leaf.c', '-o', 'build/leaf.o'], { cwd: project });
+
+    workbench = await openWorkbench(vsix, dir, project, log);
+    const page = workbench.page;
+    await openFromExplorer(page, 'leaf.c');
+    await page.locator('.monaco-editor .view-lines', { hasText: 'int leaf' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'Red Zone: Scan Build Output for Red-Zone Use');
+    await page.locator('.notification-list-item', { hasText: 'Scanned 1 object' }).first().waitFor({ timeout: 60_000 });
+    await page.waitForSelector('.monaco-editor .squiggly-warning', { timeout: 30_000 });
+    // The progress notification closes when the scan ends.
+    await page.locator('.notification-list-item', { hasText: 'scanning build output' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    await shoot(page, 'scan.png');
+    log('scanned');
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'in build/leaf.o, function leaf' }).first().waitFor({ timeout: 30_000 });
+
+    await runCommand(page, 'Red Zone: Open Disassembly');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'leaf.o' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'leaf.o.dis' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines', { hasText: '<leaf>:' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'leaf.o.dis' }).first().waitFor({ timeout: 30_000 });
+    await shoot(page, 'disassembly.png');
+    log('disassembly');
+  } finally {
+    await workbench?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
