@@ -20,6 +20,8 @@ export interface FlowVisitor {
   onInstruction(index: number, before: State, effect: Effect, ctx: TransferContext): void;
   /** Called after the instruction with the state it left and why it lost RSP, if it did. */
   afterInstruction?(index: number, after: State, lostReason: string | undefined): void;
+  /** An instruction whose block must be replayed in full even if it reports nothing (the layout's). */
+  readonly focus?: number;
 }
 
 /** What the caller knows about the world outside the function. */
@@ -140,15 +142,38 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     }
   }
 
+  // The replay reports; a block that touches no memory and does not move RSP has nothing to
+  // report, and its state at entry (already known) stands for all of it.
   for (const block of blocks) {
     const entry = inStates.get(block.start);
-    if (entry !== undefined) visitBlock(block, entry);
+    if (entry === undefined) continue;
+    if (mayReport(fn, effects, block) || (visitor.focus !== undefined && visitor.focus >= block.start && visitor.focus < block.end)) visitBlock(block, entry);
+    else {
+      const note = mismatches.get(block.start);
+      if (note !== undefined) visitor.onMismatch?.(block.start, note);
+      visitor.onInstruction(block.start, workingCopy(entry), effects[block.start]!, ctx);
+    }
   }
   return ctx;
 }
 
 function fmt(off: number): string {
   return off === 0 ? '' : off > 0 ? `+${off}` : `${off}`;
+}
+
+/** True when a block may produce a finding or change RSP: a memory access, a stack operation, an RSP write. */
+function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): boolean {
+  for (let i = block.start; i < block.end; i++) {
+    const effect = effects[i]!;
+    if (effect.accesses.length > 0 || effect.writes.includes(RSP) || effect.flow !== 'next' && effect.flow !== 'branch' && effect.flow !== 'jump') return true;
+    const insn = fn.insns[i]!;
+    const m = insn.mnemonic;
+    if (m.startsWith('push') || m.startsWith('pop') || m === 'leave' || m === 'enter' || insn.unknown) return true;
+    const dest = insn.operands[0];
+    if (dest?.kind === 'reg' && (dest.reg === 'rsp' || dest.reg === 'esp' || dest.reg === 'sp')) return true;
+    if (insn.operands.some((op) => op.kind === 'reg' && (op.reg === 'rsp' || op.reg === 'esp')) && (m === 'xchg' || m === 'xadd' || m === 'cmpxchg')) return true;
+  }
+  return false;
 }
 
 const effectCache = new WeakMap<AsmFunction, Effect[]>();

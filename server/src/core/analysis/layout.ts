@@ -39,6 +39,7 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
   const uses = new Map<string, SlotUse>();
   const savedSlotLines = new Map<number, { writtenAt: number[]; readAt: number[] }>();
   analyzeFlow(fn, program, { abi, noReturn }, {
+    focus: index,
     onInstruction(i, before, effect) {
       if (i === index) here = snapshot(before as WorkingState);
       const insn = fn.insns[i]!;
