@@ -23,7 +23,6 @@ const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   // The worker threads of `check --jobs N` for object files.
   { entryPoints: ['server/src/host/objects-worker.ts'], outfile: 'dist/objects-worker.js' },
-  { entryPoints: ['server/src/host/text-worker.ts'], outfile: 'dist/text-worker.js' },
 ].filter((entry) => existsSync(entry.entryPoints[0]));
 
 const builds = entries.map((entry) => esbuild.build({ ...common, ...entry }));

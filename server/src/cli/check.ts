@@ -3,12 +3,11 @@
  * results for the formatters. Writes nothing and never exits; `main.ts` does that.
  */
 import { resolve } from 'node:path';
-import { type AnalysisOptions, type KernelVerdict, type Report } from '../core/index';
+import { analyzeText, type AnalysisOptions, type KernelVerdict, type Report } from '../core/index';
 import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { ObjectPool, objectWorkerScript } from '../host/object-pool';
 import { analyzeObjectFile, type ObjectFileAnalysis } from '../host/objects';
-import { analyzeTextParallel } from '../host/text-parallel';
 import { defaultJobs } from '../host/workers';
 import type { AnalysisFlags } from './args';
 import { collectInputs, isObjectFile, loadInput, maxInputBytes, type InputItem } from './inputs';
@@ -150,9 +149,7 @@ async function analyzeFile(
       const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'findings' });
       return { now: objectResults(path, analysis.error !== undefined && analysis.input === 'unknown' ? { ...analysis, input: loaded.binary } : analysis) };
     }
-    // A large text is spread over threads (`--jobs`); the report is the same as on one thread.
-    const jobs = settings.jobs > 0 ? settings.jobs : defaultJobs();
-    return { now: [succeeded(path, await analyzeTextParallel(loaded.text, options, jobs), loaded.text)] };
+    return { now: [succeeded(path, analyzeText(loaded.text, options), loaded.text)] };
   } catch (error) {
     // The core promises not to throw; if it does anyway, the other inputs still get analyzed.
     const message = error instanceof Error ? error.message : String(error);

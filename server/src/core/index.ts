@@ -45,6 +45,3 @@ export function frameLayoutAt(text: string, line: number, options: AnalysisOptio
   }
 }
 
-/** The parts API: one text analyzed as ranges of function chunks (for worker threads). */
-export { assembleReport, buildPart, checkPart, decidePartContext, planText, summarizePart } from './analysis/analyze';
-export type { PartContext, PartEntries, PartResult, PartSummary, TextPlan } from './analysis/analyze';

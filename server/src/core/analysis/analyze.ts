@@ -147,7 +147,7 @@ function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): 
 }
 
 /** The chunks of a text and what every chunk needs to know about the whole (cheap: one scan). */
-export interface TextPlan {
+interface TextPlan {
   readonly syntax: TextSyntax;
   readonly syntaxReason: string;
   readonly chunks: readonly Chunk[];
@@ -156,8 +156,8 @@ export interface TextPlan {
   readonly fileKey: string;
 }
 
-/** What one part of a text (a range of chunks) found that the whole-file context depends on. */
-export interface PartSummary {
+/** What a range of chunks found that the whole-file context depends on (kept apart so ranges could be built separately). */
+interface PartSummary {
   /** Kernel evidence with its line in the whole text. */
   readonly evidence: KernelEvidence | undefined;
   readonly noReturn: readonly string[];
@@ -166,21 +166,21 @@ export interface PartSummary {
 }
 
 /** The whole-file context every part is checked in; plain data, so it crosses to worker threads. */
-export interface PartContext {
+interface PartContext {
   readonly abi: Abi;
   readonly kernel: KernelVerdict;
   readonly noReturn: readonly string[];
 }
 
-/** The findings, summaries and problems of one part, in whole-text lines and offsets. */
-export interface PartResult {
+/** The findings, summaries and problems of a range of chunks, in whole-text lines and offsets. */
+interface PartResult {
   readonly findings: readonly Finding[];
   readonly functions: readonly FunctionSummary[];
   readonly problems: readonly { readonly line: number; readonly message: string }[];
 }
 
 /** Detects the dialect and cuts the text into chunks. */
-export function planText(text: string, options: AnalysisOptions): TextPlan {
+function planText(text: string, options: AnalysisOptions): TextPlan {
   const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
   const scan = scanChunks(text, detection.syntax);
   return {
@@ -188,20 +188,8 @@ export function planText(text: string, options: AnalysisOptions): TextPlan {
   };
 }
 
-/** The parsed and built chunks `[from, to)` of a plan, as an opaque part for `summarizePart` and `checkPart`. */
-export function buildPart(text: string, plan: TextPlan, from: number, to: number): PartEntries {
-  const entries = plan.chunks.slice(from, to).map((chunk) => buildEntry(text.slice(chunk.offset, chunk.end), chunk, plan));
-  return { from, entries };
-}
-
-/** A built range of chunks. */
-export interface PartEntries {
-  readonly from: number;
-  readonly entries: readonly ChunkEntry[];
-}
-
 /** What the context needs from a part: evidence, no-return functions, the first function's mode. */
-export function summarizePart(plan: TextPlan, from: number, entries: readonly ChunkEntry[]): PartSummary {
+function summarizePart(plan: TextPlan, from: number, entries: readonly ChunkEntry[]): PartSummary {
   let evidence: KernelEvidence | undefined;
   let firstFunctionMode: 2 | 4 | 8 | undefined;
   entries.forEach((entry, k) => {
@@ -214,30 +202,12 @@ export function summarizePart(plan: TextPlan, from: number, entries: readonly Ch
 }
 
 /** Decides the whole-file context from the parts' summaries, given in text order. */
-export function decidePartContext(text: string, options: AnalysisOptions, plan: TextPlan, parts: readonly PartSummary[]): PartContext {
+function decidePartContext(text: string, options: AnalysisOptions, plan: TextPlan, parts: readonly PartSummary[]): PartContext {
   const evidence = parts.find((part) => part.evidence !== undefined)?.evidence;
   const kernel = decideKernel(text, options, evidence);
   const mode = parts.find((part) => part.firstFunctionMode !== undefined)?.firstFunctionMode ?? plan.chunks[0]?.mode ?? 8;
   const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
   return { abi, kernel, noReturn: parts.flatMap((part) => part.noReturn).sort() };
-}
-
-/** Checks a built part in the whole-file context. */
-export function checkPart(plan: TextPlan, part: PartEntries, context: PartContext): PartResult {
-  return collectResults(plan.chunks.slice(part.from), part.entries, checkContext(context));
-}
-
-/** Puts the parts' results together, in text order, into one report. */
-export function assembleReport(plan: TextPlan, context: PartContext, results: readonly PartResult[]): Report {
-  return {
-    input: plan.syntax,
-    inputReason: plan.syntaxReason,
-    kernel: context.kernel,
-    abi: context.abi,
-    functions: results.flatMap((r) => r.functions),
-    findings: results.flatMap((r) => r.findings),
-    problems: results.flatMap((r) => r.problems),
-  };
 }
 
 function checkContext(context: PartContext): CheckContext {
