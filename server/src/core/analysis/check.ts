@@ -9,7 +9,8 @@ import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
-import { evaluateAddress, offsetFromRsp, type TransferContext } from './transfer';
+import { evaluateAddress, offsetFromRsp } from './address';
+import type { TransferContext } from './transfer';
 import type { State } from './state';
 
 /** What the check needs besides the function. */

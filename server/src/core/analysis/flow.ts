@@ -11,7 +11,8 @@ import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
-import { recordWitnesses, step, type TransferContext } from './transfer';
+import { recordWitnesses } from './address';
+import { step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -86,7 +87,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
       for (let i = block.start; i < block.end; i++) {
-        if (hasIndexed[i]) recordWitnesses(working, effects[i]!, ctx);
+        if (hasIndexed[i]) recordWitnesses(working, effects[i]!, ctx.anchors, ctx.witnesses);
         step(working, fn.insns[i]!, effects[i]!, i, ctx);
       }
       // The working copy is not changed after the block, so it becomes the immutable out-state.

@@ -10,7 +10,7 @@ import { analyzeFlow } from './flow';
 import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
 import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
-import { evaluateAddress } from './transfer';
+import { evaluateAddress } from './address';
 
 interface SlotUse {
   from: number;

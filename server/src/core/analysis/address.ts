@@ -1,0 +1,86 @@
+/**
+ * Stack addresses: what a memory operand points to in an abstract state, where that lies relative
+ * to the current RSP (exactly, or as an interval after a realignment), and witnesses of indexed
+ * accesses seen with a known index.
+ */
+import type { MemOperand } from '../ir';
+import { gpr, RSP } from './registers';
+import type { Effect } from './semantics';
+import type { Anchor, State, Value } from './state';
+
+/** One concrete landing of an indexed access, found while the index was still a known constant. */
+export interface IndexWitness {
+  /** Offset of the access relative to RSP on that path. */
+  readonly rel: number;
+  readonly index: string;
+  readonly indexValue: number;
+}
+
+/** Records a witness for each indexed stack access whose index is known in this state. */
+export function recordWitnesses(state: State, effect: Effect, anchors: readonly Anchor[], witnesses: Map<MemOperand, IndexWitness>): void {
+  for (const access of effect.accesses) {
+    const mem = access.mem;
+    if (mem.index === undefined || witnesses.has(mem)) continue;
+    const address = evaluateAddress(mem, state);
+    if (address.kind !== 'stack' || address.indexed) continue;
+    const rel = offsetFromRsp(anchors, address.anchor, address.off, state.regs[RSP]);
+    const index = gpr(mem.index);
+    const value = index === undefined ? undefined : state.regs[index.slot];
+    if (rel !== undefined && rel.lo === rel.hi && value?.kind === 'const') witnesses.set(mem, { rel: rel.hi, index: mem.index, indexValue: value.value });
+  }
+}
+
+/** An address computed from a memory operand. */
+export type Address =
+  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly indexed: boolean; readonly via: string }
+  | { readonly kind: 'other' }
+  | { readonly kind: 'unknown' };
+
+// Most accesses are not on the stack; these shared results spare an allocation each.
+const otherAddress: Address = { kind: 'other' };
+const unknownAddress: Address = { kind: 'unknown' };
+
+/** Evaluates the address a memory operand names, in the given state. */
+export function evaluateAddress(mem: MemOperand, state: State): Address {
+  if (mem.segment === 'fs' || mem.segment === 'gs') return otherAddress;
+  if (mem.base === 'rip' || mem.base === 'eip') return otherAddress;
+  const base = gpr(mem.base);
+  if (base === undefined) return otherAddress;
+  const value = state.regs[base.slot];
+  if (value === undefined) return unknownAddress;
+  if (value.kind !== 'stack') return otherAddress;
+  if (mem.symbol !== undefined) return unknownAddress;
+  let off = value.off + mem.disp;
+  let indexed = false;
+  const index = gpr(mem.index);
+  if (index !== undefined) {
+    const indexValue = state.regs[index.slot];
+    if (indexValue?.kind === 'const') off += indexValue.value * mem.scale;
+    else indexed = true;
+  }
+  return { kind: 'stack', anchor: value.anchor, off, indexed, via: mem.base ?? '' };
+}
+
+/** The range of an anchor's value relative to the entry RSP (anchor 0). */
+export function anchorRange(anchors: readonly Anchor[], anchor: number): { lo: number; hi: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let id = anchor, guard = 0; id !== 0 && guard < 1000; guard++) {
+    const a = anchors[id - 1];
+    if (a === undefined) break;
+    lo += a.lo;
+    hi += a.hi;
+    id = a.parent;
+  }
+  return { lo, hi };
+}
+
+/** The offset of a stack address relative to the current RSP, exact or as an interval. */
+export function offsetFromRsp(anchors: readonly Anchor[], anchor: number, off: number, rsp: Value): { lo: number; hi: number } | undefined {
+  if (rsp?.kind !== 'stack') return undefined;
+  if (rsp.anchor === anchor) return { lo: off - rsp.off, hi: off - rsp.off };
+  const a = anchorRange(anchors, anchor);
+  const r = anchorRange(anchors, rsp.anchor);
+  return { lo: a.lo + off - (r.hi + rsp.off), hi: a.hi + off - (r.lo + rsp.off) };
+}
+
