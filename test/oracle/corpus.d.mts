@@ -27,6 +27,8 @@ export const LEVELS: string[];
 export const SYNTAXES: string[];
 export function buildFlags(cc: string, level: string, syntax: string, redZone: boolean): string[];
 export function compilerVersion(cc: string): string;
+/** Compiles into `output` through a private partial file renamed on success. */
+export function compile(cc: string, args: string[], cwd: string, output: string): Promise<undefined>;
 export function buildCorpus(options: {
   root: string;
   log?: (line: string) => void;

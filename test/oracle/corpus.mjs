@@ -52,13 +52,18 @@ async function pool(tasks, limit) {
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }
 
-function compile(cc, args, cwd, output) {
-  const partial = `${output}.${process.pid}.partial`;
+/**
+ * Runs one compile into `output`, writing a private partial file first and renaming it when the
+ * compiler succeeded, so an interrupted or concurrent run never leaves a truncated cache entry.
+ * The partial name keeps the output's extension, which some compilers look at.
+ */
+export function compile(cc, args, cwd, output) {
+  const extension = output.slice(output.lastIndexOf('.'));
+  const partial = `${output}.${process.pid}.partial${extension}`;
   return new Promise((resolve, reject) => {
     execFile(cc, [...args, '-o', partial], { cwd, maxBuffer: 64 << 20 }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${cc} ${args.join(' ')} failed in ${cwd}:\n${stderr}`));
       else {
-        // Rename only a finished file, so an interrupted run never leaves a truncated cache entry.
         renameSync(partial, output);
         resolve(undefined);
       }
