@@ -150,3 +150,21 @@ test('disasm refuses text files and unreadable objects with exit 2', () => {
   assert.equal(bad.status, 2);
   assert.ok(!hasStackTrace(bad.stderr));
 });
+
+test('layout on an object draws the frame at a line of its disasm listing, members of archives too', () => {
+  const doc = parseJson(runCli(['check', '--kernel', '--format', 'json', 'o0.o'], dir));
+  const finding = doc.findings.find((f: { code: string }) => f.code === 'red-zone-store') as { line: number; offset: number };
+  assert.ok(finding !== undefined, 'the -O0 object has a red-zone store');
+  const layout = runCli(['layout', '--kernel', 'o0.o', String(finding.line)], dir);
+  assert.equal(layout.status, 0, layout.stderr);
+  assert.match(layout.stdout, /return address/);
+  assert.match(layout.stdout, new RegExp(`red zone +${finding.line}`));
+  assert.match(layout.stdout, /\[red-zone-store\]/);
+  const member = runCli(['layout', '--kernel', 'lib.a(o0.o)', String(finding.line)], dir);
+  assert.equal(member.status, 0, member.stderr);
+  assert.equal(member.stdout.replace(/lib\.a\(o0\.o\)/g, 'o0.o'), layout.stdout);
+  const whole = runCli(['layout', 'lib.a', '3'], dir);
+  assert.equal(whole.status, 2);
+  assert.match(whole.stderr, /name one member/);
+  assert.ok(!hasStackTrace(whole.stderr));
+});

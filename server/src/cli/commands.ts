@@ -5,7 +5,7 @@
 import { frameLayoutAt } from '../core/index';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { archiveMemberPath, disassembleObjectFile } from '../host/objects';
+import { analyzeObjectFile, archiveMemberPath, disassembleObjectFile } from '../host/objects';
 import type { AnalysisFlags } from './args';
 import { analysisOptionsFor, type Notice } from './check';
 import { formatLayout } from './format-layout';
@@ -17,21 +17,39 @@ export type CommandOutput =
   | { readonly ok: true; readonly text: string; readonly notices: readonly Notice[] }
   | { readonly ok: false; readonly message: string; readonly notices: readonly Notice[] };
 
-/** `layout FILE LINE` with a 1-based LINE. */
-export function layoutCommand(file: string, line: number, flags: AnalysisFlags, cwd: string): CommandOutput {
-  const loaded = loadInput(file, cwd);
-  if (loaded.kind === 'error') return { ok: false, message: `${file}: ${loaded.message}`, notices: [] };
-  if (loaded.kind === 'object') {
-    return { ok: false, message: `${file}: layout of object files is not supported yet; run it on an \`objdump -d\` listing`, notices: [] };
-  }
-  const lineCount = new LineIndex(loaded.text).lineCount;
-  if (line > lineCount) return { ok: false, message: `${file}: line ${line} is past the end of the file (${lineCount} lines)`, notices: [] };
+/** `layout FILE LINE` with a 1-based LINE; for an object, LINE is a line of its `disasm` listing. */
+export async function layoutCommand(file: string, line: number, flags: AnalysisFlags, cwd: string): Promise<CommandOutput> {
+  const { path, member } = objectPath(file, cwd);
+  const loaded = loadInput(path, cwd);
+  if (loaded.kind === 'error') return { ok: false, message: `${path}: ${loaded.message}`, notices: [] };
   const { options, notices } = analysisOptionsFor(file, flags, cwd);
-  const layout = frameLayoutAt(loaded.text, line - 1, options);
+  let text: string;
+  let layoutOptions = options;
+  if (loaded.kind === 'object') {
+    // The frame of an object is drawn on the listing that `disasm` prints and findings refer to,
+    // with the object's own verdict (its build provenance) unless the command line forces one.
+    const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'always' });
+    const units = analysis.units.filter((u) => member === undefined || u.path.endsWith(`(${member})`));
+    const unit = units[0];
+    if (analysis.error !== undefined || unit === undefined) return { ok: false, message: `${file}: ${analysis.error ?? `the archive has no member ${member ?? ''}`}`, notices };
+    if (units.length > 1) return { ok: false, message: `${file}: an archive; name one member, as in '${unit.path}'`, notices };
+    if (unit.listing === undefined || unit.report === undefined) return { ok: false, message: `${file}: ${unit.error ?? 'no listing'}`, notices };
+    text = unit.listing;
+    layoutOptions = { ...options, buildKernel: options.buildKernel ?? unit.report.kernel };
+  } else text = loaded.text;
+  const lineCount = new LineIndex(text).lineCount;
+  if (line > lineCount) return { ok: false, message: `${file}: line ${line} is past the end of the ${loaded.kind === 'object' ? 'listing' : 'file'} (${lineCount} lines)`, notices };
+  const layout = frameLayoutAt(text, line - 1, layoutOptions);
   if (layout === undefined) {
     return { ok: false, message: `${file}:${line}: not an instruction inside a function the analysis knows`, notices };
   }
   return { ok: true, text: formatLayout(layout, file), notices };
+}
+
+/** `lib.a(m.o)` names an archive member when no file has that literal name. */
+function objectPath(file: string, cwd: string): { path: string; member: string | undefined } {
+  const split = archiveMemberPath(file);
+  return split !== undefined && !existsSync(resolve(cwd, file)) ? { path: split.archive, member: split.member } : { path: file, member: undefined };
 }
 
 /**
@@ -39,13 +57,7 @@ export function layoutCommand(file: string, line: number, flags: AnalysisFlags, 
  * archive member the way findings do (`libc.a(printf.o)`) when no file has that name.
  */
 export async function disasmCommand(file: string, cwd: string, intel = false): Promise<CommandOutput> {
-  let path = file;
-  let member: string | undefined;
-  const split = archiveMemberPath(file);
-  if (split !== undefined && !existsSync(resolve(cwd, file))) {
-    path = split.archive;
-    member = split.member;
-  }
+  const { path, member } = objectPath(file, cwd);
   const loaded = loadInput(path, cwd);
   if (loaded.kind === 'error') return { ok: false, message: `${path}: ${loaded.message}`, notices: [] };
   if (loaded.kind === 'text') {

@@ -54,7 +54,7 @@ async function run(command: Command): Promise<number> {
     case 'layout':
     case 'disasm': {
       const result =
-        command.kind === 'layout' ? layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd, command.intel);
+        command.kind === 'layout' ? await layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd, command.intel);
       printNotices(result.notices);
       if (!result.ok) {
         process.stderr.write(`${name}: error: ${result.message}\n`);
