@@ -22,7 +22,8 @@ const interruptFrame =
   'In 64-bit mode an interrupt or exception that arrives on the same stack (kernel mode, no IST) ' +
   'first aligns RSP down to 16 bytes and then pushes SS, RSP, RFLAGS, CS, RIP and sometimes an error code, ' +
   'so the hardware alone writes anywhere in [RSP-56, RSP); the handler then saves registers and may run C code ' +
-  'on the same stack. In kernel, firmware, boot and hypervisor code every byte below RSP is volatile, not just 128 bytes.';
+  'on the same stack. In kernel, firmware, boot and hypervisor code every byte below RSP is volatile, not just 128 bytes. ' +
+  'Only a stack switch avoids it (a privilege change, or an IST gate); FRED skips just 64 bytes below RSP, so 128-byte red-zone use is unsafe there too.';
 
 const fixBuild =
   'Fix: build the code with `-mno-red-zone` (GCC, Clang, Zig), `-C no-redzone=y` or `"disable-redzone": true` ' +
