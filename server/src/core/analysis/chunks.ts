@@ -31,15 +31,109 @@ export interface ChunkScan {
   readonly fileDirectives: string;
 }
 
-const typeDirective = /^[ \t]*\.type[ \t]+"?([^\s,"]+)"?[ \t]*,[ \t]*["@%]?(?:function|STT_FUNC)/gm;
-const globalDirective = /^[ \t]*(?:\.globl|\.global|global)[ \t]+([^\s,;#:]+)/gim;
-const callTarget = /\bcall[lqw]?[ \t]+([A-Za-z_$][\w.$@]*)/g;
-const labelLine = /^[ \t]*([A-Za-z_.$][\w.$@]*):/gm;
 const objdumpHeader = /^[0-9a-fA-F]+ <([^>\n]+)>:[ \t]*$/gm;
-const syntaxSwitch = /^[ \t]*\.(intel|att)_syntax\b/gm;
-const modeSwitch = /^[ \t]*(?:\.code(16|32|64)\b|\[?bits[ \t]+(16|32|64)\]?)/gim;
 const objdumpFormat = /file format elf(32|64)-/g;
-const fileDirective = /^[ \t]*\.file[ \t]+\d+[ \t]+"[^\n]*$/gm;
+
+/** What one pass over the lines of a GAS or NASM text finds. */
+interface LineFacts {
+  readonly declared: Set<string>;
+  readonly callTargets: Set<string>;
+  readonly labels: { readonly name: string; readonly offset: number }[];
+  readonly files: string[];
+  readonly switches: { readonly offset: number; readonly syntax: 'att' | 'intel' }[];
+  readonly modes: { readonly offset: number; readonly mode: 2 | 4 | 8 }[];
+}
+
+/**
+ * One pass over the lines, reading at most the first few words of each: labels at the start of a
+ * line, `.type f,@function`, `.globl`/`.global`/`global`, `call f`, `.file N "..."`,
+ * `.intel_syntax`/`.att_syntax`, `.code32`, `bits 32`. Comment lines are skipped. This replaced a
+ * regex pass per fact: an edit in a 100,000-line file rescans all of it.
+ */
+function scanLines(text: string): LineFacts {
+  const facts: LineFacts = { declared: new Set(), callTargets: new Set(), labels: [], files: [], switches: [], modes: [] };
+  const n = text.length;
+  let start = 0;
+  while (start <= n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    let i = skipBlanks(text, start, end);
+    // Up to two words: a label may precede the statement (`f: call g`), a prefix the mnemonic.
+    for (let words = 0; words < 3 && i < end; words++) {
+      const c = text.charCodeAt(i);
+      if (c === 35 /* # */ || c === 59 /* ; */) break;
+      const bracket = c === 91 /* [ */;
+      const wordStart = bracket ? i + 1 : i;
+      const wordEnd = wordEndAt(text, wordStart, end);
+      if (wordEnd === wordStart) break;
+      const isLabel = !bracket && text.charCodeAt(wordEnd) === 58 /* : */ && text.charCodeAt(wordEnd + 1) !== 58;
+      if (isLabel) {
+        // `.L3:` and other dot labels are local; slicing every one of them would cost more than the scan.
+        if (c !== 46 /* . */) facts.labels.push({ name: text.slice(wordStart, wordEnd), offset: start });
+        i = skipBlanks(text, wordEnd + 1, end);
+        continue;
+      }
+      const first = text.charCodeAt(wordStart) | 32;
+      // Only words starting with . b c g l n r can matter: skip the rest without a string.
+      if (first !== 46 && first !== 98 && first !== 99 && first !== 103 && first !== 108 && first !== 110 && first !== 114) break;
+      if (first === 46) {
+        // Directives that matter: .type .globl .global .file .intel_syntax .att_syntax .code32 (not .loc, .cfi_*).
+        const second = text.charCodeAt(wordStart + 1);
+        if (second !== 116 && second !== 103 && second !== 102 && second !== 105 && second !== 97 && !(second === 99 && text.charCodeAt(wordStart + 2) === 111)) break;
+      }
+      const length = wordEnd - wordStart;
+      if (length > 13) break;
+      const lower = text.slice(wordStart, wordEnd).toLowerCase();
+      const rest = skipBlanks(text, wordEnd, end);
+      const next = (): string => text.slice(rest, wordEndAt(text, rest, end));
+      if (lower === '.type') {
+        const tail = text.slice(rest, end);
+        if (/^"?[^\s,"]+"?[ \t]*,[ \t]*["@%]?(?:function|STT_FUNC)/.test(tail)) facts.declared.add(tail.replace(/^"?([^\s,"]+).*$/s, '$1'));
+      } else if (lower === '.globl' || lower === '.global' || lower === 'global') {
+        const name = next();
+        if (name !== '') facts.declared.add(name);
+      } else if (lower === 'call' || lower === 'callq' || lower === 'calll' || lower === 'callw') {
+        const target = next();
+        if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plain(target));
+      } else if (lower === '.file') {
+        if (/^\d+[ \t]+"/.test(text.slice(rest, end))) facts.files.push(text.slice(start, end));
+      } else if (lower === '.intel_syntax' || lower === '.att_syntax') {
+        facts.switches.push({ offset: start, syntax: lower === '.intel_syntax' ? 'intel' : 'att' });
+      } else if (lower === '.code16' || lower === '.code32' || lower === '.code64') {
+        facts.modes.push({ offset: start, mode: (Number(lower.slice(5)) / 8) as 2 | 4 | 8 });
+      } else if (lower === 'bits') {
+        const bits = next();
+        if (bits === '16' || bits === '32' || bits === '64') facts.modes.push({ offset: start, mode: (Number(bits) / 8) as 2 | 4 | 8 });
+      } else if (lower === 'notrack' || lower === 'bnd' || lower === 'lock' || lower.startsWith('rep')) {
+        i = rest;
+        continue;
+      }
+      break;
+    }
+    start = end + 1;
+  }
+  return facts;
+}
+
+function skipBlanks(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) break;
+    i++;
+  }
+  return i;
+}
+
+/** The end of a word of symbol characters `[A-Za-z0-9_.$@]` starting at `i` (so `i` when there is none). */
+function wordEndAt(text: string, i: number, end: number): number {
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    const symbol = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36 || c === 64;
+    if (!symbol) break;
+    i++;
+  }
+  return i;
+}
 
 /** Scans the text for function starts and cuts it into chunks. Linear in the text length. */
 export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
@@ -50,27 +144,20 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
       starts.add(match[1]!);
       boundaries.push({ offset: match.index!, name: match[1]! });
     }
-  } else {
-    const declared = new Set<string>();
-    for (const match of text.matchAll(typeDirective)) declared.add(match[1]!);
-    for (const match of text.matchAll(globalDirective)) declared.add(match[1]!);
-    const directed = declared.size > 0;
-    for (const match of text.matchAll(callTarget)) declared.add(plain(match[1]!));
-    for (const match of text.matchAll(labelLine)) {
-      const name = match[1]!;
-      if (isLocalLabel(name) || (directed && !declared.has(name)) || isMnemonicLike(text, match)) continue;
-      if (!directed || declared.has(name)) {
-        starts.add(name);
-        boundaries.push({ offset: match.index!, name });
-      }
+  }
+  const facts = syntax === 'objdump-att' || syntax === 'objdump-intel' ? undefined : scanLines(text);
+  if (facts !== undefined) {
+    const directed = facts.declared.size > 0;
+    const declared = new Set([...facts.declared, ...facts.callTargets]);
+    for (const label of facts.labels) {
+      const name = label.name;
+      if (isLocalLabel(name) || /^\d/.test(name) || (directed && !declared.has(name))) continue;
+      starts.add(name);
+      boundaries.push({ offset: label.offset, name });
     }
   }
-
-  // Cheap substring tests first: most files never switch dialect or mode, and a regex pass costs more.
-  const switches = !text.includes('_syntax') ? [] : [...text.matchAll(syntaxSwitch)].map((m) => ({ offset: m.index!, syntax: m[1]!.toLowerCase() as 'att' | 'intel' }));
-  const modePattern = syntax.startsWith('objdump') ? objdumpFormat : modeSwitch;
-  const mayswitch = syntax.startsWith('objdump') ? text.includes('file format elf32') : text.includes('.code') || /bits/i.test(text);
-  const modes = !mayswitch ? [] : [...text.matchAll(modePattern)].map((m) => ({ offset: m.index!, mode: (Number(m[1] ?? m[2]) / 8) as 2 | 4 | 8 }));
+  const switches = facts?.switches ?? [];
+  const modes = facts?.modes ?? (text.includes('file format elf32') ? [...text.matchAll(objdumpFormat)].map((m) => ({ offset: m.index!, mode: (Number(m[1]) / 8) as 2 | 4 | 8 })) : []);
   const chunks: Chunk[] = [];
   let line = 0;
   let lineCountedTo = 0;
@@ -78,7 +165,8 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
   let modeIndex = 0;
   let currentSyntax = syntax;
   let currentMode: 2 | 4 | 8 = 8;
-  const offsets = [0, ...boundaries.map((b) => b.offset).filter((o) => o > 0)];
+  // Two function labels on one line give one boundary; offsets only grow.
+  const offsets = [0, ...new Set(boundaries.map((b) => b.offset).filter((o) => o > 0))];
   offsets.forEach((offset, k) => {
     const end = offsets[k + 1] ?? text.length;
     line += countLines(text, lineCountedTo, offset);
@@ -90,7 +178,7 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
     while (modeIndex < modes.length && modes[modeIndex]!.offset < offset) currentMode = modes[modeIndex++]!.mode;
     chunks.push({ offset, end, line, syntax: currentSyntax, mode: currentMode });
   });
-  const fileDirectives = syntax === 'att' || syntax === 'intel' ? [...text.matchAll(fileDirective)].map((m) => m[0]).join('\n') : '';
+  const fileDirectives = syntax === 'att' || syntax === 'intel' ? (facts?.files ?? []).join('\n') : '';
   return { chunks, functionStarts: starts, fileDirectives };
 }
 
@@ -103,10 +191,4 @@ function countLines(text: string, from: number, to: number): number {
 function plain(name: string): string {
   const at = name.indexOf('@');
   return at > 0 ? name.slice(0, at) : name;
-}
-
-/** `rep: stosb` is not a label; a `name:` followed by `:` (`std::foo`) is not one either. */
-function isMnemonicLike(text: string, match: RegExpExecArray | RegExpMatchArray): boolean {
-  const after = (match.index ?? 0) + match[0].length;
-  return text.charCodeAt(after) === 58 /* : */;
 }
