@@ -140,7 +140,7 @@ function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): 
   });
   // Only the chunks of the latest text stay cached, so memory follows the document.
   cache.chunks = used;
-  const context = checkContext(decidePartContext(text, options, plan, [summarizePart(plan, 0, entries)]));
+  const context = decideContext(text, options, plan, entries);
   const prepared: Prepared = { text, optionsKey, chunks: plan.chunks, entries, context, syntax: plan.syntax, syntaxReason: plan.syntaxReason };
   cache.last = prepared;
   return prepared;
@@ -156,24 +156,8 @@ interface TextPlan {
   readonly fileKey: string;
 }
 
-/** What a range of chunks found that the whole-file context depends on (kept apart so ranges could be built separately). */
-interface PartSummary {
-  /** Kernel evidence with its line in the whole text. */
-  readonly evidence: KernelEvidence | undefined;
-  readonly noReturn: readonly string[];
-  /** The address size of the part's first chunk holding a function, if any. */
-  readonly firstFunctionMode: 2 | 4 | 8 | undefined;
-}
-
-/** The whole-file context every part is checked in; plain data, so it crosses to worker threads. */
-interface PartContext {
-  readonly abi: Abi;
-  readonly kernel: KernelVerdict;
-  readonly noReturn: readonly string[];
-}
-
-/** The findings, summaries and problems of a range of chunks, in whole-text lines and offsets. */
-interface PartResult {
+/** The findings, summaries and problems of the chunks, in whole-text lines and offsets. */
+interface ChunkResults {
   readonly findings: readonly Finding[];
   readonly functions: readonly FunctionSummary[];
   readonly problems: readonly { readonly line: number; readonly message: string }[];
@@ -188,30 +172,23 @@ function planText(text: string, options: AnalysisOptions): TextPlan {
   };
 }
 
-/** What the context needs from a part: evidence, no-return functions, the first function's mode. */
-function summarizePart(plan: TextPlan, from: number, entries: readonly ChunkEntry[]): PartSummary {
+/**
+ * The whole-file context every chunk is checked in: the kernel verdict (content evidence may be in
+ * any chunk), the ABI (from the first function's address size) and the file's no-return functions.
+ */
+function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, entries: readonly ChunkEntry[]): CheckContext {
   let evidence: KernelEvidence | undefined;
-  let firstFunctionMode: 2 | 4 | 8 | undefined;
+  let mode: 2 | 4 | 8 | undefined;
   entries.forEach((entry, k) => {
-    const chunk = plan.chunks[from + k]!;
+    const chunk = plan.chunks[k]!;
     const found = entry.program.kernelEvidence;
     if (evidence === undefined && found !== undefined) evidence = { line: found.line + chunk.line, what: found.what };
-    if (firstFunctionMode === undefined && entry.program.functions.some((fn) => fn.insns.length > 0)) firstFunctionMode = chunk.mode;
+    if (mode === undefined && entry.program.functions.some((fn) => fn.insns.length > 0)) mode = chunk.mode;
   });
-  return { evidence, noReturn: entries.flatMap((entry) => entry.noReturn), firstFunctionMode };
-}
-
-/** Decides the whole-file context from the parts' summaries, given in text order. */
-function decidePartContext(text: string, options: AnalysisOptions, plan: TextPlan, parts: readonly PartSummary[]): PartContext {
-  const evidence = parts.find((part) => part.evidence !== undefined)?.evidence;
   const kernel = decideKernel(text, options, evidence);
-  const mode = parts.find((part) => part.firstFunctionMode !== undefined)?.firstFunctionMode ?? plan.chunks[0]?.mode ?? 8;
-  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
-  return { abi, kernel, noReturn: parts.flatMap((part) => part.noReturn).sort() };
-}
-
-function checkContext(context: PartContext): CheckContext {
-  return { abi: context.abi, kernel: context.kernel, noReturn: new Set([...noReturnFunctions, ...context.noReturn]), key: JSON.stringify(context) };
+  const abi: Abi = options.abi ?? ((mode ?? plan.chunks[0]?.mode ?? 8) === 8 ? 'sysv' : 'i386');
+  const localNames = entries.flatMap((entry) => entry.noReturn).sort();
+  return { abi, kernel, noReturn: new Set([...noReturnFunctions, ...localNames]), key: JSON.stringify([abi, kernel, localNames]) };
 }
 
 function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
@@ -221,7 +198,7 @@ function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry
 }
 
 /** Checks chunks (cached per context) and shifts their results into whole-text lines and offsets. */
-function collectResults(chunks: readonly Chunk[], entries: readonly ChunkEntry[], context: CheckContext): PartResult {
+function collectResults(chunks: readonly Chunk[], entries: readonly ChunkEntry[], context: CheckContext): ChunkResults {
   const findings: Finding[] = [];
   const functions: FunctionSummary[] = [];
   const problems: { line: number; message: string }[] = [];
