@@ -98,7 +98,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     if (rel === undefined) return undefined;
     const kind = access.access === 'load' ? 'load' : 'store';
     const size = access.size;
-    const where = describeAddress(address.via, address.off, state, rel.hi);
+    const where = describeAddress(address.via, rel.hi);
     const clobber = kind === 'load' && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
     if (clobber !== undefined) {
       const clobberInsn = lineText(fn, clobber.line);
@@ -183,15 +183,11 @@ function bytes(size: number | undefined): string {
   return size === undefined ? 'data' : size === 1 ? '1 byte' : `${size} bytes`;
 }
 
-/** "RSP-20" or "RSP-20 (%rbp-20, with %rbp equal to RSP)". */
-function describeAddress(via: string, off: number, state: State, relative: number): string {
+/** "RSP-20", or "RSP-20 (through %rbp)" when another register holds the stack address. */
+function describeAddress(via: string, relative: number): string {
   const name = via.startsWith('e') ? 'ESP' : 'RSP';
   const rsp = `${name}${relative === 0 ? '' : relative > 0 ? `+${relative}` : relative}`;
-  if (via === 'rsp' || via === 'esp') return rsp;
-  const base = state.regs[RSP];
-  void off;
-  void base;
-  return `${rsp} (through %${via})`;
+  return via === 'rsp' || via === 'esp' ? rsp : `${rsp} (through %${via})`;
 }
 
 function lineText(fn: AsmFunction, line: number): string {

@@ -5,7 +5,7 @@
  * frame would overwrite.
  */
 import type { Abi, FrameLayout, FrameRow, KernelVerdict } from '../report';
-import { checkFunction } from './check';
+import { checkFunction, redZoneSize } from './check';
 import { analyzeFlow } from './flow';
 import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
@@ -65,7 +65,7 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
   });
   const findings = checkFunction(fn, program, { abi, noReturn, kernel }).findings.filter((f) => f.line === line);
   const interruptFrame = width === 8 ? { from: -56, to: 0 } : { from: -16, to: 0 };
-  const zone = abi === 'sysv' && width === 8 ? 128 : 0;
+  const zone = redZoneSize(abi, width);
   const rsp: Value = here?.regs[RSP];
   const base = {
     function: fn.name, line, instruction: insn.text, interruptFrame, redZoneSize: zone, kernel, findings,
