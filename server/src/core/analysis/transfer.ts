@@ -80,6 +80,30 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       }
       break;
     }
+    case 'pusha':
+    case 'pushad': {
+      // pushal (i386): eight registers, %esp as it was before the first push among them.
+      const size = m === 'pusha' ? 2 : 4;
+      for (let k = 0; k < 8; k++) pushValue(w, regs[RSP], insn.line, ctx, undefined, size);
+      break;
+    }
+    case 'popa':
+    case 'popad': {
+      // popal: restores every general register but %esp, which moves up by eight slots.
+      const size = m === 'popa' ? 2 : 4;
+      for (const slot of [0, 1, 2, 3, 5, 6, 7]) regs[slot] = undefined;
+      regs[RSP] = addConstant(rsp, 8 * size);
+      break;
+    }
+    case 'lss': {
+      // lss mem,%esp loads a new stack pointer from memory.
+      for (const slot of effect.writes) regs[slot] = undefined;
+      if (ops[0]?.kind === 'reg' && gpr(ops[0].reg)?.slot === RSP) {
+        regs[RSP] = undefined;
+        lostReason = `\`${quoted(insn)}\` loads the stack pointer from memory`;
+      }
+      break;
+    }
     case 'popf':
     case 'popfq':
     case 'popfd':
