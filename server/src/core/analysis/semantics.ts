@@ -35,7 +35,7 @@ const readOnly = new Set([
   'ptest', 'vptest', 'push', 'fld', 'fild', 'fldcw', 'fldenv', 'frstor', 'fxrstor', 'fxrstor64', 'ldmxcsr', 'vldmxcsr',
   'xrstor', 'xrstor64', 'fcom', 'fcomp', 'ficom', 'ficomp', 'fadd', 'fsub', 'fsubr', 'fmul', 'fdiv', 'fdivr',
   'fiadd', 'fisub', 'fisubr', 'fimul', 'fidiv', 'fidivr', 'lgdt', 'lidt', 'lldt', 'ltr', 'lmsw', 'verr', 'verw', 'bound',
-  'jmp', 'call',
+  'jmp', 'call', 'ljmp', 'lcall',
 ]);
 
 /** Mnemonics that neither read nor write the memory their operand names. */
@@ -89,7 +89,7 @@ interface MnemonicInfo {
 }
 
 const mnemonicInfos = new Map<string, MnemonicInfo>();
-const returns = new Set(['ret', 'retq', 'retf', 'iret', 'iretq', 'iretd', 'sysret', 'sysretq', 'sysexit', 'eret']);
+const returns = new Set(['ret', 'retq', 'retf', 'lret', 'iret', 'iretq', 'iretd', 'iretw', 'sysret', 'sysretq', 'sysexit', 'sysexitq', 'eret', 'rsm']);
 const noOperands: readonly MemoryAccess[] = [];
 const noWrites: readonly number[] = [];
 
@@ -99,7 +99,7 @@ function mnemonicInfo(m: string): MnemonicInfo {
   const conditional = conditionalJump.test(m);
   const string = /^(stos|lods|movs|cmps|scas|ins|outs)([bwdq]?)$/.exec(m);
   info = {
-    flow: m === 'jmp' || m === 'call' ? 'transfer' : conditional ? 'conditional' : returns.has(m) ? 'return' : m === 'ud2' || m === 'ud1' || m === 'ud0' ? 'stop' : 'next',
+    flow: m === 'jmp' || m === 'call' || m === 'ljmp' || m === 'lcall' ? 'transfer' : conditional ? 'conditional' : returns.has(m) ? 'return' : m === 'ud2' || m === 'ud1' || m === 'ud0' ? 'stop' : 'next',
     readOnly: readOnly.has(m) || conditional,
     readModifyWrite: readModifyWrite.has(m),
     storeOnly: storeOnlyNoDest.has(m) || m.startsWith('set') || m === 'pop',
@@ -121,8 +121,12 @@ export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
 
   const first = ops[0];
   if (info.flow === 'transfer' || info.flow === 'conditional') {
-    const isCall = m === 'call';
-    if (first?.kind === 'target') {
+    // lcall/ljmp are far transfers (boot and mode-switch code): a call that returns, a jump that leaves.
+    const isCall = m === 'call' || m === 'lcall';
+    if (m === 'ljmp') {
+      // Leaves the function: no successor inside it, like a tail call.
+      flow = 'jump';
+    } else if (first?.kind === 'target') {
       target = first.name;
       flow = isCall ? 'call' : m === 'jmp' ? 'jump' : 'branch';
     } else if (first?.kind === 'imm') {

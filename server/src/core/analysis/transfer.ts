@@ -130,7 +130,8 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       } else regs[RSP] = addConstant(regs[RSP], -size);
       break;
     }
-    case 'call': {
+    case 'call':
+    case 'lcall': {
       if (effect.flow === 'call' && effect.target === '(next)') {
         // call 1f; 1: pop %ebx — the i386 way to read the program counter: a push.
         pushValue(w, rsp, insn.line, ctx, undefined, width);
