@@ -10,7 +10,9 @@
  * every `<sym>:` header; a file with none of these starts one at every non-local label.
  */
 import type { TextSyntax } from '../ir';
+import { skipBlanks } from '../syntax/sink';
 import { isLocalLabel } from './program';
+import { plainSymbol } from './semantics';
 
 /** One chunk: `[offset, end)` of the text, starting on 0-based `line`. */
 export interface Chunk {
@@ -94,7 +96,7 @@ function scanLines(text: string): LineFacts {
         if (name !== '') facts.declared.add(name);
       } else if (lower === 'call' || lower === 'callq' || lower === 'calll' || lower === 'callw') {
         const target = next();
-        if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plain(target));
+        if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plainSymbol(target));
       } else if (lower === '.file') {
         if (/^\d+[ \t]+"/.test(text.slice(rest, end))) facts.files.push(text.slice(start, end));
       } else if (lower === '.intel_syntax' || lower === '.att_syntax') {
@@ -115,14 +117,6 @@ function scanLines(text: string): LineFacts {
   return facts;
 }
 
-function skipBlanks(text: string, i: number, end: number): number {
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) break;
-    i++;
-  }
-  return i;
-}
 
 /** The end of a word of symbol characters `[A-Za-z0-9_.$@]` starting at `i` (so `i` when there is none). */
 function wordEndAt(text: string, i: number, end: number): number {
@@ -188,7 +182,3 @@ function countLines(text: string, from: number, to: number): number {
   return count;
 }
 
-function plain(name: string): string {
-  const at = name.indexOf('@');
-  return at > 0 ? name.slice(0, at) : name;
-}

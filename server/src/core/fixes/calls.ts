@@ -28,13 +28,9 @@ export function findCalls(text: string, syntax: CallSyntax): Call[] {
   const calls: Call[] = [];
   let i = 0;
   while (i < text.length) {
-    const ch = text[i];
-    if (ch === '#') {
-      i = lineEnd(text, i);
-      continue;
-    }
-    if (syntax.quotes.includes(ch)) {
-      i = skipString(text, i);
+    const past = skipNoise(text, i, syntax);
+    if (past !== i) {
+      i = past;
       continue;
     }
     const name = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i, i + 200));
@@ -61,15 +57,12 @@ export function matchParen(text: string, open: number, syntax: CallSyntax): numb
   let depth = 0;
   let i = open;
   while (i < text.length) {
+    const past = skipNoise(text, i, syntax);
+    if (past !== i) {
+      i = past;
+      continue;
+    }
     const ch = text[i];
-    if (ch === '#') {
-      i = lineEnd(text, i);
-      continue;
-    }
-    if (syntax.quotes.includes(ch)) {
-      i = skipString(text, i);
-      continue;
-    }
     if (ch === '(' || ch === '[') depth++;
     if (ch === ')' || ch === ']') {
       depth--;
@@ -84,6 +77,14 @@ export function matchParen(text: string, open: number, syntax: CallSyntax): numb
 export function afterLine(text: string, offset: number): number {
   const newline = text.indexOf('\n', offset);
   return newline === -1 ? text.length : newline + 1;
+}
+
+/** Past a `#` comment or a string that starts at `i`; `i` itself when neither does. */
+function skipNoise(text: string, i: number, syntax: CallSyntax): number {
+  const ch = text[i];
+  if (ch === '#') return lineEnd(text, i);
+  if (ch !== undefined && syntax.quotes.includes(ch)) return skipString(text, i);
+  return i;
 }
 
 function lineEnd(text: string, from: number): number {

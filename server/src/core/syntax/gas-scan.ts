@@ -14,7 +14,7 @@ import type { Span } from '../ir';
 import { attCoreAt } from './att-core';
 import { GAS_DIRECTIVES_WITH_EFFECT, gasDataWidth, interpretGasDirective, resolveNumericRef, type GasState } from './directives';
 import { instructionFromCore, parseCore, type Core, type InsnOptions } from './instruction';
-import type { Sink } from './sink';
+import { skipBlanks, type Sink } from './sink';
 import { HASH_SEED, hashRange, hashStep, StatementTable } from './statement-table';
 
 /** State shared by the fast path and the careful line parser of one GAS file. */
@@ -285,12 +285,3 @@ function isSpaceOrTab(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-function skipBlanks(text: string, from: number, to: number): number {
-  let i = from;
-  while (i < to) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 12 && c !== 11) break;
-    i++;
-  }
-  return i;
-}

@@ -82,35 +82,7 @@ export function parseDisplacement(text: string, flavor: NumberFlavor = 'gas'): D
   let disp = 0;
   let symbol: string | undefined;
   let symbols = 0;
-  let sign = 1;
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 9) {
-      i++;
-      continue;
-    }
-    if (c === 43 /* + */) {
-      i++;
-      continue;
-    }
-    if (c === 45 /* - */) {
-      sign = -sign;
-      i++;
-      continue;
-    }
-    // Read one term up to the next top-level + or - (a leading sign was consumed above).
-    let j = i;
-    let depth = 0;
-    while (j < n) {
-      const d = s.charCodeAt(j);
-      if (d === 40) depth++;
-      else if (d === 41) depth--;
-      else if (depth === 0 && (d === 43 || d === 45) && j > i) break;
-      j++;
-    }
-    const term = s.slice(i, j).trim();
+  for (const { term, sign } of signedTerms(s)) {
     const value = evaluateTerm(term, flavor);
     if (value !== undefined) disp += sign * value;
     else if (isSymbolText(term)) {
@@ -118,11 +90,47 @@ export function parseDisplacement(text: string, flavor: NumberFlavor = 'gas'): D
       if (sign < 0) symbols++;
       symbol = term;
     } else return undefined;
-    sign = 1;
-    i = j;
   }
   if (symbols > 1) return { disp: 0, symbol: s };
   return { disp, symbol };
+}
+
+/**
+ * Splits `a - b+c*2 - (d-e)` into its top-level terms with their signs (`-` flips, `+` keeps,
+ * parentheses nest), trimmed: [{a, 1}, {b, -1}, {c*2, 1}, {(d-e), -1}]. Shared by displacements and
+ * Intel bracket expressions.
+ */
+export function signedTerms(s: string): { readonly term: string; readonly sign: 1 | -1 }[] {
+  const terms: { term: string; sign: 1 | -1 }[] = [];
+  let sign: 1 | -1 = 1;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 43 /* + */) {
+      i++;
+      continue;
+    }
+    if (c === 45 /* - */) {
+      sign = sign === 1 ? -1 : 1;
+      i++;
+      continue;
+    }
+    // One term runs to the next top-level + or - (its own leading signs were consumed above).
+    let j = i;
+    let depth = 0;
+    while (j < n) {
+      const d = s.charCodeAt(j);
+      if (d === 40) depth++;
+      else if (d === 41) depth--;
+      else if (depth === 0 && (d === 43 || d === 45)) break;
+      j++;
+    }
+    terms.push({ term: s.slice(i, j).trim(), sign });
+    sign = 1;
+    i = j;
+  }
+  return terms;
 }
 
 /** Parses `-8`, `+16`, `0x10`, `-0x10`, `(8)`: an optionally signed literal. */

@@ -6,7 +6,7 @@
  * then marks the instruction `unknown`.
  */
 import type { ImmOperand, MemOperand, Operand, RegOperand, TargetOperand } from '../ir';
-import { isSymbolText, parseDisplacement, parseHexDigits, parseSigned, type NumberFlavor } from './numbers';
+import { isSymbolText, parseDisplacement, parseHexDigits, parseSigned, signedTerms, type NumberFlavor } from './numbers';
 import { canonicalRegister, isSegmentRegister } from './registers';
 
 /** What an operand parser needs to know about the instruction around it. */
@@ -297,33 +297,9 @@ function parseIntelMemory(s: string, bracket: number, size: number | undefined, 
   let scale = 1;
   let ripRelative = false;
   const inner = s.slice(bracket + 1, close);
-  let i = 0;
-  let sign = 1;
-  const n = inner.length;
-  while (i < n) {
-    const c = inner.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 43 /* + */) {
-      i++;
-      continue;
-    }
-    if (c === 45 /* - */) {
-      sign = -sign;
-      i++;
-      continue;
-    }
-    let j = i;
-    let depth = 0;
-    while (j < n) {
-      const d = inner.charCodeAt(j);
-      if (d === 40) depth++;
-      else if (d === 41) depth--;
-      else if (depth === 0 && (d === 43 || d === 45)) break;
-      j++;
-    }
-    let term = inner.slice(i, j).trim();
-    i = j;
-    const termSign = sign;
-    sign = 1;
+  for (const part of signedTerms(inner)) {
+    let term = part.term;
+    const termSign = part.sign;
     // NASM: `[rel foo]`, `[abs foo]`, `[fs:rax]`, `[qword rsp]`.
     const word = leadingWord(term).toLowerCase();
     if ((word === 'rel' || word === 'abs' || INTEL_SIZES[word] !== undefined) && word.length < term.length) {
