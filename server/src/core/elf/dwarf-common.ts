@@ -45,6 +45,28 @@ export function initialLength(c: Cursor): { length: number; offsetSize: 4 | 8 } 
   return { length: short, offsetSize: 4 };
 }
 
+/**
+ * Calls `visit` for each unit of a DWARF section (`.debug_info` units, `.debug_line` programs) with
+ * a cursor bounded to the unit, its offset and its offset size. A length past the section's end
+ * stops the walk with a problem; each unit advances by at least its 4-byte length field, so the
+ * walk ends within the section.
+ */
+export function forEachUnit(data: Uint8Array, what: string, problems: string[], visit: (c: Cursor, offset: number, offsetSize: 4 | 8) => void): void {
+  let pos = 0;
+  while (pos + 4 <= data.length) {
+    const c = new Cursor(data, pos);
+    const { length, offsetSize } = initialLength(c);
+    const end = c.pos + length;
+    if (length < 2 || end > data.length) {
+      problems.push(`${what} at offset ${pos} has length ${length}, beyond the section's ${data.length} bytes; stopping`);
+      break;
+    }
+    c.end = end;
+    visit(c, pos, offsetSize);
+    pos = end;
+  }
+}
+
 /** String sections an attribute or line header may point into. */
 export interface StringSections {
   readonly str: Uint8Array | undefined;

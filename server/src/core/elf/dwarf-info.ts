@@ -7,7 +7,7 @@
  * attributes this reader does not need are skipped exactly. Units are stepped over by their length.
  */
 import { Cursor, failure, stringAt, type ReadResult } from './bytes';
-import { debugSection, initialLength, readForm, readRelocated, stringSections, type FormContext } from './dwarf-common';
+import { debugSection, forEachUnit, readForm, readRelocated, stringSections, type FormContext } from './dwarf-common';
 import { findSection, type ElfFile } from './elf';
 
 /** What the first DIE of one compile unit says. */
@@ -47,17 +47,7 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
   const strings = stringSections(elf);
   const strOffsets = findSection(elf, '.debug_str_offsets')?.data;
   const data = info.data;
-  let pos = 0;
-  // Each unit advances pos by at least its 4-byte length field, so this ends within the section.
-  while (pos + 4 <= data.length) {
-    const c = new Cursor(data, pos);
-    const { length, offsetSize } = initialLength(c);
-    const unitEnd = c.pos + length;
-    if (length < 2 || unitEnd > data.length) {
-      problems.push(`.debug_info unit at offset ${pos} has length ${length}, beyond the section's ${data.length} bytes; stopping`);
-      break;
-    }
-    c.end = unitEnd;
+  forEachUnit(data, '.debug_info unit', problems, (c, unitOffset, offsetSize) => {
     const version = c.u16();
     let unitType = 1;
     let addressSize: number;
@@ -72,24 +62,22 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
       abbrevOffset = readRelocated(c, offsetSize, info);
       addressSize = c.u8();
     }
-    const unitOffset = pos;
-    pos = unitEnd;
     if (version < 2 || version > 5) {
       problems.push(`.debug_info unit at offset ${unitOffset} has unsupported version ${version}; skipped`);
-      continue;
+      return;
     }
     if (c.overrun || (addressSize !== 4 && addressSize !== 8)) {
       problems.push(`.debug_info unit at offset ${unitOffset} has a damaged header; skipped`);
-      continue;
+      return;
     }
     // Only compile and partial units describe a build; type units are skipped.
-    if (unitType !== 1 && unitType !== 3 && unitType !== 4) continue;
+    if (unitType !== 1 && unitType !== 3 && unitType !== 4) return;
     const ctx: FormContext = { version, addressSize, offsetSize };
     const code = c.uleb();
     const specs = code === 0 ? undefined : findAbbrev(abbrev, abbrevOffset, code);
     if (!specs) {
       problems.push(`.debug_info unit at offset ${unitOffset}: abbreviation ${code} not found at .debug_abbrev offset ${abbrevOffset}`);
-      continue;
+      return;
     }
     let producer: string | undefined;
     let producerIndex: number | undefined;
@@ -119,7 +107,7 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
       if (!oc.overrun) producer = stringAt(strings.str, strOffset);
     }
     units.push({ offset: unitOffset, version, producer, name, compDir, stmtList });
-  }
+  });
   return { value: units, problems };
 }
 

@@ -10,7 +10,7 @@
  * Never throws; every loop consumes input bytes on each iteration, so it ends within the section.
  */
 import { Cursor, failure, type ReadResult } from './bytes';
-import { debugSection, initialLength, readForm, readRelocated, stringSections, type DebugSection, type FormContext, type StringSections } from './dwarf-common';
+import { debugSection, forEachUnit, readForm, readRelocated, stringSections, type DebugSection, type FormContext, type StringSections } from './dwarf-common';
 import { readCompileUnits } from './dwarf-info';
 import type { ElfFile } from './elf';
 
@@ -57,19 +57,9 @@ export function readDebugLines(elf: ElfFile): ReadResult<LineSequence[]> {
     const strings = stringSections(elf);
     const sequences: LineSequence[] = [];
     const data = sec.data;
-    let pos = 0;
-    while (pos + 4 <= data.length) {
-      const c = new Cursor(data, pos);
-      const { length, offsetSize } = initialLength(c);
-      const end = c.pos + length;
-      if (length < 2 || end > data.length) {
-        problems.push(`.debug_line program at offset ${pos} has length ${length}, beyond the section's ${data.length} bytes; stopping`);
-        break;
-      }
-      c.end = end;
+    forEachUnit(data, '.debug_line program', problems, (c, pos, offsetSize) => {
       readProgram(c, pos, offsetSize, sec, strings, compDirs.get(pos), elf, sequences, problems);
-      pos = end;
-    }
+    });
     return { value: sequences, problems };
   } catch (error) {
     return failure(`internal error while reading .debug_line: ${String(error)}`);
