@@ -56,3 +56,37 @@ test('a one-line edit re-parses only the function it touches', () => {
   const reused = [...cache.chunks.values()].filter((entry) => before.has(entry)).length;
   assert.equal(reused, cache.chunks.size - 1, 'every chunk but the edited one is reused');
 });
+
+test('the one-pass analysis (no cache) equals the cached analysis, also when later functions change the context', () => {
+  // Kernel evidence after the first function, and a no-return function defined after its caller:
+  // the one-pass analysis has checked the earlier functions under the old context and must check
+  // them again.
+  const late = [
+    '\t.text\n\t.globl\tfirst\n\t.type\tfirst, @function\nfirst:\n\tmovq\t%rdi, -8(%rsp)\n\tmovq\t-8(%rsp), %rax\n\tcall\tdies\n\tmovq\t%rax, -16(%rsp)\n\tret\n\t.size\tfirst, .-first\n',
+    '\t.globl\tdies\n\t.type\tdies, @function\ndies:\n\tcli\n1:\thlt\n\tjmp\t1b\n\t.size\tdies, .-dies\n',
+  ].join('');
+  const corpus = [...fixtures, compiled(), late];
+  const edit = fc.record({ at: fc.nat(), drop: fc.nat({ max: 40 }), insert: fc.constantFrom('', '\n', '\tcli\n', '\tcall dies\n', '\tmovq %rax, -8(%rsp)\n', '\t.globl h\nh:\n', '# redzone: kernel\n', '\tjmp 1b\n') });
+  const optionSets = [{}, { detectKernel: false }, { abi: 'ms' as const }, kernel];
+  fc.assert(
+    fc.property(fc.constantFrom(...corpus), fc.array(edit, { maxLength: 3 }), fc.constantFrom(...optionSets), (original, edits, options) => {
+      let text = original;
+      for (const e of edits) {
+        const at = e.at % (text.length + 1);
+        text = text.slice(0, at) + e.insert + text.slice(at + e.drop);
+      }
+      assert.deepEqual(analyzeText(text, options), analyzeText(text, options, createAnalysisCache()));
+    }),
+    { numRuns: Number(process.env.REDZONE_FUZZ_RUNS ?? 100) },
+  );
+  // The shape the one-pass path exists for: the verdict comes from the second function, and the
+  // first function's call to `dies` ends its path, so the store after it is never reached.
+  const report = analyzeText(late, {});
+  assert.equal(report.kernel.kernel, true);
+  assert.deepEqual(report.findings.map((f) => [f.code, f.line]), analyzeText(late, {}, createAnalysisCache()).findings.map((f) => [f.code, f.line]));
+  assert.ok(report.findings.every((f) => f.line !== 7), 'the store after the no-return call is unreachable');
+  assert.ok(report.findings.some((f) => f.line === 4), 'the red-zone store before the call is reported under the kernel verdict');
+  // With the verdict forced, only the late no-return function makes the first one be checked again.
+  const forced = analyzeText(late, kernel);
+  assert.deepEqual(forced.findings.map((f) => f.line), [4, 5], "the store and the load before the call, not the store after it");
+});

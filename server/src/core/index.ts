@@ -2,6 +2,7 @@
  * The core's façade: text or bytes in, plain data out.
  * Nothing here throws on bad input, does IO, or knows about LSP or the process.
  */
+import { analyzeOnePass } from './analysis/one-pass';
 import { analyzeWithCache, frameLayoutWithCache, type AnalysisCache } from './analysis/analyze';
 import type { AnalysisOptions } from './options';
 import type { FrameLayout, Report } from './report';
@@ -21,7 +22,7 @@ export type { FindingCode, FindingInfo, Severity } from './findings';
  */
 export function analyzeText(text: string, options: AnalysisOptions = {}, cache?: AnalysisCache): Report {
   try {
-    return analyzeWithCache(text, options, cache);
+    return cache === undefined ? analyzeOnePass(text, options) : analyzeWithCache(text, options, cache);
   } catch (error) {
     // A bug in the analysis must not take down the server or the CLI: report it as a problem.
     return {

@@ -28,7 +28,7 @@ export interface AnalysisCache {
   last: Prepared | undefined;
 }
 
-interface ChunkEntry {
+export interface ChunkEntry {
   readonly syntax: TextSyntax;
   readonly mode: 2 | 4 | 8;
   readonly parsed: ParsedAsm;
@@ -48,7 +48,7 @@ interface Prepared {
   readonly syntaxReason: string;
 }
 
-interface CheckContext {
+export interface CheckContext {
   readonly abi: Abi;
   readonly kernel: KernelVerdict;
   readonly noReturn: ReadonlySet<string>;
@@ -147,7 +147,7 @@ function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): 
 }
 
 /** The chunks of a text and what every chunk needs to know about the whole (cheap: one scan). */
-interface TextPlan {
+export interface TextPlan {
   readonly syntax: TextSyntax;
   readonly syntaxReason: string;
   readonly chunks: readonly Chunk[];
@@ -157,14 +157,14 @@ interface TextPlan {
 }
 
 /** The findings, summaries and problems of the chunks, in whole-text lines and offsets. */
-interface ChunkResults {
+export interface ChunkResults {
   readonly findings: readonly Finding[];
   readonly functions: readonly FunctionSummary[];
   readonly problems: readonly { readonly line: number; readonly message: string }[];
 }
 
 /** Detects the dialect and cuts the text into chunks. */
-function planText(text: string, options: AnalysisOptions): TextPlan {
+export function planText(text: string, options: AnalysisOptions): TextPlan {
   const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
   const scan = scanChunks(text, detection.syntax);
   return {
@@ -191,7 +191,7 @@ function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, e
   return { abi, kernel, noReturn: new Set([...noReturnFunctions, ...localNames]), key: JSON.stringify([abi, kernel, localNames]) };
 }
 
-function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
+export function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
   const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
   const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files });
   return { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
@@ -199,12 +199,22 @@ function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry
 
 /** Checks chunks (cached per context) and shifts their results into whole-text lines and offsets. */
 function collectResults(chunks: readonly Chunk[], entries: readonly ChunkEntry[], context: CheckContext): ChunkResults {
+  return shiftResults(entries.map((entry, k) => ({ chunk: chunks[k]!, check: checkChunk(entry, context), problems: entry.parsed.problems })));
+}
+
+/** One chunk's results in chunk-relative lines and offsets. */
+export interface ChunkCheck {
+  readonly chunk: Chunk;
+  readonly check: { readonly findings: readonly Finding[]; readonly functions: readonly FunctionSummary[] };
+  readonly problems: readonly { readonly line: number; readonly message: string }[];
+}
+
+/** Shifts the results of chunks, in text order, into whole-text lines and offsets. */
+export function shiftResults(checks: readonly ChunkCheck[]): ChunkResults {
   const findings: Finding[] = [];
   const functions: FunctionSummary[] = [];
   const problems: { line: number; message: string }[] = [];
-  entries.forEach((entry, k) => {
-    const chunk = chunks[k]!;
-    const check = checkChunk(entry, context);
+  for (const { chunk, check, problems: chunkProblems } of checks) {
     for (const finding of check.findings) findings.push(shiftFinding(finding, chunk));
     for (const summary of check.functions) {
       functions.push({
@@ -214,13 +224,13 @@ function collectResults(chunks: readonly Chunk[], entries: readonly ChunkEntry[]
         span: { start: summary.span.start + chunk.offset, end: summary.span.end + chunk.offset },
       });
     }
-    for (const problem of entry.parsed.problems) problems.push({ line: problem.line + chunk.line, message: problem.message });
-  });
+    for (const problem of chunkProblems) problems.push({ line: problem.line + chunk.line, message: problem.message });
+  }
   return { findings, functions, problems };
 }
 
 /** Checks every function of a chunk, or returns the cached result for the same context. */
-function checkChunk(entry: ChunkEntry, context: CheckContext): NonNullable<ChunkEntry['check']> {
+export function checkChunk(entry: ChunkEntry, context: CheckContext): NonNullable<ChunkEntry['check']> {
   if (entry.check?.key === context.key) return entry.check;
   const ignored = ignoredLines(entry.parsed);
   const findings: Finding[] = [];

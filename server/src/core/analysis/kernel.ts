@@ -28,13 +28,19 @@ export function findMagicComment(text: string): KernelVerdict | undefined {
   return undefined;
 }
 
+/**
+ * The verdict of the rules that outrank content evidence (caller, magic comment, globs, build), or
+ * undefined when the content decides. A one-pass analysis checks functions before it has seen all
+ * of the content, so it needs to know whether later evidence can still change the verdict.
+ */
+export function kernelBeforeContent(text: string, options: AnalysisOptions): KernelVerdict | undefined {
+  return options.forcedKernel ?? findMagicComment(text) ?? options.globKernel ?? options.buildKernel;
+}
+
 /** Applies the precedence; `evidence` is what the content shows. */
 export function decideKernel(text: string, options: AnalysisOptions, evidence: KernelEvidence | undefined): KernelVerdict {
-  if (options.forcedKernel !== undefined) return options.forcedKernel;
-  const magic = findMagicComment(text);
-  if (magic !== undefined) return magic;
-  if (options.globKernel !== undefined) return options.globKernel;
-  if (options.buildKernel !== undefined) return options.buildKernel;
+  const decided = kernelBeforeContent(text, options);
+  if (decided !== undefined) return decided;
   if (options.detectKernel !== false && evidence !== undefined) {
     return { kernel: true, reason: `line ${evidence.line + 1} has ${evidence.what}, so this looks like kernel code` };
   }
