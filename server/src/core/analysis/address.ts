@@ -17,17 +17,28 @@ export interface IndexWitness {
 }
 
 /** Records a witness for each indexed stack access whose index is known in this state. */
-export function recordWitnesses(state: State, effect: Effect, anchors: readonly Anchor[], witnesses: Map<MemOperand, IndexWitness>): void {
-  for (const access of effect.accesses) {
-    const mem = access.mem;
-    if (mem.index === undefined || witnesses.has(mem)) continue;
+export function recordWitnesses(state: State, effect: Effect, index: number, anchors: readonly Anchor[], witnesses: Map<number, IndexWitness>): void {
+  for (let k = 0; k < effect.accesses.length; k++) {
+    const mem = effect.accesses[k]!.mem;
+    const key = witnessKey(index, k);
+    if (mem.index === undefined || witnesses.has(key)) continue;
     const address = evaluateAddress(mem, state);
     if (address.kind !== 'stack' || address.indexed) continue;
     const rel = offsetFromRsp(anchors, address.anchor, address.off, state.regs[RSP]);
-    const index = gpr(mem.index);
-    const value = index === undefined ? undefined : state.regs[index.slot];
-    if (rel !== undefined && rel.lo === rel.hi && value?.kind === 'const') witnesses.set(mem, { rel: rel.hi, index: mem.index, indexValue: value.value });
+    const register = gpr(mem.index);
+    const value = register === undefined ? undefined : state.regs[register.slot];
+    if (rel !== undefined && rel.lo === rel.hi && value?.kind === 'const') witnesses.set(key, { rel: rel.hi, index: mem.index, indexValue: value.value });
   }
+}
+
+/**
+ * The key of the `k`th access of the instruction at `index`. Keyed by place, not by operand: one
+ * operand object serves every statement with the same text, and a witness seen at one of them says
+ * nothing about another (`movq %rdi,-8(%rsp,%rax,8)` in a loop from %rax = 0, then again after
+ * `movq (%rsi),%rax`).
+ */
+export function witnessKey(index: number, k: number): number {
+  return index * 8 + k;
 }
 
 /** An address computed from a memory operand. */

@@ -9,7 +9,7 @@ import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
-import { evaluateAddress, offsetFromRsp } from './address';
+import { evaluateAddress, offsetFromRsp, witnessKey } from './address';
 import type { TransferContext } from './transfer';
 import type { State } from './state';
 
@@ -71,8 +71,8 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
       if (rsp?.kind === 'stack' && rsp.anchor === 0) minRsp = Math.min(minRsp, rsp.off);
       if (effect.accesses.length > 0 && !isBarrier(insn)) {
-        for (const access of effect.accesses) {
-          const below = checkAccess(insn, index, access, before, ctx);
+        for (let k = 0; k < effect.accesses.length; k++) {
+          const below = checkAccess(insn, index, k, effect.accesses[k]!, before, ctx);
           if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
         }
       }
@@ -91,7 +91,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   });
 
   /** Reports one access; returns how many bytes below RSP it reaches, if it is below. */
-  function checkAccess(insn: Instruction, index: number, access: MemoryAccess, state: State, ctx: TransferContext): number | undefined {
+  function checkAccess(insn: Instruction, index: number, k: number, access: MemoryAccess, state: State, ctx: TransferContext): number | undefined {
     const address = evaluateAddress(access.mem, state);
     if (address.kind !== 'stack') return undefined;
     const rel = offsetFromRsp(ctx.anchors, address.anchor, address.off, state.regs[RSP]);
@@ -114,7 +114,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     }
     if (address.indexed) {
       // movaps %xmm0,(%r8,%rax) in a loop that starts with %rax = 0: the first iteration is a witness.
-      const witness = ctx.witnesses.get(access.mem);
+      const witness = ctx.witnesses.get(witnessKey(index, k));
       if (witness !== undefined && (witness.rel < -zone || (witness.rel < 0 && options.kernel.kernel))) {
         const at = `RSP${witness.rel}`;
         const when = `when %${witness.index} is ${witness.indexValue}`;

@@ -87,7 +87,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
       for (let i = block.start; i < block.end; i++) {
-        if (hasIndexed[i]) recordWitnesses(working, effects[i]!, ctx.anchors, ctx.witnesses);
+        if (hasIndexed[i]) recordWitnesses(working, effects[i]!, i, ctx.anchors, ctx.witnesses);
         step(working, fn.insns[i]!, effects[i]!, i, ctx);
       }
       // The working copy is not changed after the block, so it becomes the immutable out-state.

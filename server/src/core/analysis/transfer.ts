@@ -18,10 +18,11 @@ export interface TransferContext {
   readonly anchors: Anchor[];
   readonly anchorIds: Map<string, number>;
   /**
-   * Indexed accesses seen on some path with a known index, and where they landed relative to RSP.
+   * Indexed accesses seen on some path with a known index, and where they landed relative to RSP,
+   * by `witnessKey(instruction, access)`.
    * `movaps %xmm0,(%r8,%rax)` in a loop: on the first iteration %rax is 0, so the access is at r8.
    */
-  readonly witnesses: Map<MemOperand, IndexWitness>;
+  readonly witnesses: Map<number, IndexWitness>;
   /** Stack cells this function writes with `push` (register saves) and with stores (locals). */
   readonly pushedCells: Set<number>;
   readonly storedCells: Set<number>;
