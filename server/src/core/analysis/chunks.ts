@@ -36,6 +36,28 @@ export interface ChunkScan {
 const objdumpHeader = /^[0-9a-fA-F]+ <([^>\n]+)>:[ \t]*$/gm;
 const objdumpFormat = /file format elf(32|64)-/g;
 
+/** The words the scan acts on; `rep` stands for every `rep` prefix. */
+const scannedWords = [
+  '.type', '.globl', '.global', 'global', 'call', 'callq', 'calll', 'callw', '.file', '.intel_syntax', '.att_syntax',
+  '.code16', '.code32', '.code64', 'bits', 'notrack', 'bnd', 'lock',
+] as const;
+
+/** Which of `scannedWords` `text[start, end)` is, in any letter case, or undefined. */
+function knownWord(text: string, start: number, end: number): (typeof scannedWords)[number] | 'rep' | undefined {
+  for (let k = 0; k < scannedWords.length; k++) if (wordIs(text, start, end, scannedWords[k]!)) return scannedWords[k];
+  return end - start >= 3 && end - start <= 5 && wordIs(text, start, start + 3, 'rep') ? 'rep' : undefined;
+}
+
+/** True when `text[start, end)` is `word` (lowercase) in any letter case. */
+function wordIs(text: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(start + k);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
 /** What one pass over the lines of a GAS or NASM text finds. */
 interface LineFacts {
   readonly declared: Set<string>;
@@ -85,28 +107,30 @@ function scanLines(text: string): LineFacts {
       }
       const length = wordEnd - wordStart;
       if (length > 13) break;
-      const lower = text.slice(wordStart, wordEnd).toLowerCase();
+      // The word is matched in place: a lowercased copy of every `leaq` and `cmpl` cost a quarter of the scan.
+      const word = knownWord(text, wordStart, wordEnd);
+      if (word === undefined) break;
       const rest = skipBlanks(text, wordEnd, end);
-      const next = (): string => text.slice(rest, wordEndAt(text, rest, end));
-      if (lower === '.type') {
+      if (word === '.type') {
         const tail = text.slice(rest, end);
         if (/^"?[^\s,"]+"?[ \t]*,[ \t]*["@%]?(?:function|STT_FUNC)/.test(tail)) facts.declared.add(tail.replace(/^"?([^\s,"]+).*$/s, '$1'));
-      } else if (lower === '.globl' || lower === '.global' || lower === 'global') {
-        const name = next();
+      } else if (word === '.globl' || word === '.global' || word === 'global') {
+        const name = text.slice(rest, wordEndAt(text, rest, end));
         if (name !== '') facts.declared.add(name);
-      } else if (lower === 'call' || lower === 'callq' || lower === 'calll' || lower === 'callw') {
-        const target = next();
+      } else if (word === 'call' || word === 'callq' || word === 'calll' || word === 'callw') {
+        const target = text.slice(rest, wordEndAt(text, rest, end));
         if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plainSymbol(target));
-      } else if (lower === '.file') {
+      } else if (word === '.file') {
         if (/^\d+[ \t]+"/.test(text.slice(rest, end))) facts.files.push(text.slice(start, end));
-      } else if (lower === '.intel_syntax' || lower === '.att_syntax') {
-        facts.switches.push({ offset: start, syntax: lower === '.intel_syntax' ? 'intel' : 'att' });
-      } else if (lower === '.code16' || lower === '.code32' || lower === '.code64') {
-        facts.modes.push({ offset: start, mode: (Number(lower.slice(5)) / 8) as 2 | 4 | 8 });
-      } else if (lower === 'bits') {
-        const bits = next();
+      } else if (word === '.intel_syntax' || word === '.att_syntax') {
+        facts.switches.push({ offset: start, syntax: word === '.intel_syntax' ? 'intel' : 'att' });
+      } else if (word === '.code16' || word === '.code32' || word === '.code64') {
+        facts.modes.push({ offset: start, mode: word === '.code16' ? 2 : word === '.code32' ? 4 : 8 });
+      } else if (word === 'bits') {
+        const bits = text.slice(rest, wordEndAt(text, rest, end));
         if (bits === '16' || bits === '32' || bits === '64') facts.modes.push({ offset: start, mode: (Number(bits) / 8) as 2 | 4 | 8 });
-      } else if (lower === 'notrack' || lower === 'bnd' || lower === 'lock' || lower.startsWith('rep')) {
+      } else {
+        // A prefix (`lock`, `rep`, `notrack`, `bnd`): the mnemonic follows.
         i = rest;
         continue;
       }

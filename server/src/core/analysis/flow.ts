@@ -96,7 +96,8 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;
       }
-      for (const next of block.successors) {
+      for (let k = 0; k < block.successors.length; k++) {
+        const next = block.successors[k]!;
         if (propagate(next, state) && !queued.has(next)) {
           work.push(next);
           queued.add(next);

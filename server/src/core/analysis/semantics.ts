@@ -5,7 +5,7 @@
  * (`stos`, `movs`, `push`), and which do not touch memory at all despite a memory operand (`lea`, `nop`).
  * Operands arrive in Intel order (destination first) from every parser.
  */
-import type { Instruction, MemOperand } from '../ir';
+import type { Instruction, MemOperand, Operand } from '../ir';
 import { gpr, registerWidth } from './registers';
 
 /** How control leaves an instruction. */
@@ -92,6 +92,7 @@ const mnemonicInfos = new Map<string, MnemonicInfo>();
 const returns = new Set(['ret', 'retq', 'retf', 'lret', 'iret', 'iretq', 'iretd', 'iretw', 'sysret', 'sysretq', 'sysexit', 'sysexitq', 'eret', 'rsm']);
 const noOperands: readonly MemoryAccess[] = [];
 const noWrites: readonly number[] = [];
+const scratchWrites: number[] = [];
 
 function mnemonicInfo(m: string): MnemonicInfo {
   let info = mnemonicInfos.get(m);
@@ -168,9 +169,10 @@ export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
     if (kind === 'scas') accesses.push({ mem: viaDi, access: 'load', size });
   }
 
-  const writes: number[] = [];
-  collectRegisterWrites(insn, writes, info);
-  return { flow, target, accesses: accesses ?? noOperands, writes: writes.length === 0 ? noWrites : writes };
+  // One scratch list for every instruction: most write no register the transfer leaves to `writes`.
+  scratchWrites.length = 0;
+  collectRegisterWrites(insn, scratchWrites, info);
+  return { flow, target, accesses: accesses ?? noOperands, writes: scratchWrites.length === 0 ? noWrites : scratchWrites.slice() };
 }
 
 /** A synthesized `[reg]` operand for implicit string-instruction accesses. */
@@ -187,7 +189,8 @@ export function accessSize(insn: Instruction, mem: MemOperand): number | undefin
   if (insn.suffixSize !== undefined) return insn.suffixSize;
   const sized = mnemonicSize(m);
   if (sized !== undefined) return sized;
-  for (const op of insn.operands) {
+  for (let k = 0; k < insn.operands.length; k++) {
+    const op = insn.operands[k]!;
     if (op.kind === 'reg') {
       const width = registerWidth(op.reg);
       if (width !== undefined && m !== 'cvtsi2sd' && m !== 'cvtsi2ss') return width;
@@ -226,9 +229,9 @@ function collectRegisterWrites(insn: Instruction, writes: number[], info: Mnemon
   const ops = insn.operands;
   const key = m === 'imul' && ops.length === 1 ? 'imul1' : m;
   const implicit = implicitWrites[key];
-  if (implicit !== undefined) writes.push(...implicit);
+  if (implicit !== undefined) for (let k = 0; k < implicit.length; k++) writes.push(implicit[k]!);
   if (m === 'xchg' || m === 'xadd') {
-    for (const op of ops) if (op.kind === 'reg') pushSlot(writes, op.reg);
+    pushRegisterSlots(writes, ops);
     return;
   }
   if (info.stringOp !== undefined && !(m === 'movsd' && ops.length > 0)) {
@@ -243,7 +246,14 @@ function collectRegisterWrites(insn: Instruction, writes: number[], info: Mnemon
   }
   if (insn.unknown) {
     // An instruction we could not read may write any register it names.
-    for (const op of ops) if (op.kind === 'reg') pushSlot(writes, op.reg);
+    pushRegisterSlots(writes, ops);
+  }
+}
+
+function pushRegisterSlots(writes: number[], ops: readonly Operand[]): void {
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k]!;
+    if (op.kind === 'reg') pushSlot(writes, op.reg);
   }
 }
 

@@ -135,11 +135,14 @@ export function joinStates(a: State, b: State): State {
     }
   }
   let cells: Map<number, Value> | undefined;
-  for (const [key, value] of a.cells) {
-    if (!b.cells.has(key) || !sameValue(value, b.cells.get(key))) {
-      cells ??= new Map(a.cells);
-      cells.delete(key);
-    }
+  if (a.cells !== b.cells && a.cells.size > 0) {
+    // Map.forEach, not for-of with destructuring: no entry array per cell per join.
+    a.cells.forEach((value, key) => {
+      if (!b.cells.has(key) || !sameValue(value, b.cells.get(key))) {
+        cells ??= new Map(a.cells);
+        cells.delete(key);
+      }
+    });
   }
   const redZoneData = uniteRanges(a.redZoneData, b.redZoneData);
   const clobbered = uniteRanges(a.clobbered, b.clobbered);
@@ -157,7 +160,8 @@ export function subsumes(a: State, b: State): boolean {
 function uniteRanges(a: readonly StackRange[], b: readonly StackRange[]): readonly StackRange[] {
   if (b.length === 0 || a === b) return a;
   let result: StackRange[] | undefined;
-  for (const range of b) {
+  for (let k = 0; k < b.length; k++) {
+    const range = b[k]!;
     if (!a.some((r) => r.from === range.from && r.to === range.to && r.line === range.line)) {
       result ??= a.slice();
       result.push(range);
