@@ -117,10 +117,11 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
         const insn = item.insn;
         current ??= startFunction(pendingLabels[0]?.name ?? '(top of file)', item.line);
         const index = current.insns.length;
-        for (const label of pendingLabels) {
-          if (!current.labels.has(label.name)) current.labels.set(label.name, index);
+        // Most instructions have no label before them: no new list for them.
+        if (pendingLabels.length > 0) {
+          for (const label of pendingLabels) if (!current.labels.has(label.name)) current.labels.set(label.name, index);
+          pendingLabels = [];
         }
-        pendingLabels = [];
         current.insns.push(insn);
         current.sources.push(source);
         current.endLine = item.line;
@@ -185,8 +186,12 @@ function firstSymbol(value: string): string | undefined {
 function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
   const m = insn.mnemonic;
   if (privileged.has(m)) return { line: insn.line, what: `the privileged instruction \`${m}\`` };
-  if (m === 'mov' && insn.operands.some((op) => op.kind === 'reg' && (op.reg.startsWith('cr') || op.reg.startsWith('dr')) && /^(cr|dr)\d+$/.test(op.reg))) {
-    return { line: insn.line, what: `a control-register access \`${insn.text}\`` };
+  if (m !== 'mov') return undefined;
+  for (let k = 0; k < insn.operands.length; k++) {
+    const op = insn.operands[k]!;
+    if (op.kind === 'reg' && (op.reg.startsWith('cr') || op.reg.startsWith('dr')) && /^(cr|dr)\d+$/.test(op.reg)) {
+      return { line: insn.line, what: `a control-register access \`${insn.text}\`` };
+    }
   }
   return undefined;
 }

@@ -93,6 +93,8 @@ const returns = new Set(['ret', 'retq', 'retf', 'lret', 'iret', 'iretq', 'iretd'
 const noOperands: readonly MemoryAccess[] = [];
 const noWrites: readonly number[] = [];
 const scratchWrites: number[] = [];
+/** The effects of instructions that only fall through and write at most one register: by slot, and 16 for none. */
+const plainEffects: readonly Effect[] = Array.from({ length: 17 }, (_, slot) => ({ flow: 'next' as const, target: undefined, accesses: noOperands, writes: slot === 16 ? noWrites : [slot] }));
 
 function mnemonicInfo(m: string): MnemonicInfo {
   let info = mnemonicInfos.get(m);
@@ -172,6 +174,10 @@ export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
   // One scratch list for every instruction: most write no register the transfer leaves to `writes`.
   scratchWrites.length = 0;
   collectRegisterWrites(insn, scratchWrites, info);
+  if (accesses === undefined && target === undefined && flow === 'next' && scratchWrites.length <= 1) {
+    // `testl %eax, %eax`, `movl %eax, %edx`: most instructions share one of these 17 effects.
+    return scratchWrites.length === 0 ? plainEffects[16]! : plainEffects[scratchWrites[0]!]!;
+  }
   return { flow, target, accesses: accesses ?? noOperands, writes: scratchWrites.length === 0 ? noWrites : scratchWrites.slice() };
 }
 

@@ -9,7 +9,7 @@ import type { Abi } from '../report';
 import { callerSaved, gpr, RBP, RSP } from './registers';
 import { evaluateAddress, type IndexWitness } from './address';
 import { quoted, type Effect } from './semantics';
-import { addConstant, cellKey, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
+import { addConstant, cellKey, constValue, maxAnchors, stackValue, subtractRange, type Anchor, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -239,14 +239,14 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
         }
         // The anchor stands for the aligned value: before.anchor + before.off - [0, N-1].
         writeRegister(regs, width, dest, id === undefined ? undefined : stackValue(id, 0));
-      } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? { kind: 'const', value: before.value & mask.value } : undefined);
+      } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? constValue(before.value & mask.value) : undefined);
       else writeMemoryDestination(dest, pre, w, width);
       break;
     }
     case 'xor': {
       // xor %eax,%eax: a constant zero
       const [dest, src] = ops;
-      if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) writeRegister(regs, width, dest, { kind: 'const', value: 0 });
+      if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) writeRegister(regs, width, dest, constValue(0));
       else if (dest?.kind === 'reg') writeRegister(regs, width, dest, undefined);
       else writeMemoryDestination(dest, pre, w, width);
       break;
@@ -333,7 +333,7 @@ function constantAddress(mem: MemOperand, regs: readonly Value[], width: number,
     if (value?.kind !== 'const') return undefined;
     total += value.value * mem.scale;
   }
-  return { kind: 'const', value: total };
+  return constValue(total);
 }
 
 /** Kills the cells a memory write may change. */
@@ -362,7 +362,7 @@ function operandValue(op: Operand | undefined, regs: readonly Value[], width: nu
   if (op === undefined) return undefined;
   switch (op.kind) {
     case 'imm':
-      return op.value === undefined ? undefined : { kind: 'const', value: op.value };
+      return op.value === undefined ? undefined : constValue(op.value);
     case 'reg': {
       const ref = gpr(op.reg);
       if (ref === undefined) return undefined;
