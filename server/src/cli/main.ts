@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { parseCommandLine, synopsis, usage, type Command } from './args';
 import { exitCodeOf, runCheck, type Notice } from './check';
 import { disasmCommand, layoutCommand } from './commands';
@@ -18,6 +19,13 @@ import { formatText } from './format-text';
 import { locateFindings } from './locate';
 
 const name = 'redzone-lint';
+
+// A CLI run lasts about a second, and TurboFan's inlining made compiling the analysis's hot loops
+// cost more processor time than running them: on a 5 MB `.s`, 0.4 s of 1.2 s, on the second core
+// that object scans give to a worker. Without inlining the compiled code is a little slower but
+// ready much sooner (`npm run bench:text`: 0.79 s -> 0.63 s). The flag is process-wide, so worker
+// threads get it too; the language server, which runs for hours, keeps the default.
+setFlagsFromString('--no-turbo-inlining');
 
 /** The package version, read from the package.json that ships beside dist/. */
 function version(): string {
