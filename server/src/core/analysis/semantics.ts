@@ -86,6 +86,10 @@ interface MnemonicInfo {
   readonly noAccess: boolean;
   /** `stos`, `movs`… with the element size letter, for implicit %rsi/%rdi accesses. */
   readonly stringOp: readonly [string, string] | undefined;
+  /** Registers written without being named (`cqo` writes %rdx); the one-operand `imul` form has its own. */
+  readonly implicitWrites: readonly number[] | undefined;
+  /** True when a register in the first operand is written (not `cmp`, `push`, `prefetch`…). */
+  readonly writesDestination: boolean;
 }
 
 const mnemonicInfos = new Map<string, MnemonicInfo>();
@@ -108,6 +112,9 @@ function mnemonicInfo(m: string): MnemonicInfo {
     storeOnly: storeOnlyNoDest.has(m) || m.startsWith('set') || m === 'pop',
     noAccess: noAccess.has(m) || m.startsWith('prefetch') || m.startsWith('nop'),
     stringOp: string === null ? undefined : [string[1]!, string[2]!],
+    // An own property only: a mnemonic spelled `constructor` must not find Object's.
+    implicitWrites: Object.prototype.hasOwnProperty.call(implicitWrites, m) ? implicitWrites[m] : undefined,
+    writesDestination: !noDestinationWrite.has(m) && !m.startsWith('prefetch'),
   };
   // Distinct mnemonics are few; the cap only guards against hostile input.
   if (mnemonicInfos.size < 4096) mnemonicInfos.set(m, info);
@@ -233,8 +240,8 @@ const noDestinationWrite = new Set([
 function collectRegisterWrites(insn: Instruction, writes: number[], info: MnemonicInfo): void {
   const m = insn.mnemonic;
   const ops = insn.operands;
-  const key = m === 'imul' && ops.length === 1 ? 'imul1' : m;
-  const implicit = implicitWrites[key];
+  // Looked up once per mnemonic in `mnemonicInfo`: a keyed lookup per instruction showed in profiles.
+  const implicit = m === 'imul' && ops.length === 1 ? implicitWrites.imul1 : info.implicitWrites;
   if (implicit !== undefined) for (let k = 0; k < implicit.length; k++) writes.push(implicit[k]!);
   if (m === 'xchg' || m === 'xadd') {
     pushRegisterSlots(writes, ops);
@@ -247,7 +254,7 @@ function collectRegisterWrites(insn: Instruction, writes: number[], info: Mnemon
     return;
   }
   const dest = ops[0];
-  if (dest?.kind === 'reg' && !noDestinationWrite.has(m) && !m.startsWith('prefetch')) {
+  if (dest?.kind === 'reg' && info.writesDestination) {
     if (!(ops.length === 1 && (m === 'mul' || m === 'div' || m === 'idiv' || m === 'imul'))) pushSlot(writes, dest.reg);
   }
   if (insn.unknown) {
