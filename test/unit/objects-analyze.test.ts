@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyzeText, type AnalysisOptions, type Report } from '../../server/src/core/index';
 import { analyzeObject, disassembleObject } from '../../server/src/core/objects/index';
-import { decodeUnit, lower, unitItems } from '../../server/src/core/objects/listing';
+import { decodeUnit, unitItems } from '../../server/src/core/objects/listing';
+import { fromText } from '../../server/src/core/objects/lower';
 import { parseIntelInstructionText } from '../../server/src/core/syntax/index';
 import { readElf } from '../../server/src/core/elf/index';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
@@ -169,7 +170,7 @@ test('the direct-branch shortcut lowers exactly as the Intel parser does', () =>
     for (const raw of section.decode()) {
       const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
       const parsed = parseIntelInstructionText(text, { line: 7, span: { start: 0, end: 0 }, address: raw.address, length: raw.length });
-      const fast = lower(raw, 7);
+      const fast = fromText(raw, 7);
       assert.deepEqual({ ...fast, prefixes: [...fast.prefixes] }, { ...parsed, prefixes: [...parsed.prefixes] }, text);
       if (fast.operands[0]?.kind === 'target') branches++;
     }

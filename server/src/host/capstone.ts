@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Disassembler, DisassemblyMode, RawInstruction } from '../core/elf/disassembler';
+import { INSN_DETAIL, readDetail, registerTable, type RegisterTable } from './capstone-detail';
 
 /** The Emscripten exports `loadCapstone` assigns onto the object it is given. */
 interface CapstoneModule {
@@ -29,6 +30,8 @@ interface CapstoneModule {
   _cs_disasm(handle: number, code: number, size: number, address: bigint, count: number, insnPtrPtr: number): number;
   _cs_free(insn: number, count: number): void;
   _cs_close(handlePtr: number): number;
+  _cs_reg_name(handle: number, id: number): number;
+  UTF8ToString(ptr: number): string;
 }
 
 // A literal require() makes esbuild bundle the package's CommonJS build. An import statement would
@@ -41,6 +44,7 @@ const CS_MODE_32 = 1 << 2;
 const CS_MODE_64 = 1 << 3;
 const CS_OPT_SYNTAX = 1;
 const CS_OPT_SYNTAX_INTEL = 1;
+const CS_OPT_DETAIL = 2;
 const CS_OPT_SKIPDATA = 5;
 const CS_OPT_ON = 3;
 /** `sizeof(cs_insn)` and field offsets for Capstone 5.0-rc2 on wasm32. */
@@ -129,6 +133,8 @@ class RawCapstone implements CapstoneDisassembler {
   private insnPtrPtr = 0;
   private broken: string | undefined;
   private heapView: Buffer | undefined;
+  private dataView: DataView | undefined;
+  private readonly registers: RegisterTable;
 
   constructor(private readonly mod: CapstoneModule) {
     this.handlePtr = mod._malloc(8);
@@ -142,8 +148,16 @@ class RawCapstone implements CapstoneDisassembler {
       const handle = this.u32(ptr);
       mod._cs_option(handle, CS_OPT_SYNTAX, CS_OPT_SYNTAX_INTEL);
       if (mod._cs_option(handle, CS_OPT_SKIPDATA, CS_OPT_ON) !== 0) throw new Error('capstone: enabling SKIPDATA failed');
+      // Detail mode gives the operands from capstone's tables, so the core need not parse text.
+      if (mod._cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON) !== 0) throw new Error('capstone: enabling detail mode failed');
       this.handles.set(mode, handle);
     }
+    // Register ids are the same in both modes; the 64-bit handle names them.
+    const named = this.handles.get(64)!;
+    this.registers = registerTable((id) => {
+      const ptr = mod._cs_reg_name(named, id);
+      return ptr === 0 ? undefined : mod.UTF8ToString(ptr);
+    });
   }
 
   disassemble(code: Uint8Array, address: number, mode: DisassemblyMode): RawInstruction[] {
@@ -178,6 +192,7 @@ class RawCapstone implements CapstoneDisassembler {
       const insns = this.u32(this.insnPtrPtr);
       const heap = mod.HEAPU8;
       const text = this.text();
+      const view = this.view();
       const baseLow = Number(BigInt.asUintN(32, BigInt(base)));
       let consumed = 0;
       for (let i = 0; i < count; i++) {
@@ -187,11 +202,16 @@ class RawCapstone implements CapstoneDisassembler {
         // An instruction that reaches the last 15 bytes of a non-final window may have been cut
         // short by the window's end; decode it again at the start of the next window.
         if (at !== consumed || size === 0 || at + size > n || (!final && at + size > n - MAX_INSN_LENGTH)) break;
+        const detail = this.u32(p + INSN_DETAIL);
+        // SKIPDATA entries (id 0) have no detail record.
+        const decoded = detail !== 0 ? readDetail(heap, view, detail, this.registers) : undefined;
         out.push({
           address: base + at,
           length: size,
           mnemonic: cString(text, p + INSN_MNEMONIC, 32),
           opStr: cString(text, p + INSN_OP_STR, 160),
+          operands: decoded?.operands,
+          writesStackPointer: decoded?.writesStackPointer,
         });
         consumed = at + size;
       }
@@ -218,6 +238,13 @@ class RawCapstone implements CapstoneDisassembler {
     const heap = this.mod.HEAPU8;
     if (this.heapView?.buffer !== heap.buffer) this.heapView = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
     return this.heapView;
+  }
+
+  /** A DataView of the wasm heap, renewed like `text()`. */
+  private view(): DataView {
+    const heap = this.mod.HEAPU8;
+    if (this.dataView?.buffer !== heap.buffer) this.dataView = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+    return this.dataView;
   }
 
   private u32(ptr: number): number {

@@ -1,8 +1,18 @@
 /**
  * The disassembler port. The core never decodes machine code itself: a host adapter (capstone-wasm
- * in `host/capstone.ts`) implements this interface, and the core lowers the text it returns to the
- * shared IR with the Intel-syntax parser, so exactly one module knows operand spelling.
+ * in `host/capstone.ts`) implements this interface. When the adapter gives the operands from its
+ * own tables (capstone's detail mode), the core lowers them straight into the IR; otherwise, and
+ * for the few shapes the tables do not describe the way the text does, it reads the Intel text
+ * with the one Intel parser. Only plain data crosses this port.
  */
+import type { ImmOperand, MemOperand, RegOperand } from '../ir';
+
+/**
+ * An operand as the decoder's tables give it, already in the IR's terms: canonical lowercase
+ * register names, a signed immediate, a memory operand with its access size in bytes (which the
+ * decoder knows even where the text does not print it, as in `lea`).
+ */
+export type DecodedOperand = RegOperand | ImmOperand | MemOperand;
 
 /** One decoded instruction as the disassembler prints it, in Intel syntax. */
 export interface RawInstruction {
@@ -16,6 +26,13 @@ export interface RawInstruction {
   readonly opStr: string;
   /** The instruction's bytes, when the adapter provides them. */
   readonly bytes?: Uint8Array;
+  /** The operands in Intel order (destination first), when the adapter decodes them itself. */
+  readonly operands?: readonly DecodedOperand[];
+  /**
+   * True when the decoder says the instruction writes the stack pointer (`rsp`, `esp` or `sp`),
+   * explicitly or implicitly (`push`, `call`, `enter`); undefined when the adapter cannot tell.
+   */
+  readonly writesStackPointer?: boolean;
 }
 
 /** The processor mode to decode in. */

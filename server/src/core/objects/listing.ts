@@ -24,8 +24,8 @@
  */
 import { formatAddress, functionSymbols, relocationInRange, relocationsFor, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
 import type { AsmItem, Instruction, Operand, Span } from '../ir';
-import { parseIntelInstructionText } from '../syntax/index';
 import { attText } from './att';
+import { lower, lowerPlain } from './lower';
 
 /** How the listing spells instructions; the lines are the same in both. */
 export type ListingSyntax = 'att' | 'intel';
@@ -173,7 +173,6 @@ function walk(unit: DecodedUnit, visit: Visitor): void {
   }
 }
 
-const NO_SPAN: Span = { start: 0, end: 0 };
 
 /**
  * The analysis's view of a unit: items for the instructions inside functions, with listing lines
@@ -192,7 +191,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
     },
     insn(line, ds, raw, offset, open, relocation) {
       if (!open) return;
-      let insn = lower(raw, line);
+      let insn = lower(raw, line, unit.mode);
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
       if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
       else insn = named(insn, ds, namers, unit.plt);
@@ -202,39 +201,6 @@ export function unitItems(unit: DecodedUnit): UnitItems {
   return { items, functions };
 }
 
-const DIRECT_BRANCH = /^(call|jmp|j[a-z]{1,4})$/;
-const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
-
-/**
- * Lowers one decoded instruction to the IR through the Intel parser, except direct branches
- * (`jne 0x56`, `call 0x1139`): a quarter of all instructions, and, because every one names
- * another address, most of the distinct texts, which the parser's statement cache cannot share.
- * Their IR is the parser's for that text (a unit test compares the two on real objects); the
- * target's name is replaced by a symbol name afterwards anyway.
- */
-export function lower(raw: RawInstruction, line: number): Instruction {
-  const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
-  if (DIRECT_BRANCH.test(raw.mnemonic) && HEX_ADDRESS.test(raw.opStr)) {
-    const address = Number.parseInt(raw.opStr.slice(2), 16);
-    if (Number.isSafeInteger(address)) {
-      return {
-        mnemonic: raw.mnemonic,
-        prefixes: NO_PREFIXES,
-        suffixSize: undefined,
-        operands: [{ kind: 'target', name: raw.opStr, address }],
-        unknown: false,
-        text,
-        span: NO_SPAN,
-        line,
-        address: raw.address,
-        length: raw.length,
-      };
-    }
-  }
-  return parseIntelInstructionText(text, { line, span: NO_SPAN, address: raw.address, length: raw.length });
-}
-
-const NO_PREFIXES: readonly string[] = [];
 
 /**
  * Names a direct branch's target by the function at that address (`helper`, `foo+0x1a`), as
@@ -279,7 +245,8 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
       if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, unit.plt)));
       const reused = relocation === undefined ? known.get(line) : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
-      const parsed = reused ?? parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
+      // An instruction the stack-pointer check marked unknown is printed as the decoder read it.
+      const parsed = reused !== undefined && !reused.unknown ? reused : lowerPlain(raw, line);
       const target = branchTarget(parsed, names);
       const insnText = syntax === 'att' ? attText(parsed, target) : intelText(raw, parsed, target);
       const prefix = `${hexAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;

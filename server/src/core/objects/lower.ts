@@ -1,0 +1,137 @@
+/**
+ * Lowers one decoded instruction to the IR.
+ *
+ * When the disassembler gives the operands from its own tables (capstone's detail mode), they go
+ * straight into the IR and the Intel text is kept only for the listing and for messages. The text
+ * is parsed instead (with the one Intel parser, `parseIntelInstructionText`) where the tables do
+ * not describe an instruction the way the text does, so that both readings give the same IR:
+ * AVX-512 masks and broadcasts (`{k1}`, `{1to8}`), far pointers (`ljmp 0x10:0x1000`), `.byte`
+ * entries, mnemonics the IR does not know, and operand counts that differ from the text's.
+ * `test/unit/objects-detail.test.ts` decodes real objects both ways and compares the results.
+ *
+ * The decoder also says which instructions write the stack pointer. One that does so implicitly
+ * while the analysis does not model it as a stack-pointer write (`syscall` does not, in the
+ * analysis's eyes) is marked unknown and given `rsp` as an operand, so that the analysis loses
+ * the stack pointer there and says so (`stack-unknown`) instead of trusting a wrong offset.
+ */
+import { describe } from '../analysis/semantics';
+import { RSP } from '../analysis/registers';
+import type { RawInstruction } from '../elf/index';
+import type { Instruction, Operand, Span } from '../ir';
+import { parseIntelInstructionText } from '../syntax/index';
+import { internMnemonic, isBranchMnemonic, isKnownMnemonic, prefixName } from '../syntax/mnemonics';
+
+const NO_SPAN: Span = { start: 0, end: 0 };
+const NO_PREFIXES: readonly string[] = [];
+const DIRECT_BRANCH = /^(call|jmp|j[a-z]{1,4})$/;
+const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
+
+/**
+ * Implicit stack-pointer writes that `analysis/transfer.ts` models case by case. Instructions that
+ * leave the function (`ret`, `iretq`, `ud2`, a jump out) and explicit writes (`sub rsp, 8`, whose
+ * destination the analysis sees) need no entry: `modelsStackWrite` asks `describe` about those.
+ */
+const MODELLED_STACK_WRITES = new Set([
+  'push', 'pushf', 'pushfq', 'pushfd', 'pushfw', 'pop', 'popf', 'popfq', 'popfd', 'popfw',
+  'pusha', 'pushad', 'popa', 'popad', 'lss', 'leave', 'enter', 'call', 'lcall',
+]);
+
+/** Lowers `raw`, printed on listing line `line`; `mode` decides the stack pointer's name. */
+export function lower(raw: RawInstruction, line: number, mode: 32 | 64): Instruction {
+  const insn = lowerPlain(raw, line);
+  if (raw.writesStackPointer !== true || insn.unknown || modelsStackWrite(insn, mode)) return insn;
+  const sp: Operand = { kind: 'reg', reg: mode === 64 ? 'rsp' : 'esp' };
+  return { ...insn, operands: [...insn.operands, sp], unknown: true };
+}
+
+/** The IR of `raw` as the decoder describes it, without the stack-pointer check of `lower`. */
+export function lowerPlain(raw: RawInstruction, line: number): Instruction {
+  return (raw.operands !== undefined ? fromOperands(raw, line) : undefined) ?? fromText(raw, line);
+}
+
+/**
+ * The text reading, except direct branches (`jne 0x56`, `call 0x1139`): a quarter of all
+ * instructions, and, because every one names another address, most of the distinct texts, which
+ * the parser's statement cache cannot share. Their IR is the parser's for that text.
+ */
+export function fromText(raw: RawInstruction, line: number): Instruction {
+  const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
+  if (DIRECT_BRANCH.test(raw.mnemonic) && HEX_ADDRESS.test(raw.opStr)) {
+    const branch = directBranch(raw, NO_PREFIXES, raw.mnemonic, line, text);
+    if (branch !== undefined) return branch;
+  }
+  return parseIntelInstructionText(text, { line, span: NO_SPAN, address: raw.address, length: raw.length });
+}
+
+/** The detail reading; undefined where it would not match the text's (see the module comment). */
+export function fromOperands(raw: RawInstruction, line: number): Instruction | undefined {
+  const operands = raw.operands;
+  const opStr = raw.opStr;
+  if (operands === undefined || opStr.includes('{') || opStr.includes(':0x')) return undefined;
+  let prefixes = NO_PREFIXES;
+  let word = raw.mnemonic;
+  const space = word.lastIndexOf(' ');
+  if (space >= 0) {
+    const words = word.slice(0, space).split(' ');
+    const names: string[] = [];
+    for (const w of words) {
+      const prefix = prefixName(w, true);
+      if (prefix === undefined) return undefined;
+      names.push(prefix);
+    }
+    prefixes = names;
+    word = word.slice(space + 1);
+  }
+  const mnemonic = internMnemonic(word);
+  if (!isKnownMnemonic(mnemonic) || operands.length !== textOperandCount(opStr)) return undefined;
+  const text = opStr ? `${raw.mnemonic} ${opStr}` : raw.mnemonic;
+  // Branches name code addresses; the text reading turns the plain ones into targets.
+  if (isBranchMnemonic(mnemonic) && operands.some((op) => op.kind === 'imm')) {
+    return operands.length === 1 && DIRECT_BRANCH.test(mnemonic) && HEX_ADDRESS.test(opStr) ? directBranch(raw, prefixes, mnemonic, line, text) : undefined;
+  }
+  // The IR's size is the one the text states (`qword ptr`); capstone prints none for `lea`, and a
+  // bare `ptr` for the variable-size areas of `xsave` and `xrstor`, where its size would be wrong.
+  let ops: readonly Operand[] = operands;
+  if (!sizeStated(opStr)) ops = operands.map((op) => (op.kind === 'mem' && op.size !== undefined ? { ...op, size: undefined } : op));
+  return instruction(mnemonic, prefixes, ops, false, text, line, raw);
+}
+
+/** `call 0x1139` as a target operand; undefined when the address is not a safe integer. */
+function directBranch(raw: RawInstruction, prefixes: readonly string[], mnemonic: string, line: number, text: string): Instruction | undefined {
+  const address = Number.parseInt(raw.opStr.slice(2), 16);
+  if (!Number.isSafeInteger(address)) return undefined;
+  return instruction(mnemonic, prefixes, [{ kind: 'target', name: raw.opStr, address }], false, text, line, raw);
+}
+
+/** Builds an instruction with the property order of the parser's, so both share one object shape. */
+function instruction(mnemonic: string, prefixes: readonly string[], operands: readonly Operand[], unknown: boolean, text: string, line: number, raw: RawInstruction): Instruction {
+  return { mnemonic, prefixes, suffixSize: undefined, operands, unknown, text, span: NO_SPAN, line, address: raw.address, length: raw.length };
+}
+
+/** True when the text names a memory operand's size: `ptr` after a size word (`qword ptr`), not alone. */
+function sizeStated(opStr: string): boolean {
+  const at = opStr.indexOf('ptr');
+  return at > 0 && opStr.charCodeAt(at - 1) === 32 && opStr.charCodeAt(at - 2) !== 44 /* , */;
+}
+
+/** Operands the text shows: top-level commas plus one, outside brackets; 0 for no text. */
+function textOperandCount(opStr: string): number {
+  if (opStr.length === 0) return 0;
+  let count = 1;
+  let depth = 0;
+  for (let i = 0; i < opStr.length; i++) {
+    const c = opStr.charCodeAt(i);
+    if (c === 91 /* [ */ || c === 40 /* ( */) depth++;
+    else if (c === 93 /* ] */ || c === 41 /* ) */) depth--;
+    else if (c === 44 /* , */ && depth === 0) count++;
+  }
+  return count;
+}
+
+/** True when the analysis accounts for the stack-pointer write of `insn` (see MODELLED_STACK_WRITES). */
+export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
+  if (MODELLED_STACK_WRITES.has(insn.mnemonic)) return true;
+  const effect = describe(insn, mode === 64 ? 8 : 4);
+  if (effect.flow === 'return' || effect.flow === 'stop' || effect.flow === 'jump' || effect.flow === 'indirect-jump') return true;
+  return effect.writes.includes(RSP);
+}
