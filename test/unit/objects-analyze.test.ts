@@ -167,7 +167,7 @@ test('the direct-branch shortcut lowers exactly as the Intel parser does', () =>
   const unit = decodeUnit(readElf(new Uint8Array(readFileSync(o))).value!, 'branches.o', capstone);
   let branches = 0;
   for (const section of unit.sections) {
-    for (const raw of section.decode()) {
+    for (const raw of section.decode(true)) {
       const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
       const parsed = parseIntelInstructionText(text, { line: 7, span: { start: 0, end: 0 }, address: raw.address, length: raw.length });
       const fast = fromText(raw, 7);

@@ -47,6 +47,14 @@ test('detail operands: registers, immediates and memory operands with base, inde
     assert.equal(`${raw.mnemonic} ${raw.opStr}`, text);
     assert.deepEqual(raw.operands, operands, text);
   }
+  // A caller that only prints text gets no operands, and the next caller gets them again.
+  const plain = capstone.disassemble(Uint8Array.from([0x53]), 0x1000, 64, { operands: false })[0]!;
+  assert.deepEqual([plain.text, plain.operands, plain.writesStackPointer], ['push rbx', undefined, undefined]);
+  assert.deepEqual(decode([0x53]).operands, [reg('rbx')]);
+  // The text is the mnemonic and the operands joined by one space.
+  const rep = decode([0xf3, 0x48, 0xab]);
+  assert.deepEqual([rep.mnemonic, rep.opStr, rep.text], ['rep stosq', 'qword ptr [rdi], rax', 'rep stosq qword ptr [rdi], rax']);
+  assert.deepEqual([decode([0xc3]).mnemonic, decode([0xc3]).opStr, decode([0xc3]).text], ['ret', '', 'ret']);
   // The 32-bit handle names 32-bit registers.
   assert.deepEqual(decode([0x89, 0x44, 0x24, 0xfc], 32).operands, [mem({ base: 'esp', disp: -4, size: 4 }), reg('eax')]);
 });
@@ -127,7 +135,7 @@ test('real objects: the detail lowering gives the Intel parser\'s IR for every i
     const elf = readElf(bytes).value;
     assert.ok(elf, name);
     for (const section of decodeUnit(elf, name, capstone).sections) {
-      for (const raw of section.decode()) {
+      for (const raw of section.decode(true)) {
         const detail = fromOperands(raw, 1);
         if (detail === undefined) {
           const why = fallbackClass(raw);

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Disassembler, DisassemblyMode, RawInstruction } from '../core/elf/disassembler';
+import type { Disassembler, DisassemblyMode, DisassemblyOptions, RawInstruction } from '../core/elf/disassembler';
 import { INSN_DETAIL, readDetail, registerTable, type RegisterTable } from './capstone-detail';
 
 /** The Emscripten exports `loadCapstone` assigns onto the object it is given. */
@@ -47,6 +47,7 @@ const CS_OPT_SYNTAX_INTEL = 1;
 const CS_OPT_DETAIL = 2;
 const CS_OPT_SKIPDATA = 5;
 const CS_OPT_ON = 3;
+const CS_OPT_OFF = 0;
 /** `sizeof(cs_insn)` and field offsets for Capstone 5.0-rc2 on wasm32. */
 const INSN_SIZE = 240;
 const INSN_ADDRESS = 8;
@@ -128,6 +129,8 @@ function loadModule(options: CapstoneOptions): Promise<CapstoneModule> {
 
 class RawCapstone implements CapstoneDisassembler {
   private readonly handles = new Map<DisassemblyMode, number>();
+  /** Whether detail mode is on, per handle: it is switched off for callers that only print text. */
+  private readonly detailOn = new Map<number, boolean>();
   private handlePtr = 0;
   private window = 0;
   private insnPtrPtr = 0;
@@ -151,6 +154,7 @@ class RawCapstone implements CapstoneDisassembler {
       // Detail mode gives the operands from capstone's tables, so the core need not parse text.
       if (mod._cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON) !== 0) throw new Error('capstone: enabling detail mode failed');
       this.handles.set(mode, handle);
+      this.detailOn.set(handle, true);
     }
     // Register ids are the same in both modes; the 64-bit handle names them.
     const named = this.handles.get(64)!;
@@ -160,11 +164,16 @@ class RawCapstone implements CapstoneDisassembler {
     });
   }
 
-  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode): RawInstruction[] {
+  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode, options: DisassemblyOptions = {}): RawInstruction[] {
     if (this.broken) throw new Error(`capstone is unusable after an earlier failure: ${this.broken}`);
     const handle = this.handles.get(mode);
     if (handle === undefined) throw new Error(`capstone: no handle for mode ${String(mode)}`);
     try {
+      const detail = options.operands !== false;
+      if (this.detailOn.get(handle) !== detail) {
+        if (this.mod._cs_option(handle, CS_OPT_DETAIL, detail ? CS_OPT_ON : CS_OPT_OFF) !== 0) throw new Error('switching detail mode failed');
+        this.detailOn.set(handle, detail);
+      }
       return this.decodeAll(handle, code, address);
     } catch (error) {
       // A trap inside wasm may leave the module inconsistent; never use it again in this process.
@@ -205,11 +214,13 @@ class RawCapstone implements CapstoneDisassembler {
         const detail = this.u32(p + INSN_DETAIL);
         // SKIPDATA entries (id 0) have no detail record.
         const decoded = detail !== 0 ? readDetail(heap, view, detail, this.registers) : undefined;
+        const words = joinedText(text, p);
         out.push({
           address: base + at,
           length: size,
-          mnemonic: cString(text, p + INSN_MNEMONIC, 32),
-          opStr: cString(text, p + INSN_OP_STR, 160),
+          mnemonic: words.mnemonic,
+          opStr: words.opStr,
+          text: words.text,
           operands: decoded?.operands,
           writesStackPointer: decoded?.writesStackPointer,
         });
@@ -257,11 +268,37 @@ function byteEntry(code: Uint8Array, offset: number, address: number): RawInstru
   return { address, length: 1, mnemonic: '.byte', opStr: `0x${code[offset].toString(16).padStart(2, '0')}` };
 }
 
-/** Reads a NUL-terminated field of at most `max` bytes; Buffer's native latin1 decoding is faster than building the string in JavaScript. */
-function cString(heap: Buffer, at: number, max: number): string {
-  let end = heap.indexOf(0, at);
-  if (end < 0 || end > at + max) end = at + max;
-  return heap.toString('latin1', at, end);
+/** An instruction's mnemonic, operand text, and both joined by a space. */
+interface Words {
+  readonly mnemonic: string;
+  readonly opStr: string;
+  readonly text: string;
+}
+
+/**
+ * Reads the mnemonic and operand text of the `cs_insn` at `p`. The mnemonic field (char[32] at 42)
+ * ends where op_str (at 74) begins, so moving the mnemonic to end just before op_str, with a space
+ * between, makes the whole text one run of bytes: one flat string, of which the two fields are
+ * slices, instead of two strings and the concatenation every instruction's `text` needs. The
+ * `cs_insn` is ours to overwrite: it is freed right after being read.
+ */
+function joinedText(heap: Buffer, p: number): Words {
+  const mnemonic = p + INSN_MNEMONIC;
+  let mnemonicEnd = heap.indexOf(0, mnemonic);
+  if (mnemonicEnd < 0 || mnemonicEnd > mnemonic + 31) mnemonicEnd = mnemonic + 31;
+  const opStr = p + INSN_OP_STR;
+  let opEnd = heap.indexOf(0, opStr);
+  if (opEnd < 0 || opEnd > opStr + 159) opEnd = opStr + 159;
+  if (opEnd === opStr) {
+    const text = heap.toString('latin1', mnemonic, mnemonicEnd);
+    return { mnemonic: text, opStr: '', text };
+  }
+  const length = mnemonicEnd - mnemonic;
+  const start = opStr - 1 - length;
+  heap.copyWithin(start, mnemonic, mnemonicEnd);
+  heap[opStr - 1] = 32;
+  const text = heap.toString('latin1', start, opEnd);
+  return { mnemonic: text.slice(0, length), opStr: text.slice(length + 1), text };
 }
 
 /** Decodes known instructions in both modes; returns what differs, or undefined when all is well. */

@@ -24,6 +24,8 @@ export interface RawInstruction {
   readonly mnemonic: string;
   /** Operand text in Intel syntax, e.g. `qword ptr [rsp - 8], rax`; for `.byte`, the byte in hex (`0xff`). */
   readonly opStr: string;
+  /** `mnemonic` and `opStr` joined by one space (just `mnemonic` without operands), when the adapter provides it. */
+  readonly text?: string;
   /** The instruction's bytes, when the adapter provides them. */
   readonly bytes?: Uint8Array;
   /** The operands in Intel order (destination first), when the adapter decodes them itself. */
@@ -44,10 +46,20 @@ export type DisassemblyMode = 32 | 64;
  * lengths of the returned entries always add up to `code.length`. They must not throw on any input.
  */
 export interface Disassembler {
-  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode): RawInstruction[];
+  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode, options?: DisassemblyOptions): RawInstruction[];
+}
+
+/** What a caller needs besides the text. */
+export interface DisassemblyOptions {
+  /**
+   * False when the caller only prints the text (a listing), so that an adapter may skip decoding
+   * operands, which costs capstone about as much again as the text; true or absent asks for them.
+   */
+  readonly operands?: boolean;
 }
 
 /** The full text of an instruction (`mov qword ptr [rsp - 8], rax`), as the Intel parser takes it. */
 export function instructionText(insn: RawInstruction): string {
+  if (insn.text !== undefined) return insn.text;
   return insn.opStr ? `${insn.mnemonic} ${insn.opStr}` : insn.mnemonic;
 }

@@ -47,7 +47,7 @@ interface DecodedSection {
    * megabytes that would otherwise live (and be copied by every young-generation GC) until its
    * analysis ends, and a second decode is only needed for the few units whose listing is printed.
    */
-  decode(): readonly RawInstruction[];
+  decode(operands: boolean): readonly RawInstruction[];
   readonly ranges: readonly FunctionRange[];
   readonly relocations: readonly ElfRelocation[];
 }
@@ -108,7 +108,7 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
     sections.push({
       section,
       base,
-      decode: () => disassembler.disassemble(section.data, base, mode),
+      decode: (operands) => disassembler.disassemble(section.data, base, mode, { operands }),
       ranges: ranges.get(section.index) ?? [],
       relocations: relocationsFor(elf, section.index),
     });
@@ -129,7 +129,7 @@ interface Visitor {
  * line numbers cannot disagree: header lines, section lines, function headers, instructions and
  * the relocation line after an instruction that has one (`objdump -dr`).
  */
-function walk(unit: DecodedUnit, visit: Visitor): void {
+function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): void {
   const { elf } = unit;
   const bits = elf.bits;
   const relocatable = elf.type === 'relocatable';
@@ -144,7 +144,7 @@ function walk(unit: DecodedUnit, visit: Visitor): void {
     const ranges = ds.ranges;
     let next = 0; // the next function range to open
     let open: FunctionRange | undefined;
-    for (const raw of ds.decode()) {
+    for (const raw of ds.decode(operands)) {
       const offset = raw.address - ds.base;
       if (open && offset >= open.end) open = undefined;
       while (next < ranges.length && ranges[next].end <= offset) next++;
@@ -197,7 +197,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
       else insn = named(insn, ds, namers, unit.plt);
       items.push({ kind: 'insn', insn, line });
     },
-  });
+  }, true);
   return { items, functions };
 }
 
@@ -253,7 +253,7 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
       textStarts[line] = length + prefix.length;
       push(prefix + insnText);
     },
-  });
+  }, false);
   const text = parts.length === 0 ? '' : `${parts.join('\n')}\n`;
   const spanOf = (line: number): Span | undefined => {
     const start = textStarts[line];
@@ -304,7 +304,7 @@ function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number
   if (slots.size === 0) return names;
   for (const ds of sections) {
     if (!ds.section.name.startsWith('.plt')) continue;
-    for (const raw of ds.decode()) {
+    for (const raw of ds.decode(false)) {
       const match = /^(?:bnd )?jmp$/.test(raw.mnemonic) ? /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/.exec(raw.opStr) : null;
       if (!match) continue;
       const slot = raw.address + raw.length + Number(match[1]);

@@ -16,7 +16,7 @@
  */
 import { describe } from '../analysis/semantics';
 import { RSP } from '../analysis/registers';
-import type { RawInstruction } from '../elf/index';
+import { instructionText, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
 import { parseIntelInstructionText } from '../syntax/index';
 import { internMnemonic, isBranchMnemonic, isKnownMnemonic, prefixName } from '../syntax/mnemonics';
@@ -55,7 +55,7 @@ export function lowerPlain(raw: RawInstruction, line: number): Instruction {
  * the parser's statement cache cannot share. Their IR is the parser's for that text.
  */
 export function fromText(raw: RawInstruction, line: number): Instruction {
-  const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
+  const text = instructionText(raw);
   if (DIRECT_BRANCH.test(raw.mnemonic) && HEX_ADDRESS.test(raw.opStr)) {
     const branch = directBranch(raw, NO_PREFIXES, raw.mnemonic, line, text);
     if (branch !== undefined) return branch;
@@ -84,7 +84,7 @@ export function fromOperands(raw: RawInstruction, line: number): Instruction | u
   }
   const mnemonic = internMnemonic(word);
   if (!isKnownMnemonic(mnemonic) || operands.length !== textOperandCount(opStr)) return undefined;
-  const text = opStr ? `${raw.mnemonic} ${opStr}` : raw.mnemonic;
+  const text = instructionText(raw);
   // Branches name code addresses; the text reading turns the plain ones into targets.
   if (isBranchMnemonic(mnemonic) && operands.some((op) => op.kind === 'imm')) {
     return operands.length === 1 && DIRECT_BRANCH.test(mnemonic) && HEX_ADDRESS.test(opStr) ? directBranch(raw, prefixes, mnemonic, line, text) : undefined;
