@@ -3,6 +3,7 @@
 // CPU time into phases: ELF/DWARF reading, capstone decoding, lowering to the IR, the analysis
 // engine, and printing listings (only for units with findings, as `check` does).
 // Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [FILE...]
+// GC pauses are also split by phase (they are included in the phase times).
 // Add `node --cpu-prof --cpu-prof-dir=DIR scripts/profile-objects.mjs` for a V8 profile; its
 // "(garbage collector)" node is the GC share, which the phase timers below include where it falls.
 import * as esbuild from 'esbuild';
@@ -38,12 +39,23 @@ const cpu = () => {
   return (u.user + u.system) / 1000;
 };
 const phases = { read: 0, decode: 0, lower: 0, analyze: 0, listing: 0 };
+// GC pauses by the phase they fall in (wall clock intervals; the decode phase is inside `lower`).
+const intervals = [];
+const gcByPhase = {};
+const mark = (phase, from) => intervals.push([from, performance.now(), phase]);
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const phase = intervals.findLast(([from, to]) => entry.startTime >= from && entry.startTime < to)?.[2] ?? 'other';
+    gcByPhase[phase] = (gcByPhase[phase] ?? 0) + entry.duration;
+  }
+});
+observer.observe({ entryTypes: ['gc'] });
 // Decoding happens inside `unitItems` and `renderListing`; a timing wrapper moves it to its own phase.
 let decodeMs = 0;
 const timedCapstone = {
-  disassemble(code, address, mode) {
+  disassemble(code, address, mode, options) {
     const t = cpu();
-    const result = capstone.disassemble(code, address, mode);
+    const result = capstone.disassemble(code, address, mode, options);
     decodeMs += cpu() - t;
     return result;
   },
@@ -51,40 +63,52 @@ const timedCapstone = {
 
 function unit(bytes, name) {
   let t = cpu();
+  let w = performance.now();
   const read = core.readElf(bytes);
   if (read.value === undefined) return 0;
   const elf = read.value;
   const units = core.readCompileUnits(elf);
   const provenance = core.objectProvenance(elf, units.value ?? []);
   phases.read += cpu() - t;
+  mark('read', w);
   t = cpu();
+  w = performance.now();
   decodeMs = 0;
   const decoded = core.decodeUnit(elf, name, timedCapstone);
   const { items } = core.unitItems(decoded);
   phases.lower += cpu() - t - decodeMs;
   phases.decode += decodeMs;
+  mark('decode+lower', w);
   t = cpu();
+  w = performance.now();
   const parsed = { syntax: 'objdump-intel', syntaxReason: 'profile', items, comments: [], problems: [] };
   const report = core.analyzeParsed(parsed, '', { buildKernel: provenance.buildKernel });
   phases.analyze += cpu() - t;
+  mark('analyze', w);
   if (report.findings.length > 0) {
     t = cpu();
+    w = performance.now();
     decodeMs = 0;
     core.renderListing(decoded, 'att', items);
     phases.listing += cpu() - t - decodeMs;
     phases.decode += decodeMs;
+    mark('listing', w);
   }
   return report.findings.length;
 }
 
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const key of Object.keys(phases)) phases[key] = 0;
+  for (const key of Object.keys(gcByPhase)) delete gcByPhase[key];
+  intervals.length = 0;
   const start = cpu();
   let findings = 0;
   for (const file of files) {
     const t = cpu();
+    const w = performance.now();
     const bytes = readFileSync(file);
     phases.read += cpu() - t;
+    mark('read', w);
     if (core.isArchive(bytes)) {
       const archive = core.readArchive(bytes);
       for (const member of archive.value ?? []) if (core.isElf(member.data)) findings += unit(member.data, member.name);
@@ -93,5 +117,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const total = cpu() - start;
   const parts = Object.entries(phases).map(([key, ms]) => `${key} ${(ms / 1000).toFixed(2)} s`);
   console.log(`round ${round + 1}: ${files.length} files, ${findings} findings, CPU ${(total / 1000).toFixed(2)} s: ${parts.join(', ')}`);
+  // The observer reports asynchronously: let it run before reading its totals.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  console.log(`  GC pauses by phase: ${Object.entries(gcByPhase).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);
 }
 capstone.close();

@@ -48,6 +48,8 @@ interface DecodedSection {
    * analysis ends, and a second decode is only needed for the few units whose listing is printed.
    */
   decode(operands: boolean): readonly RawInstruction[];
+  /** The same instructions in consecutive pieces, so that each piece can die young (see `pieces`). */
+  pieces(operands: boolean): Iterable<readonly RawInstruction[]>;
   readonly ranges: readonly FunctionRange[];
   readonly relocations: readonly ElfRelocation[];
 }
@@ -109,11 +111,41 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
       section,
       base,
       decode: (operands) => disassembler.disassemble(section.data, base, mode, { operands }),
+      pieces: (operands) => pieces(disassembler, section.data, base, mode, operands),
       ranges: ranges.get(section.index) ?? [],
       relocations: relocationsFor(elf, section.index),
     });
   }
   return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections) };
+}
+
+/** Bytes decoded per piece: a few thousand instructions, garbage before the next young-generation GC. */
+const PIECE = 16 * 1024;
+const MAX_INSN_LENGTH = 15;
+
+/**
+ * Decodes `code` piece by piece. The raw instructions of a whole section would all be alive until
+ * the walk over them ends, so every young-generation GC on the way would copy them; a piece's
+ * are dropped once walked. An instruction that reaches the last 15 bytes of a piece may have been
+ * cut short by the piece's end, so it is decoded again at the start of the next piece: the result
+ * is the same linear sweep as one call over the whole section.
+ */
+function* pieces(disassembler: Disassembler, code: Uint8Array, base: number, mode: 32 | 64, operands: boolean): Generator<readonly RawInstruction[]> {
+  let offset = 0;
+  while (offset < code.length) {
+    const end = Math.min(code.length, offset + PIECE);
+    const got = disassembler.disassemble(code.subarray(offset, end), base + offset, mode, { operands });
+    if (got.length === 0) return; // an adapter that breaks the port's contract; nothing more to walk
+    let keep = got.length;
+    if (end < code.length) {
+      const limit = base + end - MAX_INSN_LENGTH;
+      while (keep > 1 && got[keep - 1].address + got[keep - 1].length > limit) keep--;
+    }
+    const piece = keep === got.length ? got : got.slice(0, keep);
+    yield piece;
+    const last = piece[piece.length - 1];
+    offset = Math.max(offset + 1, last.address + last.length - base);
+  }
 }
 
 /** What `walk` reports for each listing line; `line` numbers count every line, printed or not. */
@@ -144,7 +176,7 @@ function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): void {
     const ranges = ds.ranges;
     let next = 0; // the next function range to open
     let open: FunctionRange | undefined;
-    for (const raw of ds.decode(operands)) {
+    for (const piece of ds.pieces(operands)) for (const raw of piece) {
       const offset = raw.address - ds.base;
       if (open && offset >= open.end) open = undefined;
       while (next < ranges.length && ranges[next].end <= offset) next++;
@@ -222,8 +254,12 @@ function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection
  * instructions are reused instead of parsed again (except relocated ones, whose operands changed).
  */
 export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: readonly AsmItem[] = []): RenderedListing {
-  const known = new Map<number, Instruction>();
-  for (const item of parsed) if (item.kind === 'insn') known.set(item.line, item.insn);
+  // By line, in an array: a module has hundreds of thousands of lines.
+  const known: (Instruction | undefined)[] = [];
+  for (const item of parsed) if (item.kind === 'insn') known[item.line] = item.insn;
+  // Most instructions repeat (`push rbp`, `mov rbp, rsp`), and an instruction's AT&T text follows
+  // from its Intel text unless it has a branch target; one conversion per distinct text is enough.
+  const attTexts = new Map<string, string>();
   const parts: string[] = [];
   const lineStarts: number[] = [];
   // Where each instruction line's text starts (-1 for other lines); a number per line, not an object.
@@ -235,20 +271,29 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
     parts.push(text);
     length += text.length + 1;
   };
-  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  let namedSection: DecodedSection | undefined;
+  let names: (address: number) => string | undefined = () => undefined;
   walk(unit, {
     other(_line, text) {
       push(text());
     },
     insn(line, ds, raw, offset, _open, relocation) {
-      let names = namers.get(ds);
-      if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, unit.plt)));
-      const reused = relocation === undefined ? known.get(line) : undefined;
+      if (namedSection !== ds) {
+        namedSection = ds;
+        names = symbolNamer(ds.ranges, ds.base, unit.plt);
+      }
+      const reused = relocation === undefined ? known[line] : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
       // An instruction the stack-pointer check marked unknown is printed as the decoder read it.
       const parsed = reused !== undefined && !reused.unknown ? reused : lowerPlain(raw, line);
       const target = branchTarget(parsed, names);
-      const insnText = syntax === 'att' ? attText(parsed, target) : intelText(raw, parsed, target);
+      let insnText: string;
+      if (syntax !== 'att') insnText = intelText(raw, parsed, target);
+      else if (target !== undefined) insnText = attText(parsed, target);
+      else {
+        insnText = attTexts.get(parsed.text) ?? attText(parsed, undefined);
+        if (attTexts.size < 65536) attTexts.set(parsed.text, insnText);
+      }
       const prefix = `${hexAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
       textStarts[line] = length + prefix.length;
       push(prefix + insnText);
