@@ -63,37 +63,64 @@ export function fromText(raw: RawInstruction, line: number): Instruction {
   return parseIntelInstructionText(text, { line, span: NO_SPAN, address: raw.address, length: raw.length });
 }
 
+/** What the decoder's mnemonic field (`rep stosq`, `lock add`, `mov`) says, worked out once per spelling. */
+interface MnemonicWords {
+  readonly prefixes: readonly string[];
+  /** The interned mnemonic, or undefined when the IR does not know it or a prefix is not one. */
+  readonly mnemonic: string | undefined;
+  readonly branch: boolean;
+  readonly direct: boolean;
+}
+
+/** Distinct mnemonic fields are a few hundred; the cap only guards against a hostile decoder. */
+const mnemonicWords = new Map<string, MnemonicWords>();
+
+function wordsOf(field: string): MnemonicWords {
+  let words = mnemonicWords.get(field);
+  if (words !== undefined) return words;
+  let prefixes = NO_PREFIXES;
+  let word = field;
+  let known = true;
+  const space = field.lastIndexOf(' ');
+  if (space >= 0) {
+    const names: string[] = [];
+    for (const w of field.slice(0, space).split(' ')) {
+      const prefix = prefixName(w, true);
+      if (prefix === undefined) known = false;
+      else names.push(prefix);
+    }
+    prefixes = names;
+    word = field.slice(space + 1);
+  }
+  const mnemonic = internMnemonic(word);
+  known &&= isKnownMnemonic(mnemonic);
+  words = { prefixes, mnemonic: known ? mnemonic : undefined, branch: isBranchMnemonic(mnemonic), direct: DIRECT_BRANCH.test(mnemonic) };
+  if (mnemonicWords.size < 4096) mnemonicWords.set(field, words);
+  return words;
+}
+
 /** The detail reading; undefined where it would not match the text's (see the module comment). */
 export function fromOperands(raw: RawInstruction, line: number): Instruction | undefined {
   const operands = raw.operands;
   const opStr = raw.opStr;
   if (operands === undefined || opStr.includes('{') || opStr.includes(':0x')) return undefined;
-  let prefixes = NO_PREFIXES;
-  let word = raw.mnemonic;
-  const space = word.lastIndexOf(' ');
-  if (space >= 0) {
-    const words = word.slice(0, space).split(' ');
-    const names: string[] = [];
-    for (const w of words) {
-      const prefix = prefixName(w, true);
-      if (prefix === undefined) return undefined;
-      names.push(prefix);
-    }
-    prefixes = names;
-    word = word.slice(space + 1);
-  }
-  const mnemonic = internMnemonic(word);
-  if (!isKnownMnemonic(mnemonic) || operands.length !== textOperandCount(opStr)) return undefined;
+  const words = wordsOf(raw.mnemonic);
+  const mnemonic = words.mnemonic;
+  if (mnemonic === undefined || operands.length !== textOperandCount(opStr)) return undefined;
   const text = instructionText(raw);
-  // Branches name code addresses; the text reading turns the plain ones into targets.
-  if (isBranchMnemonic(mnemonic) && operands.some((op) => op.kind === 'imm')) {
-    return operands.length === 1 && DIRECT_BRANCH.test(mnemonic) && HEX_ADDRESS.test(opStr) ? directBranch(raw, prefixes, mnemonic, line, text) : undefined;
+  let sized = false;
+  for (const op of operands) {
+    // Branches name code addresses; the text reading turns the plain ones into targets.
+    if (op.kind === 'imm' && words.branch) {
+      return operands.length === 1 && words.direct && HEX_ADDRESS.test(opStr) ? directBranch(raw, words.prefixes, mnemonic, line, text) : undefined;
+    }
+    if (op.kind === 'mem' && op.size !== undefined) sized = true;
   }
   // The IR's size is the one the text states (`qword ptr`); capstone prints none for `lea`, and a
   // bare `ptr` for the variable-size areas of `xsave` and `xrstor`, where its size would be wrong.
   let ops: readonly Operand[] = operands;
-  if (!sizeStated(opStr)) ops = operands.map((op) => (op.kind === 'mem' && op.size !== undefined ? { ...op, size: undefined } : op));
-  return instruction(mnemonic, prefixes, ops, false, text, line, raw);
+  if (sized && !sizeStated(opStr)) ops = operands.map((op) => (op.kind === 'mem' && op.size !== undefined ? { ...op, size: undefined } : op));
+  return instruction(mnemonic, words.prefixes, ops, false, text, line, raw);
 }
 
 /** `call 0x1139` as a target operand; undefined when the address is not a safe integer. */
@@ -114,17 +141,14 @@ function sizeStated(opStr: string): boolean {
   return at > 0 && opStr.charCodeAt(at - 1) === 32 && opStr.charCodeAt(at - 2) !== 44 /* , */;
 }
 
-/** Operands the text shows: top-level commas plus one, outside brackets; 0 for no text. */
+/**
+ * Operands the text shows: commas plus one; 0 for no text. Intel operands hold no commas of their
+ * own (AVX-512 masks, the one exception, never reach this count).
+ */
 function textOperandCount(opStr: string): number {
   if (opStr.length === 0) return 0;
   let count = 1;
-  let depth = 0;
-  for (let i = 0; i < opStr.length; i++) {
-    const c = opStr.charCodeAt(i);
-    if (c === 91 /* [ */ || c === 40 /* ( */) depth++;
-    else if (c === 93 /* ] */ || c === 41 /* ) */) depth--;
-    else if (c === 44 /* , */ && depth === 0) count++;
-  }
+  for (let at = opStr.indexOf(','); at >= 0; at = opStr.indexOf(',', at + 1)) count++;
   return count;
 }
 
