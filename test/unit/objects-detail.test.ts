@@ -1,9 +1,9 @@
 /**
  * Capstone's detail mode: the operands read from its tables must give the same IR as the Intel
  * text read by the one Intel parser. Every instruction of real objects (kernel modules built with
- * -mno-red-zone, and libc.a) is lowered both ways and compared; the instructions for which the
- * lowering deliberately falls back to the text are counted by reason, and each reason is listed
- * here with why the tables cannot be used for it.
+ * -mno-red-zone, libc.a, and i386 archives of clang's runtime when installed) is lowered both ways
+ * and compared; the instructions for which the lowering deliberately falls back to the text are
+ * counted by reason, and each reason is listed here with why the tables cannot be used for it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,15 +120,22 @@ function fallbackClass(raw: RawInstruction): string {
   return `unexplained: ${raw.mnemonic} ${raw.opStr}`;
 }
 
+const CLANG_RT = '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux';
+const I386_ARCHIVES = [`${CLANG_RT}/libclang_rt.builtins-i386.a`, `${CLANG_RT}/libclang_rt.asan-i386.a`];
+
 const shape = (insn: Instruction) => ({ mnemonic: insn.mnemonic, prefixes: [...insn.prefixes], suffixSize: insn.suffixSize, operands: insn.operands, unknown: insn.unknown, text: insn.text, address: insn.address, length: insn.length });
 
 test('real objects: the detail lowering gives the Intel parser\'s IR for every instruction', { skip: !existsSync(LIBC_A) && 'libc6-dev is not installed' }, () => {
   const units: { name: string; bytes: Uint8Array }[] = kernelModules({ root, count: 310 })
     .filter((_, i) => i % 25 === 0)
     .map((path) => ({ name: path, bytes: new Uint8Array(readFileSync(path)) }));
-  const libc = new Uint8Array(readFileSync(LIBC_A));
-  assert.ok(isArchive(libc));
-  for (const member of readArchive(libc).value ?? []) if (isElf(member.data)) units.push({ name: member.name, bytes: member.data });
+  // i386 code too (decoded by the 32-bit handle), from clang's runtime archives when installed.
+  const i386 = I386_ARCHIVES.filter((path) => existsSync(path));
+  for (const archive of [LIBC_A, ...i386]) {
+    const bytes = new Uint8Array(readFileSync(archive));
+    assert.ok(isArchive(bytes));
+    for (const member of readArchive(bytes).value ?? []) if (isElf(member.data)) units.push({ name: `${archive}(${member.name})`, bytes: member.data });
+  }
   let compared = 0;
   const fallbacks = new Map<string, number>();
   for (const { name, bytes } of units) {
