@@ -65,6 +65,21 @@ export interface DetailOperands {
 }
 
 const NO_OPERANDS: readonly DecodedOperand[] = [];
+/** Where `readDetail` collects operands before copying them out. */
+const scratch: DecodedOperand[] = [];
+
+/*
+ * IR operands are immutable, so equal ones may be one object, as the text parser's statement cache
+ * already makes them for equal texts. Sharing them keeps a module's IR (which lives until its
+ * analysis ends, and which young-generation GCs copy) about a fifth smaller. Memory operands with
+ * an index register are never shared: the analysis tells indexed accesses apart by identity.
+ */
+const sharedLists = new Map<number, readonly DecodedOperand[]>();
+const sharedMem = new Map<number, DecodedOperand>();
+/** Entries per cache before it starts over; the keys of real code are far fewer. */
+const SHARED_LIMIT = 1 << 16;
+/** Displacements of shared memory operands lie in [-2^23, 2^23), so that keys stay below 2^53. */
+const MEM_DISP_LIMIT = 1 << 23;
 
 /**
  * Reads the detail record at `detail`. Returns undefined operands when a record holds something
@@ -80,8 +95,12 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
   const x86 = detail + DETAIL_X86;
   const count = heap[x86 + X86_OP_COUNT];
   if (count === 0) return { operands: NO_OPERANDS, writesStackPointer };
-  const operands: DecodedOperand[] = [];
+  const operands = scratch;
+  operands.length = 0;
   let readable = count <= 8;
+  // A list of at most three registers and small immediates is shared by every instruction with the
+  // same list (`push rbp`, `mov rbp, rsp`, `add rsp, 8`); `listKey` numbers it, or is -1.
+  let listKey = count <= 3 ? count : -1;
   for (let i = 0; i < count && readable; i++) {
     const op = x86 + X86_OPERANDS + i * OP_STRIDE;
     const type = view.getUint32(op, true);
@@ -91,12 +110,19 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
       if (reg === undefined) readable = false;
       else {
         operands.push(reg);
+        if (listKey >= 0) listKey = listKey * 1024 + id;
         if ((heap[op + 33] & ACCESS_WRITE) !== 0 && table.stackPointer.has(id)) writesStackPointer = true;
       }
     } else if (type === OP_IMM) {
       const value = int64(view, op + 8);
       if (value === undefined) readable = false;
-      else operands.push(value >= -128 && value < 256 ? SMALL_IMMEDIATES[value + 128] : { kind: 'imm', value });
+      else if (value >= -128 && value < 256) {
+        operands.push(SMALL_IMMEDIATES[value + 128]);
+        if (listKey >= 0) listKey = listKey * 1024 + 512 + value + 128;
+      } else {
+        operands.push({ kind: 'imm', value });
+        listKey = -1;
+      }
     } else if (type === OP_MEM) {
       const segment = view.getUint32(op + 8, true);
       const base = view.getUint32(op + 12, true);
@@ -106,20 +132,41 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
       if (disp === undefined || (segment !== 0 && table.names[segment] === undefined) || (base !== 0 && table.names[base] === undefined) || (index !== 0 && table.names[index] === undefined)) {
         readable = false;
       } else {
-        operands.push({
-          kind: 'mem',
-          base: table.names[base],
-          index: table.names[index],
-          scale: index === 0 ? 1 : view.getInt32(op + 20, true),
-          disp,
-          symbol: undefined,
-          segment: table.names[segment],
-          size: size === 0 ? undefined : size,
-        });
+        listKey = -1;
+        const key = index === 0 && segment === 0 && disp >= -MEM_DISP_LIMIT && disp < MEM_DISP_LIMIT ? (base * 256 + size) * 2 * MEM_DISP_LIMIT + disp + MEM_DISP_LIMIT : -1;
+        let mem = key >= 0 ? sharedMem.get(key) : undefined;
+        if (mem === undefined) {
+          mem = {
+            kind: 'mem',
+            base: table.names[base],
+            index: table.names[index],
+            scale: index === 0 ? 1 : view.getInt32(op + 20, true),
+            disp,
+            symbol: undefined,
+            segment: table.names[segment],
+            size: size === 0 ? undefined : size,
+          };
+          if (key >= 0) {
+            if (sharedMem.size >= SHARED_LIMIT) sharedMem.clear();
+            sharedMem.set(key, mem);
+          }
+        }
+        operands.push(mem);
       }
     } else readable = false;
   }
-  return { operands: readable ? operands : undefined, writesStackPointer };
+  if (!readable) return { operands: undefined, writesStackPointer };
+  if (listKey >= 0) {
+    let shared = sharedLists.get(listKey);
+    if (shared === undefined) {
+      if (sharedLists.size >= SHARED_LIMIT) sharedLists.clear();
+      sharedLists.set(listKey, (shared = operands.slice()));
+    }
+    return { operands: shared, writesStackPointer };
+  }
+  // A copy of exactly the right length: an array grown by `push` reserves room for 17 elements,
+  // and these arrays live in the IR until the unit's analysis ends.
+  return { operands: operands.slice(), writesStackPointer };
 }
 
 /** A little-endian i64 as a number, or undefined when it is not a safe integer. */
