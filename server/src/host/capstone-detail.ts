@@ -36,21 +36,21 @@ export interface RegisterTable {
   readonly names: readonly (string | undefined)[];
   /** One shared operand object per register, since IR operands are immutable. */
   readonly operands: readonly (RegOperand | undefined)[];
-  /** Ids of `rsp`, `esp`, `sp` and `spl`. */
-  readonly stackPointer: ReadonlySet<number>;
+  /** 1 at the ids of `rsp`, `esp`, `sp` and `spl`, else 0. */
+  readonly stackPointer: Uint8Array;
 }
 
 /** Builds the register table from `cs_reg_name`, spelling each name as the IR does (`st(0)`, `r10d`). */
 export function registerTable(regName: (id: number) => string | undefined): RegisterTable {
   const names: (string | undefined)[] = [];
   const operands: (RegOperand | undefined)[] = [];
-  const stackPointer = new Set<number>();
+  const stackPointer = new Uint8Array(MAX_REGISTER_ID);
   for (let id = 0; id < MAX_REGISTER_ID; id++) {
     const raw = id === 0 ? undefined : regName(id);
     const name = raw === undefined || raw === '' ? undefined : canonicalRegister(raw) ?? raw.toLowerCase();
     names.push(name);
     operands.push(name === undefined ? undefined : { kind: 'reg', reg: name });
-    if (name === 'rsp' || name === 'esp' || name === 'sp' || name === 'spl') stackPointer.add(id);
+    if (name === 'rsp' || name === 'esp' || name === 'sp' || name === 'spl') stackPointer[id] = 1;
   }
   return { names, operands, stackPointer };
 }
@@ -74,12 +74,15 @@ const scratch: DecodedOperand[] = [];
  * analysis ends, and which young-generation GCs copy) about a fifth smaller. Memory operands with
  * an index register are never shared: the analysis tells indexed accesses apart by identity.
  */
-const sharedLists = new Map<number, readonly DecodedOperand[]>();
+const sharedLists = [0, 1, 2, 3].map(() => new Map<number, readonly DecodedOperand[]>());
 const sharedMem = new Map<number, DecodedOperand>();
 /** Entries per cache before it starts over; the keys of real code are far fewer. */
 const SHARED_LIMIT = 1 << 16;
-/** Displacements of shared memory operands lie in [-2^23, 2^23), so that keys stay below 2^53. */
-const MEM_DISP_LIMIT = 1 << 23;
+/**
+ * Shared memory operands have a base register numbered below 256 and a displacement in
+ * [-2^13, 2^13), so that their keys are small integers (below 2^30), which V8 hashes unboxed.
+ */
+const MEM_DISP_LIMIT = 1 << 13;
 
 /**
  * Reads the detail record at `detail`. Returns undefined operands when a record holds something
@@ -90,7 +93,7 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
   let writesStackPointer = false;
   const writeCount = heap[detail + DETAIL_REGS_WRITE_COUNT];
   for (let i = 0; i < writeCount && i < 20; i++) {
-    if (table.stackPointer.has(view.getUint16(detail + DETAIL_REGS_WRITE + 2 * i, true))) writesStackPointer = true;
+    if (table.stackPointer[view.getUint16(detail + DETAIL_REGS_WRITE + 2 * i, true)] === 1) writesStackPointer = true;
   }
   const x86 = detail + DETAIL_X86;
   const count = heap[x86 + X86_OP_COUNT];
@@ -99,8 +102,9 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
   operands.length = 0;
   let readable = count <= 8;
   // A list of at most three registers and small immediates is shared by every instruction with the
-  // same list (`push rbp`, `mov rbp, rsp`, `add rsp, 8`); `listKey` numbers it, or is -1.
-  let listKey = count <= 3 ? count : -1;
+  // same list (`push rbp`, `mov rbp, rsp`, `add rsp, 8`); `listKey` numbers it (10 bits an operand,
+  // a small integer), or is -1.
+  let listKey = count <= 3 ? 0 : -1;
   for (let i = 0; i < count && readable; i++) {
     const op = x86 + X86_OPERANDS + i * OP_STRIDE;
     const type = view.getUint32(op, true);
@@ -111,7 +115,7 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
       else {
         operands.push(reg);
         if (listKey >= 0) listKey = listKey * 1024 + id;
-        if ((heap[op + 33] & ACCESS_WRITE) !== 0 && table.stackPointer.has(id)) writesStackPointer = true;
+        if ((heap[op + 33] & ACCESS_WRITE) !== 0 && table.stackPointer[id] === 1) writesStackPointer = true;
       }
     } else if (type === OP_IMM) {
       const value = int64(view, op + 8);
@@ -133,7 +137,7 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
         readable = false;
       } else {
         listKey = -1;
-        const key = index === 0 && segment === 0 && disp >= -MEM_DISP_LIMIT && disp < MEM_DISP_LIMIT ? (base * 256 + size) * 2 * MEM_DISP_LIMIT + disp + MEM_DISP_LIMIT : -1;
+        const key = index === 0 && segment === 0 && base < 256 && disp >= -MEM_DISP_LIMIT && disp < MEM_DISP_LIMIT ? (base * 256 + size) * 2 * MEM_DISP_LIMIT + disp + MEM_DISP_LIMIT : -1;
         let mem = key >= 0 ? sharedMem.get(key) : undefined;
         if (mem === undefined) {
           mem = {
@@ -157,10 +161,11 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
   }
   if (!readable) return { operands: undefined, writesStackPointer };
   if (listKey >= 0) {
-    let shared = sharedLists.get(listKey);
+    const lists = sharedLists[count]!;
+    let shared = lists.get(listKey);
     if (shared === undefined) {
-      if (sharedLists.size >= SHARED_LIMIT) sharedLists.clear();
-      sharedLists.set(listKey, (shared = operands.slice()));
+      if (lists.size >= SHARED_LIMIT) lists.clear();
+      lists.set(listKey, (shared = operands.slice()));
     }
     return { operands: shared, writesStackPointer };
   }
