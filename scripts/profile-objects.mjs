@@ -1,7 +1,7 @@
 // Single-thread profile of the object path: analyzes the benchmark's kernel modules (or the files
 // given) one after the other on the main thread, the way one `check` worker does, and splits the
 // CPU time into phases: ELF/DWARF reading, capstone decoding, lowering to the IR, the analysis
-// engine, and printing listings (only for units with findings, as `check` does).
+// engine, and printing listings (only the flagged lines of units with findings, as `check` does).
 // Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [FILE...]
 // GC pauses are also split by phase (they are included in the phase times).
 // Add `node --cpu-prof --cpu-prof-dir=DIR scripts/profile-objects.mjs` for a V8 profile; its
@@ -24,8 +24,9 @@ const harness = `
 import { analyzeParsed } from './server/src/core/analysis/analyze';
 import { isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf } from './server/src/core/elf/index';
 import { decodeUnit, renderListing, unitItems } from './server/src/core/objects/listing';
+import { renderLines } from './server/src/core/objects/lines';
 import { createCapstoneDisassembler } from './server/src/host/capstone';
-export { analyzeParsed, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderListing, unitItems, createCapstoneDisassembler };
+export { analyzeParsed, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
 `;
 const scratch = mkdtempSync(join(tmpdir(), 'profile-objects-'));
 const out = join(scratch, 'harness.cjs');
@@ -52,6 +53,7 @@ const observer = new PerformanceObserver((list) => {
 observer.observe({ entryTypes: ['gc'] });
 // Decoding happens inside `unitItems` and `renderListing`; a timing wrapper moves it to its own phase.
 let decodeMs = 0;
+let fallbacks = 0;
 const timedCapstone = {
   disassemble(code, address, mode, options) {
     const t = cpu();
@@ -75,7 +77,7 @@ function unit(bytes, name) {
   w = performance.now();
   decodeMs = 0;
   const decoded = core.decodeUnit(elf, name, timedCapstone);
-  const { items } = core.unitItems(decoded);
+  const { items, lines } = core.unitItems(decoded);
   phases.lower += cpu() - t - decodeMs;
   phases.decode += decodeMs;
   mark('decode+lower', w);
@@ -89,7 +91,12 @@ function unit(bytes, name) {
     t = cpu();
     w = performance.now();
     decodeMs = 0;
-    core.renderListing(decoded, 'att', items);
+    // As `check` does (keepListing 'findings'): only the flagged lines, unless they cannot be.
+    const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+    if (core.renderLines(decoded, items, lines, wanted) === undefined) {
+      fallbacks++;
+      core.renderListing(decoded, 'att', items);
+    }
     phases.listing += cpu() - t - decodeMs;
     phases.decode += decodeMs;
     mark('listing', w);
@@ -100,6 +107,7 @@ function unit(bytes, name) {
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const key of Object.keys(phases)) phases[key] = 0;
   for (const key of Object.keys(gcByPhase)) delete gcByPhase[key];
+  fallbacks = 0;
   intervals.length = 0;
   const start = cpu();
   let findings = 0;
@@ -116,7 +124,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
   const total = cpu() - start;
   const parts = Object.entries(phases).map(([key, ms]) => `${key} ${(ms / 1000).toFixed(2)} s`);
-  console.log(`round ${round + 1}: ${files.length} files, ${findings} findings, CPU ${(total / 1000).toFixed(2)} s: ${parts.join(', ')}`);
+  console.log(`round ${round + 1}: ${files.length} files, ${findings} findings (${fallbacks} whole listings), CPU ${(total / 1000).toFixed(2)} s: ${parts.join(', ')}`);
   // The observer reports asynchronously: let it run before reading its totals.
   await new Promise((resolve) => setTimeout(resolve, 50));
   console.log(`  GC pauses by phase: ${Object.entries(gcByPhase).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);

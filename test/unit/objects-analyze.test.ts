@@ -193,3 +193,22 @@ test('linked files: calls are named by symbol and by PLT entry, as objdump names
   assert.match(listing, /\tcall {3}[0-9a-f]+ <abort@plt>\n/);
   assert.match(listing, /\n0000000000[0-9a-f]{6} <main>:\n/);
 });
+
+test("keepListing 'findings': only the flagged lines are printed, exactly as in the whole listing", () => {
+  const o = new Uint8Array(readFileSync(compile('gcc', ['-c', '-O0'], 'sparse.o')));
+  const whole = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'always' }).units[0]!;
+  const sparse = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'findings' }).units[0]!;
+  const findings = sparse.report!.findings;
+  assert.ok(findings.length > 0 && findings.some((f) => f.related.length > 0), 'the sample has findings with related locations');
+  const wholeLines = whole.listing!.split('\n');
+  const sparseLines = sparse.listing!.split('\n');
+  assert.equal(sparseLines.length, wholeLines.length);
+  const wanted = new Set(findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+  sparseLines.forEach((line, i) => assert.equal(line, wanted.has(i) ? wholeLines[i] : '', `line ${i}`));
+  // Spans keep their columns, and related messages quote the listing's AT&T spelling either way.
+  const columns = (unit: typeof whole, f: (typeof findings)[number]) => f.span.start - unit.listing!.lastIndexOf('\n', f.span.start - 1);
+  whole.report!.findings.forEach((f, i) => {
+    assert.equal(columns(sparse, findings[i]!), columns(whole, f));
+    assert.deepEqual(findings[i]!.related.map((r) => r.message), f.related.map((r) => r.message));
+  });
+});

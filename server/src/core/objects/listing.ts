@@ -38,7 +38,7 @@ interface FunctionRange {
 }
 
 /** One executable section, decoded. */
-interface DecodedSection {
+export interface DecodedSection {
   readonly section: ElfSection;
   /** Address of the section's first byte as printed: 0 in relocatable files, else its load address. */
   readonly base: number;
@@ -85,6 +85,8 @@ export interface UnitItems {
   readonly items: AsmItem[];
   /** Number of `STT_FUNC` symbols given to the analysis. */
   readonly functions: number;
+  /** Number of lines of the listing. */
+  readonly lines: number;
 }
 
 /** The listing text, and where each line and each instruction's text starts in it. */
@@ -161,7 +163,7 @@ interface Visitor {
  * line numbers cannot disagree: header lines, section lines, function headers, instructions and
  * the relocation line after an instruction that has one (`objdump -dr`).
  */
-function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): void {
+function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
   const { elf } = unit;
   const bits = elf.bits;
   const relocatable = elf.type === 'relocatable';
@@ -203,6 +205,7 @@ function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): void {
       }
     }
   }
+  return line;
 }
 
 
@@ -215,7 +218,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
   const items: AsmItem[] = [];
   const namers = new Map<DecodedSection, (address: number) => string | undefined>();
   let functions = 0;
-  walk(unit, {
+  const lines = walk(unit, {
     other(_line, _text, item) {
       if (item === undefined) return;
       items.push(item);
@@ -230,7 +233,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
       items.push({ kind: 'insn', insn, line });
     },
   }, true);
-  return { items, functions };
+  return { items, functions, lines };
 }
 
 
@@ -362,7 +365,7 @@ function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number
 }
 
 /** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
-function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: ReadonlyMap<number, string>): (address: number) => string | undefined {
+export function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: ReadonlyMap<number, string>): (address: number) => string | undefined {
   return (address) => {
     const stub = plt?.get(address);
     if (stub !== undefined) return stub;
@@ -384,7 +387,7 @@ function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: Reado
 }
 
 /** The objdump-style target text of a direct branch (`1139 <foo>`), or undefined for other instructions. */
-function branchTarget(insn: Instruction, names: (address: number) => string | undefined): string | undefined {
+export function branchTarget(insn: Instruction, names: (address: number) => string | undefined): string | undefined {
   const op = insn.operands[0];
   if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return undefined;
   const name = names(op.address);
@@ -449,13 +452,13 @@ function relocationText(relocation: ElfRelocation): string {
 }
 
 /** `formatAddress` without its BigInt round trip for the usual non-negative addresses. */
-function hexAddress(address: number, bits: 32 | 64): string {
+export function hexAddress(address: number, bits: 32 | 64): string {
   return address >= 0 && address <= Number.MAX_SAFE_INTEGER ? address.toString(16) : formatAddress(address, bits);
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-function hexBytes(data: Uint8Array, offset: number, length: number): string {
+export function hexBytes(data: Uint8Array, offset: number, length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) text += (i > 0 ? ' ' : '') + HEX[data[offset + i] ?? 0];
   return text;
