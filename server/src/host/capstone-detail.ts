@@ -58,6 +58,18 @@ export function registerTable(regName: (id: number) => string | undefined): Regi
 /** Immediates from -128 to 255 are shared objects: most immediates are small. */
 const SMALL_IMMEDIATES: ImmOperand[] = Array.from({ length: 384 }, (_, i) => ({ kind: 'imm', value: i - 128 }));
 
+/**
+ * Typed-array views of the wasm heap. They read in the host's byte order, and wasm's is little
+ * endian: `host/capstone.ts` self-tests the operands of a known instruction, so a big-endian host
+ * is refused at start-up rather than misread.
+ */
+export interface HeapViews {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
+}
+
 /** The operands of one instruction and whether it writes the stack pointer. */
 export interface DetailOperands {
   readonly operands: readonly DecodedOperand[] | undefined;
@@ -89,11 +101,14 @@ const MEM_DISP_LIMIT = 1 << 13;
  * this reader does not know (an unknown operand type or register), so that the core falls back
  * to the text for that instruction.
  */
-export function readDetail(heap: Uint8Array, view: DataView, detail: number, table: RegisterTable): DetailOperands {
+export function readDetail(views: HeapViews, detail: number, table: RegisterTable): DetailOperands {
+  const { u8: heap, u16, u32, i32 } = views;
+  // malloc aligns records to 8 bytes, which the typed-array reads below rely on.
+  if ((detail & 7) !== 0) return { operands: undefined, writesStackPointer: false };
   let writesStackPointer = false;
   const writeCount = heap[detail + DETAIL_REGS_WRITE_COUNT];
   for (let i = 0; i < writeCount && i < 20; i++) {
-    if (table.stackPointer[view.getUint16(detail + DETAIL_REGS_WRITE + 2 * i, true)] === 1) writesStackPointer = true;
+    if (table.stackPointer[u16[((detail + DETAIL_REGS_WRITE) >> 1) + i]!] === 1) writesStackPointer = true;
   }
   const x86 = detail + DETAIL_X86;
   const count = heap[x86 + X86_OP_COUNT];
@@ -107,9 +122,9 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
   let listKey = count <= 3 ? 0 : -1;
   for (let i = 0; i < count && readable; i++) {
     const op = x86 + X86_OPERANDS + i * OP_STRIDE;
-    const type = view.getUint32(op, true);
+    const type = u32[op >> 2];
     if (type === OP_REG) {
-      const id = view.getUint32(op + 8, true);
+      const id = u32[(op + 8) >> 2]!;
       const reg = table.operands[id];
       if (reg === undefined) readable = false;
       else {
@@ -118,7 +133,7 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
         if ((heap[op + 33] & ACCESS_WRITE) !== 0 && table.stackPointer[id] === 1) writesStackPointer = true;
       }
     } else if (type === OP_IMM) {
-      const value = int64(view, op + 8);
+      const value = int64(u32, i32, op + 8);
       if (value === undefined) readable = false;
       else if (value >= -128 && value < 256) {
         operands.push(SMALL_IMMEDIATES[value + 128]);
@@ -128,10 +143,10 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
         listKey = -1;
       }
     } else if (type === OP_MEM) {
-      const segment = view.getUint32(op + 8, true);
-      const base = view.getUint32(op + 12, true);
-      const index = view.getUint32(op + 16, true);
-      const disp = int64(view, op + 24);
+      const segment = u32[(op + 8) >> 2]!;
+      const base = u32[(op + 12) >> 2]!;
+      const index = u32[(op + 16) >> 2]!;
+      const disp = int64(u32, i32, op + 24);
       const size = heap[op + 32];
       if (disp === undefined || (segment !== 0 && table.names[segment] === undefined) || (base !== 0 && table.names[base] === undefined) || (index !== 0 && table.names[index] === undefined)) {
         readable = false;
@@ -144,7 +159,7 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
             kind: 'mem',
             base: table.names[base],
             index: table.names[index],
-            scale: index === 0 ? 1 : view.getInt32(op + 20, true),
+            scale: index === 0 ? 1 : i32[(op + 20) >> 2]!,
             disp,
             symbol: undefined,
             segment: table.names[segment],
@@ -175,9 +190,9 @@ export function readDetail(heap: Uint8Array, view: DataView, detail: number, tab
 }
 
 /** A little-endian i64 as a number, or undefined when it is not a safe integer. */
-function int64(view: DataView, at: number): number | undefined {
-  const low = view.getUint32(at, true);
-  const high = view.getInt32(at + 4, true);
+function int64(u32: Uint32Array, i32: Int32Array, at: number): number | undefined {
+  const low = u32[at >> 2]!;
+  const high = i32[(at >> 2) + 1]!;
   if (high === 0) return low;
   if (high === -1) return low - 4294967296;
   const value = high * 4294967296 + low;
