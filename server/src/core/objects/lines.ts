@@ -13,7 +13,8 @@ import { parseIntelInstructionText } from '../syntax/index';
 import { relocationInRange } from '../elf/index';
 import type { AsmItem, Instruction, Span } from '../ir';
 import { attText } from './att';
-import { branchTarget, hexAddress, hexBytes, symbolNamer, type DecodedSection, type DecodedUnit, type RenderedListing } from './listing';
+import { hexBytes, type DecodedSection, type DecodedUnit, type RenderedListing } from './listing';
+import { branchTarget, hexAddress, symbolNamer } from './names';
 
 /** The AT&T listing of `unit` with only `wanted` lines printed; `lineCount` is the full listing's. */
 export function renderLines(unit: DecodedUnit, items: readonly AsmItem[], lineCount: number, wanted: ReadonlySet<number>): RenderedListing | undefined {
