@@ -70,14 +70,17 @@ test('detail lowering: branches become targets, prefixes are split off, unstated
 });
 
 test('an implicit stack-pointer write the analysis does not model is unknown, and the analysis says so', () => {
-  // Capstone's tables list no such instruction on the objects above (its implicit writes of RSP are
+  // Capstone's tables list no such instruction in the objects below (its implicit writes of RSP are
   // push, pop, call, ret, leave, pushf, popf), so the check is exercised with a decoder that
-  // reports one, as a newer capstone might for `syscall` or `int`.
+  // reports one, as another decoder or capstone version might for `syscall`.
   const syscall: RawInstruction = { address: 0x10, length: 2, mnemonic: 'syscall', opStr: '', operands: [], writesStackPointer: true };
   const insn = lower(syscall, 4, 64);
   assert.equal(insn.unknown, true);
   assert.deepEqual(insn.operands, [{ kind: 'reg', reg: 'rsp' }]);
   assert.equal(lower({ ...syscall, writesStackPointer: false }, 4, 64).unknown, false);
+  // An instruction the IR does not know, and that writes the stack pointer, loses it too.
+  const strange: RawInstruction = { address: 0x10, length: 3, mnemonic: 'frobnicate', opStr: 'eax', operands: [{ kind: 'reg', reg: 'eax' }], writesStackPointer: true };
+  assert.deepEqual(lower(strange, 4, 32).operands, [{ kind: 'reg', reg: 'eax' }, { kind: 'reg', reg: 'esp' }]);
   // push, call and explicit writes (`sub rsp, 8`) are modelled, so they stay known.
   for (const bytes of [[0x53], [0xe8, 0, 0, 0, 0], [0x48, 0x83, 0xec, 0x08], [0xc9], [0x9c]]) {
     const raw = decode(bytes);
