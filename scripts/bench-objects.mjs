@@ -3,6 +3,8 @@
 // CLI (`check --format json`, default --jobs: every processor) and runs GNU `objdump -d` over the
 // same files, in the same run, alternating, three rounds each; prints the medians and the ratio.
 // Usage: node esbuild.mjs && node scripts/bench-objects.mjs [--count N] [--rounds N]
+// For where the time goes (ELF reading, capstone, lowering, analysis, listings, GC), run the
+// single-thread profile on the same modules: node scripts/profile-objects.mjs
 // The first run downloads and unpacks the modules into .cache/kernel-modules (about 70 MB).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -53,4 +53,16 @@ if (!isMainThread) {
       await pool.close();
     }
   });
+
+  test('a task sent ahead to a worker that then crashes runs again on its replacement', async () => {
+    // One worker gets both tasks at once (the second waits in the worker while the first runs).
+    const pool = new WorkerPool<Task, string[]>({ script: __filename, size: 1 });
+    try {
+      const [crashed, fine] = await Promise.all([pool.run({ bytes: [], crash: true }), pool.run({ bytes: [0x55] })]);
+      assert.equal(crashed.ok, false);
+      assert.deepEqual(fine, { ok: true, value: ['push rbp'] });
+    } finally {
+      await pool.close();
+    }
+  });
 }

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyzeText, type AnalysisOptions, type Report } from '../../server/src/core/index';
 import { analyzeObject, disassembleObject } from '../../server/src/core/objects/index';
-import { decodeUnit, lower, unitItems } from '../../server/src/core/objects/listing';
+import { decodeUnit, unitItems } from '../../server/src/core/objects/listing';
+import { fromText } from '../../server/src/core/objects/lower';
 import { parseIntelInstructionText } from '../../server/src/core/syntax/index';
 import { readElf } from '../../server/src/core/elf/index';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
@@ -166,10 +167,10 @@ test('the direct-branch shortcut lowers exactly as the Intel parser does', () =>
   const unit = decodeUnit(readElf(new Uint8Array(readFileSync(o))).value!, 'branches.o', capstone);
   let branches = 0;
   for (const section of unit.sections) {
-    for (const raw of section.decode()) {
+    for (const raw of section.decode(true)) {
       const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
       const parsed = parseIntelInstructionText(text, { line: 7, span: { start: 0, end: 0 }, address: raw.address, length: raw.length });
-      const fast = lower(raw, 7);
+      const fast = fromText(raw, 7);
       assert.deepEqual({ ...fast, prefixes: [...fast.prefixes] }, { ...parsed, prefixes: [...parsed.prefixes] }, text);
       if (fast.operands[0]?.kind === 'target') branches++;
     }
@@ -191,4 +192,23 @@ test('linked files: calls are named by symbol and by PLT entry, as objdump names
   const listing = disassembleObject(new Uint8Array(readFileSync(exe)), 'linked', capstone).units[0]!.listing!;
   assert.match(listing, /\tcall {3}[0-9a-f]+ <abort@plt>\n/);
   assert.match(listing, /\n0000000000[0-9a-f]{6} <main>:\n/);
+});
+
+test("keepListing 'findings': only the flagged lines are printed, exactly as in the whole listing", () => {
+  const o = new Uint8Array(readFileSync(compile('gcc', ['-c', '-O0'], 'sparse.o')));
+  const whole = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'always' }).units[0]!;
+  const sparse = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'findings' }).units[0]!;
+  const findings = sparse.report!.findings;
+  assert.ok(findings.length > 0 && findings.some((f) => f.related.length > 0), 'the sample has findings with related locations');
+  const wholeLines = whole.listing!.split('\n');
+  const sparseLines = sparse.listing!.split('\n');
+  assert.equal(sparseLines.length, wholeLines.length);
+  const wanted = new Set(findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+  sparseLines.forEach((line, i) => assert.equal(line, wanted.has(i) ? wholeLines[i] : '', `line ${i}`));
+  // Spans keep their columns, and related messages quote the listing's AT&T spelling either way.
+  const columns = (unit: typeof whole, f: (typeof findings)[number]) => f.span.start - unit.listing!.lastIndexOf('\n', f.span.start - 1);
+  whole.report!.findings.forEach((f, i) => {
+    assert.equal(columns(sparse, findings[i]!), columns(whole, f));
+    assert.deepEqual(findings[i]!.related.map((r) => r.message), f.related.map((r) => r.message));
+  });
 });

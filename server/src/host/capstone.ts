@@ -17,7 +17,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Disassembler, DisassemblyMode, RawInstruction } from '../core/elf/disassembler';
+import type { Disassembler, DisassemblyMode, DisassemblyOptions, RawInstruction } from '../core/elf/disassembler';
+import { INSN_DETAIL, readDetail, registerTable, type HeapViews, type RegisterTable } from './capstone-detail';
+import { selfTest } from './capstone-selftest';
 
 /** The Emscripten exports `loadCapstone` assigns onto the object it is given. */
 interface CapstoneModule {
@@ -29,6 +31,8 @@ interface CapstoneModule {
   _cs_disasm(handle: number, code: number, size: number, address: bigint, count: number, insnPtrPtr: number): number;
   _cs_free(insn: number, count: number): void;
   _cs_close(handlePtr: number): number;
+  _cs_reg_name(handle: number, id: number): number;
+  UTF8ToString(ptr: number): string;
 }
 
 // A literal require() makes esbuild bundle the package's CommonJS build. An import statement would
@@ -41,8 +45,10 @@ const CS_MODE_32 = 1 << 2;
 const CS_MODE_64 = 1 << 3;
 const CS_OPT_SYNTAX = 1;
 const CS_OPT_SYNTAX_INTEL = 1;
+const CS_OPT_DETAIL = 2;
 const CS_OPT_SKIPDATA = 5;
 const CS_OPT_ON = 3;
+const CS_OPT_OFF = 0;
 /** `sizeof(cs_insn)` and field offsets for Capstone 5.0-rc2 on wasm32. */
 const INSN_SIZE = 240;
 const INSN_ADDRESS = 8;
@@ -124,11 +130,15 @@ function loadModule(options: CapstoneOptions): Promise<CapstoneModule> {
 
 class RawCapstone implements CapstoneDisassembler {
   private readonly handles = new Map<DisassemblyMode, number>();
+  /** Whether detail mode is on, per handle: it is switched off for callers that only print text. */
+  private readonly detailOn = new Map<number, boolean>();
   private handlePtr = 0;
   private window = 0;
   private insnPtrPtr = 0;
   private broken: string | undefined;
   private heapView: Buffer | undefined;
+  private views: HeapViews | undefined;
+  private readonly registers: RegisterTable;
 
   constructor(private readonly mod: CapstoneModule) {
     this.handlePtr = mod._malloc(8);
@@ -142,15 +152,29 @@ class RawCapstone implements CapstoneDisassembler {
       const handle = this.u32(ptr);
       mod._cs_option(handle, CS_OPT_SYNTAX, CS_OPT_SYNTAX_INTEL);
       if (mod._cs_option(handle, CS_OPT_SKIPDATA, CS_OPT_ON) !== 0) throw new Error('capstone: enabling SKIPDATA failed');
+      // Detail mode gives the operands from capstone's tables, so the core need not parse text.
+      if (mod._cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON) !== 0) throw new Error('capstone: enabling detail mode failed');
       this.handles.set(mode, handle);
+      this.detailOn.set(handle, true);
     }
+    // Register ids are the same in both modes; the 64-bit handle names them.
+    const named = this.handles.get(64)!;
+    this.registers = registerTable((id) => {
+      const ptr = mod._cs_reg_name(named, id);
+      return ptr === 0 ? undefined : mod.UTF8ToString(ptr);
+    });
   }
 
-  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode): RawInstruction[] {
+  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode, options: DisassemblyOptions = {}): RawInstruction[] {
     if (this.broken) throw new Error(`capstone is unusable after an earlier failure: ${this.broken}`);
     const handle = this.handles.get(mode);
     if (handle === undefined) throw new Error(`capstone: no handle for mode ${String(mode)}`);
     try {
+      const detail = options.operands !== false;
+      if (this.detailOn.get(handle) !== detail) {
+        if (this.mod._cs_option(handle, CS_OPT_DETAIL, detail ? CS_OPT_ON : CS_OPT_OFF) !== 0) throw new Error('switching detail mode failed');
+        this.detailOn.set(handle, detail);
+      }
       return this.decodeAll(handle, code, address);
     } catch (error) {
       // A trap inside wasm may leave the module inconsistent; never use it again in this process.
@@ -178,6 +202,7 @@ class RawCapstone implements CapstoneDisassembler {
       const insns = this.u32(this.insnPtrPtr);
       const heap = mod.HEAPU8;
       const text = this.text();
+      const views = this.heapViews();
       const baseLow = Number(BigInt.asUintN(32, BigInt(base)));
       let consumed = 0;
       for (let i = 0; i < count; i++) {
@@ -187,11 +212,18 @@ class RawCapstone implements CapstoneDisassembler {
         // An instruction that reaches the last 15 bytes of a non-final window may have been cut
         // short by the window's end; decode it again at the start of the next window.
         if (at !== consumed || size === 0 || at + size > n || (!final && at + size > n - MAX_INSN_LENGTH)) break;
+        const detail = this.u32(p + INSN_DETAIL);
+        // SKIPDATA entries (id 0) have no detail record.
+        const decoded = detail !== 0 ? readDetail(views, detail, this.registers) : undefined;
+        const words = joinedText(text, p);
         out.push({
           address: base + at,
           length: size,
-          mnemonic: cString(text, p + INSN_MNEMONIC, 32),
-          opStr: cString(text, p + INSN_OP_STR, 160),
+          mnemonic: words.mnemonic,
+          opStr: words.opStr,
+          text: words.text,
+          operands: decoded?.operands,
+          writesStackPointer: decoded?.writesStackPointer,
         });
         consumed = at + size;
       }
@@ -220,6 +252,16 @@ class RawCapstone implements CapstoneDisassembler {
     return this.heapView;
   }
 
+  /** Typed-array views of the wasm heap, renewed like `text()`. */
+  private heapViews(): HeapViews {
+    const heap = this.mod.HEAPU8;
+    if (this.views?.u8 !== heap) {
+      const { buffer, byteOffset, byteLength } = heap;
+      this.views = { u8: heap, u16: new Uint16Array(buffer, byteOffset, byteLength >> 1), u32: new Uint32Array(buffer, byteOffset, byteLength >> 2), i32: new Int32Array(buffer, byteOffset, byteLength >> 2) };
+    }
+    return this.views;
+  }
+
   private u32(ptr: number): number {
     const h = this.mod.HEAPU8;
     return (h[ptr] | (h[ptr + 1] << 8) | (h[ptr + 2] << 16) | (h[ptr + 3] << 24)) >>> 0;
@@ -230,25 +272,35 @@ function byteEntry(code: Uint8Array, offset: number, address: number): RawInstru
   return { address, length: 1, mnemonic: '.byte', opStr: `0x${code[offset].toString(16).padStart(2, '0')}` };
 }
 
-/** Reads a NUL-terminated field of at most `max` bytes; Buffer's native latin1 decoding is faster than building the string in JavaScript. */
-function cString(heap: Buffer, at: number, max: number): string {
-  let end = heap.indexOf(0, at);
-  if (end < 0 || end > at + max) end = at + max;
-  return heap.toString('latin1', at, end);
+/** An instruction's mnemonic, operand text, and both joined by a space. */
+interface Words {
+  readonly mnemonic: string;
+  readonly opStr: string;
+  readonly text: string;
 }
 
-/** Decodes known instructions in both modes; returns what differs, or undefined when all is well. */
-function selfTest(d: Disassembler): string | undefined {
-  const cases = [
-    { mode: 64, bytes: [0x48, 0x89, 0x44, 0x24, 0xf8], text: 'mov qword ptr [rsp - 8], rax' },
-    { mode: 32, bytes: [0x89, 0x44, 0x24, 0xfc], text: 'mov dword ptr [esp - 4], eax' },
-  ] as const;
-  for (const c of cases) {
-    const got = d.disassemble(Uint8Array.from(c.bytes), 0x1000, c.mode);
-    const text = got.map((i) => `${i.mnemonic} ${i.opStr}`).join('; ');
-    if (got.length !== 1 || text !== c.text || got[0].address !== 0x1000 || got[0].length !== c.bytes.length) {
-      return `${c.mode}-bit ${c.bytes.map((b) => b.toString(16)).join(' ')} decoded as "${text}", expected "${c.text}"`;
-    }
+/**
+ * Reads the mnemonic and operand text of the `cs_insn` at `p`. The mnemonic field (char[32] at 42)
+ * ends where op_str (at 74) begins, so moving the mnemonic to end just before op_str, with a space
+ * between, makes the whole text one run of bytes: one flat string, of which the two fields are
+ * slices, instead of two strings and the concatenation every instruction's `text` needs. The
+ * `cs_insn` is ours to overwrite: it is freed right after being read.
+ */
+function joinedText(heap: Buffer, p: number): Words {
+  const mnemonic = p + INSN_MNEMONIC;
+  let mnemonicEnd = heap.indexOf(0, mnemonic);
+  if (mnemonicEnd < 0 || mnemonicEnd > mnemonic + 31) mnemonicEnd = mnemonic + 31;
+  const opStr = p + INSN_OP_STR;
+  let opEnd = heap.indexOf(0, opStr);
+  if (opEnd < 0 || opEnd > opStr + 159) opEnd = opStr + 159;
+  if (opEnd === opStr) {
+    const text = heap.toString('latin1', mnemonic, mnemonicEnd);
+    return { mnemonic: text, opStr: '', text };
   }
-  return undefined;
+  const length = mnemonicEnd - mnemonic;
+  const start = opStr - 1 - length;
+  heap.copyWithin(start, mnemonic, mnemonicEnd);
+  heap[opStr - 1] = 32;
+  const text = heap.toString('latin1', start, opEnd);
+  return { mnemonic: text.slice(0, length), opStr: text.slice(length + 1), text };
 }

@@ -36,7 +36,7 @@ export interface ObjectFileUnit {
   /** `elf64`, `elf32`, or what the unit looked like when it failed. */
   readonly input: string;
   readonly report: Report | undefined;
-  /** The listing the report's lines refer to; left out (undefined) when `keepListing` says so. */
+  /** The listing the report's lines refer to (only its flagged lines with `keepListing: 'findings'`); left out (undefined) when `keepListing` says so. */
   readonly listing: string | undefined;
   readonly error: string | undefined;
 }

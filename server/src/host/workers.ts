@@ -1,8 +1,9 @@
 /**
  * A small worker-thread pool for `--jobs N`. Each worker is a separate isolate, so each loads its
  * own capstone-wasm module (the module is a per-isolate singleton) and analyzes one input at a
- * time. The pool hands a task to the first idle worker, keeps the rest queued, and replaces a
- * worker that crashes; the crashed task fails with a message instead of taking the run down.
+ * time. The pool hands the next queued task to the first idle worker (and one more ahead of
+ * time), and replaces a worker that crashes; the crashed task fails with a message instead of
+ * taking the run down.
  *
  * The worker side is `serveTasks(handler)`, called from the worker's entry script (which may be the
  * same bundle as the main thread, telling the two apart with `isMainThread`).
@@ -25,21 +26,37 @@ export interface WorkerPoolOptions {
 
 type Message = { readonly id: number } & TaskResult<unknown>;
 
+interface Pending {
+  readonly id: number;
+  readonly task: unknown;
+  readonly resolve: (r: TaskResult<unknown>) => void;
+}
+
 interface Slot {
   readonly worker: Worker;
-  /** The task in flight, if any. */
-  current: { id: number; resolve: (r: TaskResult<unknown>) => void } | undefined;
+  /** Tasks sent to the worker, in the order it runs them: the first is running, the rest wait there. */
+  readonly inFlight: Pending[];
 }
+
+/**
+ * Tasks sent ahead to a busy worker, so that it starts the next one without waiting for the main
+ * thread to see its result and answer (one message round trip per task otherwise).
+ */
+const DEPTH = 2;
 
 /** The default `--jobs`: the number of processors Node reports as usable. */
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Runs tasks on a fixed number of worker threads. */
+/**
+ * Runs tasks on a fixed number of worker threads, in the order they were queued. (Sending the
+ * largest files first was measured on the 310-module benchmark: about 5% more CPU time and no
+ * better balance, since the workers then meet the largest inputs before the JIT has warmed up.)
+ */
 export class WorkerPool<In, Out> {
   private readonly slots: Slot[] = [];
-  private readonly queue: { id: number; task: In; resolve: (r: TaskResult<unknown>) => void }[] = [];
+  private readonly queue: Pending[] = [];
   private nextId = 0;
   private closed = false;
 
@@ -66,30 +83,28 @@ export class WorkerPool<In, Out> {
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue.splice(0)) q.resolve({ ok: false, error: 'the worker pool was closed' });
-    for (const slot of this.slots) {
-      slot.current?.resolve({ ok: false, error: 'the worker pool was closed' });
-      slot.current = undefined;
-    }
+    for (const slot of this.slots) for (const p of slot.inFlight.splice(0)) p.resolve({ ok: false, error: 'the worker pool was closed' });
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
   private spawn(): Slot {
     const worker = new Worker(this.options.script, { workerData: this.options.workerData });
-    const slot: Slot = { worker, current: undefined };
+    const slot: Slot = { worker, inFlight: [] };
     worker.on('message', (message: Message) => {
-      if (!slot.current || slot.current.id !== message.id) return;
-      const { resolve } = slot.current;
-      slot.current = undefined;
-      resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
+      const index = slot.inFlight.findIndex((p) => p.id === message.id);
+      if (index < 0) return;
+      const [done] = slot.inFlight.splice(index, 1);
+      done!.resolve(message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error });
       this.dispatch();
     });
-    // A crash fails the task in flight and replaces the worker, so one bad input cannot stall the run.
+    // A crash fails the task that was running and replaces the worker, so one bad input cannot
+    // stall the run; the tasks that were waiting in that worker go back to the queue.
     const crashed = (why: string) => {
       const index = this.slots.indexOf(slot);
       if (index < 0) return; // already replaced ('error' is followed by 'exit')
-      const current = slot.current;
-      slot.current = undefined;
-      current?.resolve({ ok: false, error: `the worker crashed: ${why}` });
+      const [running, ...waiting] = slot.inFlight.splice(0);
+      running?.resolve({ ok: false, error: `the worker crashed: ${why}` });
+      this.queue.unshift(...waiting);
       if (this.closed) return;
       this.slots[index] = this.spawn();
       this.dispatch();
@@ -104,27 +119,33 @@ export class WorkerPool<In, Out> {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.current) continue;
-      const next = this.queue.shift()!;
-      slot.current = { id: next.id, resolve: next.resolve };
-      slot.worker.ref();
-      slot.worker.postMessage({ id: next.id, task: next.task });
+    // Fill every worker to one task first, then send the next ones ahead, so that no worker idles
+    // while another holds two.
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0 || this.closed) break;
+        if (slot.inFlight.length >= depth) continue;
+        const next = this.queue.shift()!;
+        slot.inFlight.push(next);
+        slot.worker.ref();
+        slot.worker.postMessage({ id: next.id, task: next.task });
+      }
     }
     // With nothing in flight the workers may be unreferenced again.
-    if (this.slots.every((s) => !s.current)) for (const s of this.slots) s.worker.unref();
+    for (const s of this.slots) if (s.inFlight.length === 0) s.worker.unref();
   }
 }
 
 /**
- * The worker side: answers each task with `handler`'s result or its error message. Tasks arrive
- * one at a time per worker, so the handler may keep per-worker state (a capstone instance).
+ * The worker side: answers each task with `handler`'s result or its error message. The pool sends
+ * a task ahead while another runs; they are run one after the other, in the order they came, so
+ * the handler may keep per-worker state (a capstone instance) and the pool knows which one runs.
  */
 export function serveTasks<In, Out>(handler: (task: In) => Out | Promise<Out>): void {
   if (isMainThread || !parentPort) throw new Error('serveTasks must be called inside a worker thread');
   const port = parentPort;
-  port.on('message', async (message: { id: number; task: In }) => {
+  let previous: Promise<void> = Promise.resolve();
+  const answer = async (message: { id: number; task: In }): Promise<void> => {
     let reply: Message;
     try {
       reply = { id: message.id, ok: true, value: await handler(message.task) };
@@ -132,5 +153,8 @@ export function serveTasks<In, Out>(handler: (task: In) => Out | Promise<Out>): 
       reply = { id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) };
     }
     port.postMessage(reply);
+  };
+  port.on('message', (message: { id: number; task: In }) => {
+    previous = previous.then(() => answer(message));
   });
 }

@@ -1,8 +1,18 @@
 /**
  * The disassembler port. The core never decodes machine code itself: a host adapter (capstone-wasm
- * in `host/capstone.ts`) implements this interface, and the core lowers the text it returns to the
- * shared IR with the Intel-syntax parser, so exactly one module knows operand spelling.
+ * in `host/capstone.ts`) implements this interface. When the adapter gives the operands from its
+ * own tables (capstone's detail mode), the core lowers them straight into the IR; otherwise, and
+ * for the few shapes the tables do not describe the way the text does, it reads the Intel text
+ * with the one Intel parser. Only plain data crosses this port.
  */
+import type { ImmOperand, MemOperand, RegOperand } from '../ir';
+
+/**
+ * An operand as the decoder's tables give it, already in the IR's terms: canonical lowercase
+ * register names, a signed immediate, a memory operand with its access size in bytes (which the
+ * decoder knows even where the text does not print it, as in `lea`).
+ */
+export type DecodedOperand = RegOperand | ImmOperand | MemOperand;
 
 /** One decoded instruction as the disassembler prints it, in Intel syntax. */
 export interface RawInstruction {
@@ -14,8 +24,17 @@ export interface RawInstruction {
   readonly mnemonic: string;
   /** Operand text in Intel syntax, e.g. `qword ptr [rsp - 8], rax`; for `.byte`, the byte in hex (`0xff`). */
   readonly opStr: string;
+  /** `mnemonic` and `opStr` joined by one space (just `mnemonic` without operands), when the adapter provides it. */
+  readonly text?: string;
   /** The instruction's bytes, when the adapter provides them. */
   readonly bytes?: Uint8Array;
+  /** The operands in Intel order (destination first), when the adapter decodes them itself. */
+  readonly operands?: readonly DecodedOperand[];
+  /**
+   * True when the decoder says the instruction writes the stack pointer (`rsp`, `esp` or `sp`),
+   * explicitly or implicitly (`push`, `call`, `enter`); undefined when the adapter cannot tell.
+   */
+  readonly writesStackPointer?: boolean;
 }
 
 /** The processor mode to decode in. */
@@ -27,10 +46,20 @@ export type DisassemblyMode = 32 | 64;
  * lengths of the returned entries always add up to `code.length`. They must not throw on any input.
  */
 export interface Disassembler {
-  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode): RawInstruction[];
+  disassemble(code: Uint8Array, address: number, mode: DisassemblyMode, options?: DisassemblyOptions): RawInstruction[];
+}
+
+/** What a caller needs besides the text. */
+export interface DisassemblyOptions {
+  /**
+   * False when the caller only prints the text (a listing), so that an adapter may skip decoding
+   * operands, which costs capstone about as much again as the text; true or absent asks for them.
+   */
+  readonly operands?: boolean;
 }
 
 /** The full text of an instruction (`mov qword ptr [rsp - 8], rax`), as the Intel parser takes it. */
 export function instructionText(insn: RawInstruction): string {
+  if (insn.text !== undefined) return insn.text;
   return insn.opStr ? `${insn.mnemonic} ${insn.opStr}` : insn.mnemonic;
 }

@@ -15,6 +15,7 @@ import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompil
 import type { AsmItem, ParsedAsm } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
+import { renderLines } from './lines';
 import { decodeUnit, MAX_CODE_BYTES, placesOf, renderListing, unitItems, type ListingSyntax, type RenderedListing } from './listing';
 
 export type { ListingSyntax } from './listing';
@@ -24,8 +25,10 @@ export interface ObjectOptions extends AnalysisOptions {
   /** The listing's spelling: `att` (the default, like `objdump -d`) or `intel`. Lines are the same in both. */
   readonly listingSyntax?: ListingSyntax;
   /**
-   * `always` (the default) prints every listing; `findings` prints only the listings of units with
-   * findings, which is what a scan of thousands of modules needs (printing costs more than analyzing).
+   * `always` (the default) prints every listing; `findings` prints listings only for units with
+   * findings, and in those only the lines that findings and their related locations point at
+   * (every other line is empty, so lines and columns are unchanged): what `check` and a scan of
+   * thousands of modules need, since printing a whole listing costs more than analyzing it.
    */
   readonly keepListing?: 'always' | 'findings';
 }
@@ -38,7 +41,7 @@ export interface ObjectUnit {
   readonly input: string;
   /** The report; its lines and spans refer to `listing`. Undefined when `error` is set. */
   readonly report: Report | undefined;
-  /** The listing `redzone-lint disasm` prints for this unit; undefined when `keepListing` left it out. */
+  /** The listing `redzone-lint disasm` prints for this unit (with `keepListing: 'findings'`, only its flagged lines); undefined when `keepListing` left it out. */
   readonly listing: string | undefined;
   /** Why the unit could not be analyzed. */
   readonly error: string | undefined;
@@ -109,7 +112,7 @@ function oneUnit(bytes: Uint8Array, member: string | undefined, name: string, wo
 
 function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, options: ObjectOptions): UnitResult {
   const unit = decodeUnit(elf, name, disassembler);
-  const { items } = unitItems(unit);
+  const { items, lines: lineCount } = unitItems(unit);
   const units = readCompileUnits(elf);
   const provenance = objectProvenance(elf, units.value ?? []);
   const parsed: ParsedAsm = {
@@ -123,8 +126,14 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   // The text argument only serves the magic-comment search, which a binary cannot have.
   const buildKernel = provenance.buildKernel ?? options.buildKernel;
   const report = analyzeParsed(parsed, '', { ...options, buildKernel });
-  const print = (options.keepListing ?? 'always') === 'always' || report.findings.length > 0;
-  const listing = print ? renderListing(unit, options.listingSyntax ?? 'att', items) : undefined;
+  const syntax = options.listingSyntax ?? 'att';
+  let listing: RenderedListing | undefined;
+  if ((options.keepListing ?? 'always') === 'always') listing = renderListing(unit, syntax, items);
+  else if (report.findings.length > 0) {
+    // Only the flagged lines are printed; `renderLines` declines what it cannot print from the items.
+    const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+    listing = (syntax === 'att' ? renderLines(unit, items, lineCount, wanted) : undefined) ?? renderListing(unit, syntax, items);
+  }
   const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;
   const lookup = lines?.value !== undefined && lines.value.length > 0 ? lineLookup(lines.value) : undefined;
   const places = lookup ? placesOf(unit, items) : new Map<number, { section: number; address: number }>();

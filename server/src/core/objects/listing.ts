@@ -23,22 +23,23 @@
  * that the call does not return.
  */
 import { formatAddress, functionSymbols, relocationInRange, relocationsFor, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
-import type { AsmItem, Instruction, Operand, Span } from '../ir';
-import { parseIntelInstructionText } from '../syntax/index';
+import type { AsmItem, Instruction, Span } from '../ir';
 import { attText } from './att';
+import { lower, lowerPlain } from './lower';
+import { branchTarget, hexAddress, pltNames, relocated, relocationText, symbolNamer } from './names';
 
 /** How the listing spells instructions; the lines are the same in both. */
 export type ListingSyntax = 'att' | 'intel';
 
 /** A function's code range within an executable section. */
-interface FunctionRange {
+export interface FunctionRange {
   readonly symbol: ElfSymbol;
   readonly start: number;
   readonly end: number;
 }
 
 /** One executable section, decoded. */
-interface DecodedSection {
+export interface DecodedSection {
   readonly section: ElfSection;
   /** Address of the section's first byte as printed: 0 in relocatable files, else its load address. */
   readonly base: number;
@@ -47,7 +48,9 @@ interface DecodedSection {
    * megabytes that would otherwise live (and be copied by every young-generation GC) until its
    * analysis ends, and a second decode is only needed for the few units whose listing is printed.
    */
-  decode(): readonly RawInstruction[];
+  decode(operands: boolean): readonly RawInstruction[];
+  /** The same instructions in consecutive pieces, so that each piece can die young (see `pieces`). */
+  pieces(operands: boolean): Iterable<readonly RawInstruction[]>;
   readonly ranges: readonly FunctionRange[];
   readonly relocations: readonly ElfRelocation[];
 }
@@ -83,6 +86,8 @@ export interface UnitItems {
   readonly items: AsmItem[];
   /** Number of `STT_FUNC` symbols given to the analysis. */
   readonly functions: number;
+  /** Number of lines of the listing. */
+  readonly lines: number;
 }
 
 /** The listing text, and where each line and each instruction's text starts in it. */
@@ -108,12 +113,42 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
     sections.push({
       section,
       base,
-      decode: () => disassembler.disassemble(section.data, base, mode),
+      decode: (operands) => disassembler.disassemble(section.data, base, mode, { operands }),
+      pieces: (operands) => pieces(disassembler, section.data, base, mode, operands),
       ranges: ranges.get(section.index) ?? [],
       relocations: relocationsFor(elf, section.index),
     });
   }
   return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections) };
+}
+
+/** Bytes decoded per piece: a few thousand instructions, garbage before the next young-generation GC. */
+const PIECE = 16 * 1024;
+const MAX_INSN_LENGTH = 15;
+
+/**
+ * Decodes `code` piece by piece. The raw instructions of a whole section would all be alive until
+ * the walk over them ends, so every young-generation GC on the way would copy them; a piece's
+ * are dropped once walked. An instruction that reaches the last 15 bytes of a piece may have been
+ * cut short by the piece's end, so it is decoded again at the start of the next piece: the result
+ * is the same linear sweep as one call over the whole section.
+ */
+function* pieces(disassembler: Disassembler, code: Uint8Array, base: number, mode: 32 | 64, operands: boolean): Generator<readonly RawInstruction[]> {
+  let offset = 0;
+  while (offset < code.length) {
+    const end = Math.min(code.length, offset + PIECE);
+    const got = disassembler.disassemble(code.subarray(offset, end), base + offset, mode, { operands });
+    if (got.length === 0) return; // an adapter that breaks the port's contract; nothing more to walk
+    let keep = got.length;
+    if (end < code.length) {
+      const limit = base + end - MAX_INSN_LENGTH;
+      while (keep > 1 && got[keep - 1].address + got[keep - 1].length > limit) keep--;
+    }
+    const piece = keep === got.length ? got : got.slice(0, keep);
+    yield piece;
+    const last = piece[piece.length - 1];
+    offset = Math.max(offset + 1, last.address + last.length - base);
+  }
 }
 
 /** What `walk` reports for each listing line; `line` numbers count every line, printed or not. */
@@ -129,7 +164,7 @@ interface Visitor {
  * line numbers cannot disagree: header lines, section lines, function headers, instructions and
  * the relocation line after an instruction that has one (`objdump -dr`).
  */
-function walk(unit: DecodedUnit, visit: Visitor): void {
+function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
   const { elf } = unit;
   const bits = elf.bits;
   const relocatable = elf.type === 'relocatable';
@@ -144,7 +179,7 @@ function walk(unit: DecodedUnit, visit: Visitor): void {
     const ranges = ds.ranges;
     let next = 0; // the next function range to open
     let open: FunctionRange | undefined;
-    for (const raw of ds.decode()) {
+    for (const piece of ds.pieces(operands)) for (const raw of piece) {
       const offset = raw.address - ds.base;
       if (open && offset >= open.end) open = undefined;
       while (next < ranges.length && ranges[next].end <= offset) next++;
@@ -171,9 +206,9 @@ function walk(unit: DecodedUnit, visit: Visitor): void {
       }
     }
   }
+  return line;
 }
 
-const NO_SPAN: Span = { start: 0, end: 0 };
 
 /**
  * The analysis's view of a unit: items for the instructions inside functions, with listing lines
@@ -184,7 +219,7 @@ export function unitItems(unit: DecodedUnit): UnitItems {
   const items: AsmItem[] = [];
   const namers = new Map<DecodedSection, (address: number) => string | undefined>();
   let functions = 0;
-  walk(unit, {
+  const lines = walk(unit, {
     other(_line, _text, item) {
       if (item === undefined) return;
       items.push(item);
@@ -192,49 +227,16 @@ export function unitItems(unit: DecodedUnit): UnitItems {
     },
     insn(line, ds, raw, offset, open, relocation) {
       if (!open) return;
-      let insn = lower(raw, line);
+      let insn = lower(raw, line, unit.mode);
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
       if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
       else insn = named(insn, ds, namers, unit.plt);
       items.push({ kind: 'insn', insn, line });
     },
-  });
-  return { items, functions };
+  }, true);
+  return { items, functions, lines };
 }
 
-const DIRECT_BRANCH = /^(call|jmp|j[a-z]{1,4})$/;
-const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
-
-/**
- * Lowers one decoded instruction to the IR through the Intel parser, except direct branches
- * (`jne 0x56`, `call 0x1139`): a quarter of all instructions, and, because every one names
- * another address, most of the distinct texts, which the parser's statement cache cannot share.
- * Their IR is the parser's for that text (a unit test compares the two on real objects); the
- * target's name is replaced by a symbol name afterwards anyway.
- */
-export function lower(raw: RawInstruction, line: number): Instruction {
-  const text = raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic;
-  if (DIRECT_BRANCH.test(raw.mnemonic) && HEX_ADDRESS.test(raw.opStr)) {
-    const address = Number.parseInt(raw.opStr.slice(2), 16);
-    if (Number.isSafeInteger(address)) {
-      return {
-        mnemonic: raw.mnemonic,
-        prefixes: NO_PREFIXES,
-        suffixSize: undefined,
-        operands: [{ kind: 'target', name: raw.opStr, address }],
-        unknown: false,
-        text,
-        span: NO_SPAN,
-        line,
-        address: raw.address,
-        length: raw.length,
-      };
-    }
-  }
-  return parseIntelInstructionText(text, { line, span: NO_SPAN, address: raw.address, length: raw.length });
-}
-
-const NO_PREFIXES: readonly string[] = [];
 
 /**
  * Names a direct branch's target by the function at that address (`helper`, `foo+0x1a`), as
@@ -256,8 +258,12 @@ function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection
  * instructions are reused instead of parsed again (except relocated ones, whose operands changed).
  */
 export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: readonly AsmItem[] = []): RenderedListing {
-  const known = new Map<number, Instruction>();
-  for (const item of parsed) if (item.kind === 'insn') known.set(item.line, item.insn);
+  // By line, in an array: a module has hundreds of thousands of lines.
+  const known: (Instruction | undefined)[] = [];
+  for (const item of parsed) if (item.kind === 'insn') known[item.line] = item.insn;
+  // Most instructions repeat (`push rbp`, `mov rbp, rsp`), and an instruction's AT&T text follows
+  // from its Intel text unless it has a branch target; one conversion per distinct text is enough.
+  const attTexts = new Map<string, string>();
   const parts: string[] = [];
   const lineStarts: number[] = [];
   // Where each instruction line's text starts (-1 for other lines); a number per line, not an object.
@@ -269,24 +275,34 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
     parts.push(text);
     length += text.length + 1;
   };
-  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  let namedSection: DecodedSection | undefined;
+  let names: (address: number) => string | undefined = () => undefined;
   walk(unit, {
     other(_line, text) {
       push(text());
     },
     insn(line, ds, raw, offset, _open, relocation) {
-      let names = namers.get(ds);
-      if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, unit.plt)));
-      const reused = relocation === undefined ? known.get(line) : undefined;
+      if (namedSection !== ds) {
+        namedSection = ds;
+        names = symbolNamer(ds.ranges, ds.base, unit.plt);
+      }
+      const reused = relocation === undefined ? known[line] : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
-      const parsed = reused ?? parseIntelInstructionText(raw.opStr ? `${raw.mnemonic} ${raw.opStr}` : raw.mnemonic, { line, span: NO_SPAN, address: raw.address, length: raw.length });
+      // An instruction the stack-pointer check marked unknown is printed as the decoder read it.
+      const parsed = reused !== undefined && !reused.unknown ? reused : lowerPlain(raw, line);
       const target = branchTarget(parsed, names);
-      const insnText = syntax === 'att' ? attText(parsed, target) : intelText(raw, parsed, target);
+      let insnText: string;
+      if (syntax !== 'att') insnText = intelText(raw, parsed, target);
+      else if (target !== undefined) insnText = attText(parsed, target);
+      else {
+        insnText = attTexts.get(parsed.text) ?? attText(parsed, undefined);
+        if (attTexts.size < 65536) attTexts.set(parsed.text, insnText);
+      }
       const prefix = `${hexAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
       textStarts[line] = length + prefix.length;
       push(prefix + insnText);
     },
-  });
+  }, false);
   const text = parts.length === 0 ? '' : `${parts.join('\n')}\n`;
   const spanOf = (line: number): Span | undefined => {
     const start = textStarts[line];
@@ -321,129 +337,17 @@ function functionRanges(elf: ElfFile): Map<number, FunctionRange[]> {
   return bySection;
 }
 
-/**
- * objdump's `puts@plt` names for the PLT entries of a linked x86-64 file: each entry jumps through
- * a GOT slot (`jmp qword ptr [rip + X]`), and the `R_X86_64_JUMP_SLOT` or `GLOB_DAT` relocation of
- * that slot names the function. Entries are 16 bytes, so the entry starts at the jump's 16-byte
- * boundary (`.plt.sec` entries begin with `endbr64` before the jump).
- */
-function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number, string> {
-  const names = new Map<number, string>();
-  if (elf.type === 'relocatable' || elf.machine !== 'x86-64') return names;
-  const slots = new Map<number, string>();
-  for (const list of elf.relocations.values()) {
-    for (const r of list) if ((r.type === 7 || r.type === 6) && r.symbolName !== '') slots.set(r.offset, r.symbolName);
-  }
-  if (slots.size === 0) return names;
-  for (const ds of sections) {
-    if (!ds.section.name.startsWith('.plt')) continue;
-    for (const raw of ds.decode()) {
-      const match = /^(?:bnd )?jmp$/.test(raw.mnemonic) ? /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/.exec(raw.opStr) : null;
-      if (!match) continue;
-      const slot = raw.address + raw.length + Number(match[1]);
-      const symbol = slots.get(slot);
-      const entry = raw.address - ((raw.address - ds.section.addr) % 16);
-      if (symbol !== undefined && !names.has(entry)) names.set(entry, `${symbol}@plt`);
-    }
-  }
-  return names;
-}
-
-/** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
-function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: ReadonlyMap<number, string>): (address: number) => string | undefined {
-  return (address) => {
-    const stub = plt?.get(address);
-    if (stub !== undefined) return stub;
-    const offset = address - base;
-    let lo = 0;
-    let hi = ranges.length - 1;
-    let found: FunctionRange | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ranges[mid].start <= offset) {
-        found = ranges[mid];
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    if (!found || offset >= found.end) return undefined;
-    const delta = offset - found.start;
-    return delta === 0 ? found.symbol.name : `${found.symbol.name}+0x${delta.toString(16)}`;
-  };
-}
-
-/** The objdump-style target text of a direct branch (`1139 <foo>`), or undefined for other instructions. */
-function branchTarget(insn: Instruction, names: (address: number) => string | undefined): string | undefined {
-  const op = insn.operands[0];
-  if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return undefined;
-  const name = names(op.address);
-  const address = hexAddress(op.address, 64);
-  return name === undefined ? address : `${address} <${name}>`;
-}
 
 function intelText(raw: RawInstruction, insn: Instruction, target: string | undefined): string {
   if (target !== undefined) return `${insn.prefixes.length > 0 ? `${insn.prefixes.join(' ')} ` : ''}${insn.mnemonic.padEnd(6)} ${target}`;
   return raw.opStr ? `${raw.mnemonic.padEnd(6)} ${raw.opStr}` : raw.mnemonic;
 }
 
-/**
- * Applies a relocation inside an instruction, as the objdump parser does for `-r` lines: a branch
- * gets the relocation's symbol as its target, a RIP-relative operand gets it as its symbol, and a
- * zero immediate becomes unknown (it is an address the linker fills in).
- */
-function relocated(insn: Instruction, relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): Instruction {
-  let changed = false;
-  const operands = insn.operands.map((op): Operand => {
-    if (changed) return op;
-    if (op.kind === 'target') {
-      changed = true;
-      return { kind: 'target', name: relocationTarget(relocation, insnEnd, elf, ranges), address: undefined };
-    }
-    if (op.kind === 'mem' && op.base === 'rip' && op.symbol === undefined) {
-      changed = true;
-      return { ...op, symbol: relocation.symbolName };
-    }
-    return op;
-  });
-  if (!changed) {
-    const immIndex = operands.findIndex((op) => op.kind === 'imm' && op.value === 0);
-    if (immIndex >= 0) operands[immIndex] = { kind: 'imm', value: undefined };
-  }
-  return { ...insn, operands };
-}
 
-/**
- * The name of what a PC-relative relocation in a branch points at. Against a named symbol that is
- * the symbol (`__stack_chk_fail`); against a section symbol (a call to a static function in
- * another section, such as `foo.cold` in `.text.unlikely`) it is the function at
- * `addend + (end of instruction - relocation offset)` in that section.
- */
-function relocationTarget(relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): string {
-  const symbol = elf.symbols[relocation.symbolIndex];
-  const delta = relocation.addend + (insnEnd - relocation.offset);
-  if (symbol?.type === 'section') {
-    const name = symbolNamer(ranges.get(relocation.symbolSection) ?? [], 0)(relocation.symbolValue + delta);
-    if (name !== undefined) return name;
-    return `${relocation.symbolName}+0x${(relocation.symbolValue + delta).toString(16)}`;
-  }
-  if (delta === 0 || relocation.symbolName === '') return relocation.symbolName;
-  return `${relocation.symbolName}${delta < 0 ? '-' : '+'}0x${Math.abs(delta).toString(16)}`;
-}
-
-/** `__stack_chk_fail-0x4` as objdump prints a relocation's symbol and addend. */
-function relocationText(relocation: ElfRelocation): string {
-  const addend = relocation.addend;
-  if (addend === 0) return relocation.symbolName;
-  return `${relocation.symbolName}${addend < 0 ? '-' : '+'}0x${Math.abs(addend).toString(16)}`;
-}
-
-/** `formatAddress` without its BigInt round trip for the usual non-negative addresses. */
-function hexAddress(address: number, bits: 32 | 64): string {
-  return address >= 0 && address <= Number.MAX_SAFE_INTEGER ? address.toString(16) : formatAddress(address, bits);
-}
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-function hexBytes(data: Uint8Array, offset: number, length: number): string {
+export function hexBytes(data: Uint8Array, offset: number, length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) text += (i > 0 ? ' ' : '') + HEX[data[offset + i] ?? 0];
   return text;

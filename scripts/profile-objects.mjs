@@ -1,0 +1,132 @@
+// Single-thread profile of the object path: analyzes the benchmark's kernel modules (or the files
+// given) one after the other on the main thread, the way one `check` worker does, and splits the
+// CPU time into phases: ELF/DWARF reading, capstone decoding, lowering to the IR, the analysis
+// engine, and printing listings (only the flagged lines of units with findings, as `check` does).
+// Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [FILE...]
+// GC pauses are also split by phase (they are included in the phase times).
+// Add `node --cpu-prof --cpu-prof-dir=DIR scripts/profile-objects.mjs` for a V8 profile; its
+// "(garbage collector)" node is the GC share, which the phase timers below include where it falls.
+import * as esbuild from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { kernelModules } from '../test/fixtures/objects/real-objects.mjs';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: 'string', default: '310' }, rounds: { type: 'string', default: '2' } } });
+const root = join(import.meta.dirname, '..');
+const files = positionals.length > 0 ? positionals : kernelModules({ root, count: Number(values.count) });
+
+// The phases are the core's own functions, called in the order `analyzeElf` calls them; the
+// harness is bundled from TypeScript so that it runs the same code as the CLI.
+const harness = `
+import { analyzeParsed } from './server/src/core/analysis/analyze';
+import { isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf } from './server/src/core/elf/index';
+import { decodeUnit, renderListing, unitItems } from './server/src/core/objects/listing';
+import { renderLines } from './server/src/core/objects/lines';
+import { createCapstoneDisassembler } from './server/src/host/capstone';
+export { analyzeParsed, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
+`;
+const scratch = mkdtempSync(join(tmpdir(), 'profile-objects-'));
+const out = join(scratch, 'harness.cjs');
+await esbuild.build({ stdin: { contents: harness, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning' });
+const core = createRequire(import.meta.url)(out);
+rmSync(scratch, { recursive: true, force: true });
+
+const capstone = await core.createCapstoneDisassembler();
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const phases = { read: 0, decode: 0, lower: 0, analyze: 0, listing: 0 };
+// GC pauses by the phase they fall in (wall clock intervals; the decode phase is inside `lower`).
+const intervals = [];
+const gcByPhase = {};
+const mark = (phase, from) => intervals.push([from, performance.now(), phase]);
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const phase = intervals.findLast(([from, to]) => entry.startTime >= from && entry.startTime < to)?.[2] ?? 'other';
+    gcByPhase[phase] = (gcByPhase[phase] ?? 0) + entry.duration;
+  }
+});
+observer.observe({ entryTypes: ['gc'] });
+// Decoding happens inside `unitItems` and `renderListing`; a timing wrapper moves it to its own phase.
+let decodeMs = 0;
+let fallbacks = 0;
+const timedCapstone = {
+  disassemble(code, address, mode, options) {
+    const t = cpu();
+    const result = capstone.disassemble(code, address, mode, options);
+    decodeMs += cpu() - t;
+    return result;
+  },
+};
+
+function unit(bytes, name) {
+  let t = cpu();
+  let w = performance.now();
+  const read = core.readElf(bytes);
+  if (read.value === undefined) return 0;
+  const elf = read.value;
+  const units = core.readCompileUnits(elf);
+  const provenance = core.objectProvenance(elf, units.value ?? []);
+  phases.read += cpu() - t;
+  mark('read', w);
+  t = cpu();
+  w = performance.now();
+  decodeMs = 0;
+  const decoded = core.decodeUnit(elf, name, timedCapstone);
+  const { items, lines } = core.unitItems(decoded);
+  phases.lower += cpu() - t - decodeMs;
+  phases.decode += decodeMs;
+  mark('decode+lower', w);
+  t = cpu();
+  w = performance.now();
+  const parsed = { syntax: 'objdump-intel', syntaxReason: 'profile', items, comments: [], problems: [] };
+  const report = core.analyzeParsed(parsed, '', { buildKernel: provenance.buildKernel });
+  phases.analyze += cpu() - t;
+  mark('analyze', w);
+  if (report.findings.length > 0) {
+    t = cpu();
+    w = performance.now();
+    decodeMs = 0;
+    // As `check` does (keepListing 'findings'): only the flagged lines, unless they cannot be.
+    const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+    if (core.renderLines(decoded, items, lines, wanted) === undefined) {
+      fallbacks++;
+      core.renderListing(decoded, 'att', items);
+    }
+    phases.listing += cpu() - t - decodeMs;
+    phases.decode += decodeMs;
+    mark('listing', w);
+  }
+  return report.findings.length;
+}
+
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const key of Object.keys(phases)) phases[key] = 0;
+  for (const key of Object.keys(gcByPhase)) delete gcByPhase[key];
+  fallbacks = 0;
+  intervals.length = 0;
+  const start = cpu();
+  let findings = 0;
+  for (const file of files) {
+    const t = cpu();
+    const w = performance.now();
+    const bytes = readFileSync(file);
+    phases.read += cpu() - t;
+    mark('read', w);
+    if (core.isArchive(bytes)) {
+      const archive = core.readArchive(bytes);
+      for (const member of archive.value ?? []) if (core.isElf(member.data)) findings += unit(member.data, member.name);
+    } else if (core.isElf(bytes)) findings += unit(bytes, file);
+  }
+  const total = cpu() - start;
+  const parts = Object.entries(phases).map(([key, ms]) => `${key} ${(ms / 1000).toFixed(2)} s`);
+  console.log(`round ${round + 1}: ${files.length} files, ${findings} findings (${fallbacks} whole listings), CPU ${(total / 1000).toFixed(2)} s: ${parts.join(', ')}`);
+  // The observer reports asynchronously: let it run before reading its totals.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  console.log(`  GC pauses by phase: ${Object.entries(gcByPhase).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+}
+capstone.close();

@@ -1,0 +1,124 @@
+/**
+ * How the object listing names code: branch targets by the function they land in (`foo+0x1a`), PLT
+ * entries by the function they reach (`puts@plt`), and relocated operands by the relocation's
+ * symbol, the way `objdump -dr` shows them. The analysis needs these names to know, for example,
+ * that a call to `__stack_chk_fail` does not return.
+ */
+import { formatAddress, type ElfFile, type ElfRelocation } from '../elf/index';
+import type { Instruction, Operand } from '../ir';
+import type { DecodedSection, FunctionRange } from './listing';
+
+/**
+ * objdump's `puts@plt` names for the PLT entries of a linked x86-64 file: each entry jumps through
+ * a GOT slot (`jmp qword ptr [rip + X]`), and the `R_X86_64_JUMP_SLOT` or `GLOB_DAT` relocation of
+ * that slot names the function. Entries are 16 bytes, so the entry starts at the jump's 16-byte
+ * boundary (`.plt.sec` entries begin with `endbr64` before the jump).
+ */
+export function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number, string> {
+  const names = new Map<number, string>();
+  if (elf.type === 'relocatable' || elf.machine !== 'x86-64') return names;
+  const slots = new Map<number, string>();
+  for (const list of elf.relocations.values()) {
+    for (const r of list) if ((r.type === 7 || r.type === 6) && r.symbolName !== '') slots.set(r.offset, r.symbolName);
+  }
+  if (slots.size === 0) return names;
+  for (const ds of sections) {
+    if (!ds.section.name.startsWith('.plt')) continue;
+    for (const raw of ds.decode(false)) {
+      const match = /^(?:bnd )?jmp$/.test(raw.mnemonic) ? /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/.exec(raw.opStr) : null;
+      if (!match) continue;
+      const slot = raw.address + raw.length + Number(match[1]);
+      const symbol = slots.get(slot);
+      const entry = raw.address - ((raw.address - ds.section.addr) % 16);
+      if (symbol !== undefined && !names.has(entry)) names.set(entry, `${symbol}@plt`);
+    }
+  }
+  return names;
+}
+
+/** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
+export function symbolNamer(ranges: readonly FunctionRange[], base: number, plt?: ReadonlyMap<number, string>): (address: number) => string | undefined {
+  return (address) => {
+    const stub = plt?.get(address);
+    if (stub !== undefined) return stub;
+    const offset = address - base;
+    let lo = 0;
+    let hi = ranges.length - 1;
+    let found: FunctionRange | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ranges[mid].start <= offset) {
+        found = ranges[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (!found || offset >= found.end) return undefined;
+    const delta = offset - found.start;
+    return delta === 0 ? found.symbol.name : `${found.symbol.name}+0x${delta.toString(16)}`;
+  };
+}
+
+/** The objdump-style target text of a direct branch (`1139 <foo>`), or undefined for other instructions. */
+export function branchTarget(insn: Instruction, names: (address: number) => string | undefined): string | undefined {
+  const op = insn.operands[0];
+  if (insn.operands.length !== 1 || op?.kind !== 'target' || op.address === undefined) return undefined;
+  const name = names(op.address);
+  const address = hexAddress(op.address, 64);
+  return name === undefined ? address : `${address} <${name}>`;
+}
+
+/**
+ * Applies a relocation inside an instruction, as the objdump parser does for `-r` lines: a branch
+ * gets the relocation's symbol as its target, a RIP-relative operand gets it as its symbol, and a
+ * zero immediate becomes unknown (it is an address the linker fills in).
+ */
+export function relocated(insn: Instruction, relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): Instruction {
+  let changed = false;
+  const operands = insn.operands.map((op): Operand => {
+    if (changed) return op;
+    if (op.kind === 'target') {
+      changed = true;
+      return { kind: 'target', name: relocationTarget(relocation, insnEnd, elf, ranges), address: undefined };
+    }
+    if (op.kind === 'mem' && op.base === 'rip' && op.symbol === undefined) {
+      changed = true;
+      return { ...op, symbol: relocation.symbolName };
+    }
+    return op;
+  });
+  if (!changed) {
+    const immIndex = operands.findIndex((op) => op.kind === 'imm' && op.value === 0);
+    if (immIndex >= 0) operands[immIndex] = { kind: 'imm', value: undefined };
+  }
+  return { ...insn, operands };
+}
+
+/**
+ * The name of what a PC-relative relocation in a branch points at. Against a named symbol that is
+ * the symbol (`__stack_chk_fail`); against a section symbol (a call to a static function in
+ * another section, such as `foo.cold` in `.text.unlikely`) it is the function at
+ * `addend + (end of instruction - relocation offset)` in that section.
+ */
+function relocationTarget(relocation: ElfRelocation, insnEnd: number, elf: ElfFile, ranges: Map<number, FunctionRange[]>): string {
+  const symbol = elf.symbols[relocation.symbolIndex];
+  const delta = relocation.addend + (insnEnd - relocation.offset);
+  if (symbol?.type === 'section') {
+    const name = symbolNamer(ranges.get(relocation.symbolSection) ?? [], 0)(relocation.symbolValue + delta);
+    if (name !== undefined) return name;
+    return `${relocation.symbolName}+0x${(relocation.symbolValue + delta).toString(16)}`;
+  }
+  if (delta === 0 || relocation.symbolName === '') return relocation.symbolName;
+  return `${relocation.symbolName}${delta < 0 ? '-' : '+'}0x${Math.abs(delta).toString(16)}`;
+}
+
+/** `__stack_chk_fail-0x4` as objdump prints a relocation's symbol and addend. */
+export function relocationText(relocation: ElfRelocation): string {
+  const addend = relocation.addend;
+  if (addend === 0) return relocation.symbolName;
+  return `${relocation.symbolName}${addend < 0 ? '-' : '+'}0x${Math.abs(addend).toString(16)}`;
+}
+
+/** `formatAddress` without its BigInt round trip for the usual non-negative addresses. */
+export function hexAddress(address: number, bits: 32 | 64): string {
+  return address >= 0 && address <= Number.MAX_SAFE_INTEGER ? address.toString(16) : formatAddress(address, bits);
+}
