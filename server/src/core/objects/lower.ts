@@ -20,6 +20,7 @@
  */
 import { describe } from '../analysis/semantics';
 import { gpr, RSP } from '../analysis/registers';
+import { implicitStackWriters } from '../analysis/transfer';
 import { instructionText, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
 import { parseIntelInstructionText } from '../syntax/index';
@@ -29,16 +30,6 @@ const NO_SPAN: Span = { start: 0, end: 0 };
 const NO_PREFIXES: readonly string[] = [];
 const DIRECT_BRANCH = /^(call|jmp|j[a-z]{1,4})$/;
 const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
-
-/**
- * Implicit stack-pointer writes that `analysis/transfer.ts` models case by case. Instructions that
- * leave the function (`ret`, `iretq`, `ud2`, a jump out) and explicit writes (`sub rsp, 8`, whose
- * destination the analysis sees) need no entry: `modelsStackWrite` asks `describe` about those.
- */
-const MODELLED_STACK_WRITES = new Set([
-  'push', 'pushf', 'pushfq', 'pushfd', 'pushfw', 'pop', 'popf', 'popfq', 'popfd', 'popfw',
-  'pusha', 'pushad', 'popa', 'popad', 'lss', 'leave', 'enter', 'call', 'lcall',
-]);
 
 /** Lowers `raw`, printed on listing line `line`; `mode` decides the stack pointer's name. */
 export function lower(raw: RawInstruction, line: number, mode: 32 | 64): Instruction {
@@ -157,9 +148,9 @@ function textOperandCount(opStr: string): number {
   return count;
 }
 
-/** True when the analysis accounts for the stack-pointer write of `insn` (see MODELLED_STACK_WRITES). */
+/** True when the analysis accounts for the stack-pointer write of `insn` (`implicitStackWriters`, or an RSP operand). */
 export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
-  if (MODELLED_STACK_WRITES.has(insn.mnemonic)) return true;
+  if (implicitStackWriters.has(insn.mnemonic)) return true;
   const effect = describe(insn, mode === 64 ? 8 : 4);
   if (effect.flow === 'return' || effect.flow === 'stop' || effect.flow === 'jump' || effect.flow === 'indirect-jump') return true;
   return effect.writes.includes(RSP);
