@@ -15,7 +15,7 @@ import { checkFunction } from './check';
 import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
-import { buildProgram, isLocalLabel, type AsmFunction, type KernelEvidence, type Program } from './program';
+import { buildProgram, indexAtAddress, isLocalLabel, type AsmFunction, type KernelEvidence, type Program } from './program';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
 
 /** Per-document memory of earlier analyses; pass the same object for each version of a text. */
@@ -293,7 +293,7 @@ function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
     if (effect.flow === 'return' || effect.flow === 'indirect-jump') return true;
     if (effect.flow === 'jump' || effect.flow === 'branch') {
       const op = insn.operands[0];
-      const inside = op?.kind === 'target' && (fn.labels.has(op.name) || (op.address !== undefined && fn.addresses.has(op.address)));
+      const inside = op?.kind === 'target' && (fn.labels.has(op.name) || (op.address !== undefined && indexAtAddress(fn, op.address) !== undefined));
       // A jump out of the function is a tail call: it returns if its target may.
       return !inside && !(op?.kind === 'target' && noReturn.has(plainSymbol(op.name)));
     }

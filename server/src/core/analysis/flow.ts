@@ -7,7 +7,7 @@
  * be resolved is analyzed from the state at that jump, so it is never silently skipped.
  */
 import type { Abi } from '../report';
-import type { AsmFunction, Program } from './program';
+import { indexAtAddress, type AsmFunction, type Program } from './program';
 import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
@@ -203,10 +203,11 @@ function effectOf(fn: AsmFunction, index: number, insn: AsmFunction['insns'][num
 /** The index a direct jump lands on inside the function, or undefined when it leaves the function. */
 function targetIndex(fn: AsmFunction, op: AsmFunction['insns'][number]['operands'][number] | undefined): number | undefined {
   if (op?.kind === 'target') {
-    if (op.address !== undefined && fn.addresses.has(op.address)) return fn.addresses.get(op.address);
+    const at = op.address === undefined ? undefined : indexAtAddress(fn, op.address);
+    if (at !== undefined) return at;
     return fn.labels.get(op.name);
   }
-  if (op?.kind === 'imm' && op.value !== undefined) return fn.addresses.get(op.value);
+  if (op?.kind === 'imm' && op.value !== undefined) return indexAtAddress(fn, op.value);
   return undefined;
 }
 

@@ -17,8 +17,11 @@ export interface AsmFunction {
   readonly insns: Instruction[];
   /** Label name -> index of the instruction that follows it. */
   readonly labels: Map<string, number>;
-  /** Address -> index, for objdump listings and objects. */
-  readonly addresses: Map<number, number>;
+  /**
+   * True while every instruction has an address above the one before it (objects, objdump
+   * listings); otherwise (text, a hand-edited listing) `indexAtAddress` builds a map instead.
+   */
+  addressesAscend: boolean;
   readonly sources: (SourcePosition | undefined)[];
   /** Address size in bytes: 8 for 64-bit code, 4 for 32-bit, 2 for 16-bit. */
   readonly mode: 2 | 4 | 8;
@@ -89,7 +92,7 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
 
   const startFunction = (name: string, line: number): AsmFunction => {
     const fn: AsmFunction = {
-      name, insns: [], labels: new Map(), addresses: new Map(), sources: [], mode: currentMode, startLine: line, endLine: line,
+      name, insns: [], labels: new Map(), addressesAscend: true, sources: [], mode: currentMode, startLine: line, endLine: line,
     };
     functions.push(fn);
     return fn;
@@ -125,7 +128,10 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
         current.insns.push(insn);
         current.sources.push(source);
         current.endLine = item.line;
-        if (insn.address !== undefined) current.addresses.set(insn.address, index);
+        // Every instruction of an object has an address: a map of them per function was the largest
+        // allocation of building a program, and they ascend, so a binary search serves instead.
+        const previous = index > 0 ? current.insns[index - 1]!.address : -Infinity;
+        if (insn.address === undefined || previous === undefined || !(previous < insn.address)) current.addressesAscend = false;
         if (evidence === undefined) evidence = privilegedEvidence(insn);
         break;
       }
@@ -194,4 +200,33 @@ function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
     }
   }
   return undefined;
+}
+
+const addressMaps = new WeakMap<AsmFunction, Map<number, number>>();
+
+/** The index of the instruction at `address` in `fn`, or undefined. */
+export function indexAtAddress(fn: AsmFunction, address: number): number | undefined {
+  const insns = fn.insns;
+  if (fn.addressesAscend && insns.length > 0) {
+    let lo = 0;
+    let hi = insns.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = insns[mid]!.address;
+      if (at === address) return mid;
+      if (at === undefined || at < address) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+  let map = addressMaps.get(fn);
+  if (map === undefined) {
+    map = new Map();
+    for (let k = 0; k < insns.length; k++) {
+      const at = insns[k]!.address;
+      if (at !== undefined) map.set(at, k);
+    }
+    addressMaps.set(fn, map);
+  }
+  return map.get(address);
 }

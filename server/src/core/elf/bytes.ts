@@ -209,7 +209,9 @@ export function decodeText(bytes: Uint8Array): string {
   }
   if (ascii) {
     let out = '';
-    for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    // `apply` reads the bytes as an array-like; a spread walked an iterator, one result object per
+    // byte, which made symbol names a large share of what reading a module allocated.
+    for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
     return out;
   }
   const codes: number[] = [];
