@@ -7,7 +7,7 @@ import type { Instruction } from '../ir';
 import { gpr } from './registers';
 import { evaluateAddress } from './address';
 import { type Effect } from './semantics';
-import { addConstant, cellKey, constValue, maxAnchors, stackValue, type State, type Value, type WorkingState } from './state';
+import { addConstant, cellKey, constValue, maxAnchors, stackValue, type Value, type WorkingState } from './state';
 import type { TransferContext } from './transfer';
 import { clearSlots, constantAddress, operandValue, writeCell, writeMemoryDestination, writeRegister } from './transfer-values';
 
@@ -15,14 +15,12 @@ import { clearSlots, constantAddress, operandValue, writeCell, writeMemoryDestin
 export function transferMove(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
-  const pre: State = w;
   // mov %rsp,%rbp / mov -8(%rbp),%rax / mov %rax,-8(%rsp)
-  const [dest, src] = ops;
-  const value = operandValue(src, regs, width, w.cells, pre);
+  const [dest, src] = insn.operands;
+  const value = operandValue(src, regs, width, w.cells, w);
   if (dest?.kind === 'reg') writeRegister(regs, width, dest, value);
   else if (dest?.kind === 'mem') {
-    const address = evaluateAddress(dest, pre);
+    const address = evaluateAddress(dest, w);
     if (address.kind === 'stack' && !address.indexed) {
       const size = dest.size ?? insn.suffixSize ?? (src?.kind === 'reg' ? gpr(src.reg)?.width : undefined);
       writeCell(w, width, stackValue(address.anchor, address.off), value, size);
@@ -38,15 +36,13 @@ export function transferMove(w: WorkingState, insn: Instruction, ctx: TransferCo
 export function transferLea(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
-  const pre: State = w;
   // lea -16(%rbp),%rsp / lea 8(%rsp),%rax
-  const [dest, src] = ops;
+  const [dest, src] = insn.operands;
   let value: Value;
   if (src?.kind === 'mem') {
-    const address = evaluateAddress(src, pre);
+    const address = evaluateAddress(src, w);
     value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
-    if (address.kind === 'other') value = constantAddress(src, regs, width, w.cells, pre);
+    if (address.kind === 'other') value = constantAddress(src, regs, width, w.cells, w);
   }
   writeRegister(regs, width, dest, value);
 }
@@ -55,16 +51,14 @@ export function transferLea(w: WorkingState, insn: Instruction, ctx: TransferCon
 export function transferAddSub(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
   const m = insn.mnemonic;
-  const pre: State = w;
   // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
-  const [dest, src] = ops;
+  const [dest, src] = insn.operands;
   if (dest?.kind === 'reg') {
-    const amount = operandValue(src, regs, width, w.cells, pre);
+    const amount = operandValue(src, regs, width, w.cells, w);
     const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
-    writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, pre), delta));
-  } else writeMemoryDestination(dest, pre, w, width);
+    writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, w), delta));
+  } else writeMemoryDestination(dest, w, w, width);
 }
 
 /** `movsxd`, `movsx`, `movzx`. */
@@ -72,9 +66,8 @@ export function transferExtend(w: WorkingState, insn: Instruction, ctx: Transfer
   const regs = w.regs;
   const width = ctx.mode;
   const ops = insn.operands;
-  const pre: State = w;
   // movslq %eax,%rax / movzbl %al,%eax: a small non-negative constant keeps its value.
-  const value = operandValue(ops[1], regs, width, w.cells, pre);
+  const value = operandValue(ops[1], regs, width, w.cells, w);
   writeRegister(regs, width, ops[0], value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined);
 }
 
@@ -92,22 +85,19 @@ export function transferIncDec(w: WorkingState, insn: Instruction, ctx: Transfer
   const width = ctx.mode;
   const ops = insn.operands;
   const m = insn.mnemonic;
-  const pre: State = w;
   const dest = ops[0];
-  if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, w.cells, pre), m === 'inc' ? 1 : -1));
-  else writeMemoryDestination(dest, pre, w, width);
+  if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, w.cells, w), m === 'inc' ? 1 : -1));
+  else writeMemoryDestination(dest, w, w, width);
 }
 
 /** `and`. */
 export function transferAnd(w: WorkingState, insn: Instruction, index: number, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
-  const pre: State = w;
   // and $-32,%rsp: realignment; RSP drops by 0 to 31 bytes, a new anchor.
-  const [dest, src] = ops;
-  const before = operandValue(dest, regs, width, w.cells, pre);
-  const mask = operandValue(src, regs, width, w.cells, pre);
+  const [dest, src] = insn.operands;
+  const before = operandValue(dest, regs, width, w.cells, w);
+  const mask = operandValue(src, regs, width, w.cells, w);
   if (dest?.kind === 'reg' && before?.kind === 'stack' && mask?.kind === 'const' && mask.value < 0 && (-mask.value & (-mask.value - 1)) === 0) {
     const key = `${index}:${before.anchor}:${before.off}`;
     let id = ctx.anchorIds.get(key);
@@ -119,36 +109,32 @@ export function transferAnd(w: WorkingState, insn: Instruction, index: number, c
     // The anchor stands for the aligned value: before.anchor + before.off - [0, N-1].
     writeRegister(regs, width, dest, id === undefined ? undefined : stackValue(id, 0));
   } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? constValue(before.value & mask.value) : undefined);
-  else writeMemoryDestination(dest, pre, w, width);
+  else writeMemoryDestination(dest, w, w, width);
 }
 
 /** `xor`. */
 export function transferXor(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
-  const pre: State = w;
   // xor %eax,%eax: a constant zero
-  const [dest, src] = ops;
+  const [dest, src] = insn.operands;
   if (dest?.kind === 'reg' && src?.kind === 'reg' && dest.reg === src.reg) writeRegister(regs, width, dest, constValue(0));
   else if (dest?.kind === 'reg') writeRegister(regs, width, dest, undefined);
-  else writeMemoryDestination(dest, pre, w, width);
+  else writeMemoryDestination(dest, w, w, width);
 }
 
 /** `xchg`. */
 export function transferXchg(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const ops = insn.operands;
-  const pre: State = w;
   // xchg %rax,%rsp: swaps two abstract values
-  const [a, b] = ops;
+  const [a, b] = insn.operands;
   if (a?.kind === 'reg' && b?.kind === 'reg') {
-    const va = operandValue(a, regs, width, w.cells, pre);
-    writeRegister(regs, width, a, operandValue(b, regs, width, w.cells, pre));
+    const va = operandValue(a, regs, width, w.cells, w);
+    writeRegister(regs, width, a, operandValue(b, regs, width, w.cells, w));
     writeRegister(regs, width, b, va);
   } else {
-    writeMemoryDestination(a?.kind === 'mem' ? a : b, pre, w, width);
+    writeMemoryDestination(a?.kind === 'mem' ? a : b, w, w, width);
     writeRegister(regs, width, a?.kind === 'reg' ? a : b, undefined);
   }
 }
@@ -157,10 +143,9 @@ export function transferXchg(w: WorkingState, insn: Instruction, ctx: TransferCo
 export function transferOther(w: WorkingState, effect: Effect, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const pre: State = w;
   for (let k = 0; k < effect.accesses.length; k++) {
     const access = effect.accesses[k]!;
-    if (access.access !== 'load') writeMemoryDestination(access.mem, pre, w, width);
+    if (access.access !== 'load') writeMemoryDestination(access.mem, w, w, width);
   }
   clearSlots(regs, effect.writes);
 }

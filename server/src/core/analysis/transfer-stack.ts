@@ -5,7 +5,7 @@
 import type { Instruction } from '../ir';
 import { callerSaved, gpr, RBP, RSP } from './registers';
 import { quoted, type Effect } from './semantics';
-import { addConstant, type State, type Value, type WorkingState, ownCells } from './state';
+import { addConstant, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
 import { cellValue, clearSlots, clobberRange, operandValue, pushValue, writeMemoryDestination, writeRegister } from './transfer-values';
 
@@ -14,11 +14,10 @@ export function transferPush(w: WorkingState, insn: Instruction, ctx: TransferCo
   const regs = w.regs;
   const width = ctx.mode;
   const ops = insn.operands;
-  const pre: State = w;
   // push %rbx / push $imm / push 8(%rax)
   const op = ops[0];
   const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
-  pushValue(w, rsp, insn.line, ctx, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, pre), size);
+  pushValue(w, rsp, insn.line, ctx, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, w), size);
 }
 
 /** `pushf`, `pushfq`, `pushfd`, `pushfw`. */
@@ -34,13 +33,12 @@ export function transferPop(w: WorkingState, insn: Instruction, ctx: TransferCon
   const regs = w.regs;
   const width = ctx.mode;
   const ops = insn.operands;
-  const pre: State = w;
   let lostReason: string | undefined;
   // pop %rbp: restores what the matching push saved
   const op = ops[0];
   const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
   const saved = cellValue(w.cells, rsp);
-  if (op?.kind === 'mem') writeMemoryDestination(op, pre, w, width);
+  if (op?.kind === 'mem') writeMemoryDestination(op, w, w, width);
   regs[RSP] = addConstant(rsp, size);
   if (op?.kind === 'reg') {
     writeRegister(regs, width, op, saved);
