@@ -194,6 +194,24 @@ test('linked files: calls are named by symbol and by PLT entry, as objdump names
   assert.match(listing, /\n0000000000[0-9a-f]{6} <main>:\n/);
 });
 
+test('i386 executables: PLT entries are named as objdump names them, position-independent and fixed-address', () => {
+  // No 32-bit libc here: a tiny i386 shared library and executable, linked by ld itself.
+  writeFileSync(join(dir, 'lib32.c'), 'void foo(int x) { (void)x; }\nvoid __stack_chk_fail(void) { for (;;) ; }\n');
+  writeFileSync(join(dir, 'main32.c'), 'void foo(int);\nvoid __stack_chk_fail(void);\nint main(int argc, char **argv) { (void)argv; foo(argc); if (argc > 3) __stack_chk_fail(); foo(2); return 0; }\n');
+  execFileSync('clang', ['-m32', '-O1', '-fPIC', '-c', join(dir, 'lib32.c'), '-o', join(dir, 'lib32.o')]);
+  execFileSync('ld', ['-m', 'elf_i386', '-shared', join(dir, 'lib32.o'), '-o', join(dir, 'libfoo32.so')]);
+  for (const [flag, link] of [['-fpie', ['-pie']], ['-fno-pic', []]] as const) {
+    const exe = join(dir, `main32${flag}`);
+    execFileSync('clang', ['-m32', '-O1', flag, '-c', join(dir, 'main32.c'), '-o', `${exe}.o`]);
+    execFileSync('ld', ['-m', 'elf_i386', ...link, '-dynamic-linker', '/lib/ld-linux.so.2', '-e', 'main', `${exe}.o`, join(dir, 'libfoo32.so'), '-o', exe]);
+    const calls = (text: string): string[] => [...text.matchAll(/\tcall +([0-9a-f]+ <[^>]+>)/g)].map((m) => m[1]!);
+    const ours = calls(disassembleObject(new Uint8Array(readFileSync(exe)), 'main32', capstone).units[0]!.listing!);
+    const objdump = calls(execFileSync('objdump', ['-d', exe], { encoding: 'utf8' }));
+    assert.ok(ours.some((c) => c.endsWith('<foo@plt>')) && ours.some((c) => c.endsWith('<__stack_chk_fail@plt>')), `${flag}: ${ours.join(', ')}`);
+    assert.deepEqual(ours, objdump, flag);
+  }
+});
+
 test("keepListing 'findings': only the flagged lines are printed, exactly as in the whole listing", () => {
   const o = new Uint8Array(readFileSync(compile('gcc', ['-c', '-O0'], 'sparse.o')));
   const whole = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'always' }).units[0]!;

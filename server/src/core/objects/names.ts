@@ -9,31 +9,52 @@ import type { Instruction, Operand } from '../ir';
 import type { DecodedSection, FunctionRange } from './listing';
 
 /**
- * objdump's `puts@plt` names for the PLT entries of a linked x86-64 file: each entry jumps through
- * a GOT slot (`jmp qword ptr [rip + X]`), and the `R_X86_64_JUMP_SLOT` or `GLOB_DAT` relocation of
- * that slot names the function. Entries are 16 bytes, so the entry starts at the jump's 16-byte
- * boundary (`.plt.sec` entries begin with `endbr64` before the jump).
+ * objdump's `puts@plt` names for the PLT entries of a linked file: each entry jumps through a GOT
+ * slot, and the `JUMP_SLOT` or `GLOB_DAT` relocation of that slot (type 7 or 6 on both x86-64 and
+ * i386) names the function. Entries are 16 bytes, so the entry starts at the jump's 16-byte
+ * boundary (`.plt.sec` entries begin with `endbr64`/`endbr32` before the jump). The jump reaches
+ * its slot in one of three ways:
+ * - x86-64: `jmp qword ptr [rip + X]`, the slot at the next instruction + X;
+ * - i386 position-independent: `jmp dword ptr [ebx + X]`, the slot at X past `.got.plt`, which
+ *   %ebx holds (`_GLOBAL_OFFSET_TABLE_`);
+ * - i386 fixed-address: `jmp dword ptr [X]`, the slot at X.
  */
 export function pltNames(elf: ElfFile, sections: readonly DecodedSection[]): Map<number, string> {
   const names = new Map<number, string>();
-  if (elf.type === 'relocatable' || elf.machine !== 'x86-64') return names;
+  if (elf.type === 'relocatable') return names;
   const slots = new Map<number, string>();
   for (const list of elf.relocations.values()) {
     for (const r of list) if ((r.type === 7 || r.type === 6) && r.symbolName !== '') slots.set(r.offset, r.symbolName);
   }
   if (slots.size === 0) return names;
+  const got = elf.sections.find((section) => section.name === '.got.plt') ?? elf.sections.find((section) => section.name === '.got');
   for (const ds of sections) {
     if (!ds.section.name.startsWith('.plt')) continue;
     for (const raw of ds.decode(false)) {
-      const match = /^(?:bnd )?jmp$/.test(raw.mnemonic) ? /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/.exec(raw.opStr) : null;
-      if (!match) continue;
-      const slot = raw.address + raw.length + Number(match[1]);
-      const symbol = slots.get(slot);
+      if (!/^(?:bnd )?jmp$/.test(raw.mnemonic)) continue;
+      const slot = gotSlot(elf.machine, raw.opStr, raw.address + raw.length, got?.addr);
+      const symbol = slot === undefined ? undefined : slots.get(slot);
       const entry = raw.address - ((raw.address - ds.section.addr) % 16);
       if (symbol !== undefined && !names.has(entry)) names.set(entry, `${symbol}@plt`);
     }
   }
   return names;
+}
+
+const ripSlot = /^qword ptr \[rip \+ (0x[0-9a-f]+|\d+)\]$/;
+const ebxSlot = /^dword ptr \[ebx \+ (0x[0-9a-f]+|\d+)\]$/;
+const fixedSlot = /^dword ptr \[(0x[0-9a-f]+|\d+)\]$/;
+
+/** The GOT slot a PLT jump reads (see `pltNames`), or undefined for any other operand. */
+function gotSlot(machine: ElfFile['machine'], operand: string, next: number, gotBase: number | undefined): number | undefined {
+  if (machine === 'x86-64') {
+    const match = ripSlot.exec(operand);
+    return match ? next + Number(match[1]) : undefined;
+  }
+  const relative = ebxSlot.exec(operand);
+  if (relative) return gotBase === undefined ? undefined : gotBase + Number(relative[1]);
+  const fixed = fixedSlot.exec(operand);
+  return fixed ? Number(fixed[1]) : undefined;
 }
 
 /** Names an address in one section objdump's way: `foo`, `foo+0x1a`, or undefined outside every function. */
