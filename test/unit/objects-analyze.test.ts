@@ -212,6 +212,25 @@ test('i386 executables: PLT entries are named as objdump names them, position-in
   }
 });
 
+test('AVX-512 masks, zeroing and broadcasts are spelled in the AT&T listing as objdump spells them', () => {
+  writeFileSync(join(dir, 'avx512.c'), [
+    'void f(int *a, const int *b, int n) { for (int i = 0; i < n; i++) if (b[i] > 3) a[i] = b[i] * 7; }',
+    'void g(float *a, const float *b, float c, int n) { for (int i = 0; i < n; i++) a[i] = b[i] > 0 ? b[i] * c : 0; }',
+    'void h(double *a, const double *b, int n) { for (int i = 0; i < n; i++) a[i] += b[i] * 3.0; }',
+  ].join('\n'));
+  for (const cc of ['gcc', 'clang']) {
+    const o = join(dir, `avx512-${cc}.o`);
+    execFileSync(cc, ['-c', '-O3', '-mavx512f', '-mavx512vl', join(dir, 'avx512.c'), '-o', o]);
+    // The instruction column of every decorated line, blanks collapsed, objdump's `# address` comment dropped.
+    const decorated = (listing: string): string[] => listing.split('\n').filter((l) => /^ *[0-9a-f]+:\t/.test(l) && l.includes('{'))
+      .map((l) => l.split('\t')[2]!.replace(/\s+#.*$/, '').replace(/\s+/g, ' ').trim());
+    const ours = decorated(disassembleObject(new Uint8Array(readFileSync(o)), 'avx512.o', capstone).units[0]!.listing!);
+    const objdump = decorated(execFileSync('objdump', ['-d', o], { encoding: 'utf8' }));
+    assert.ok(objdump.length >= 3 && objdump.some((l) => l.includes('{%k')), `${cc}: ${objdump.join('; ')}`);
+    assert.deepEqual(ours, objdump, cc);
+  }
+});
+
 test("keepListing 'findings': only the flagged lines are printed, exactly as in the whole listing", () => {
   const o = new Uint8Array(readFileSync(compile('gcc', ['-c', '-O0'], 'sparse.o')));
   const whole = analyzeObject(o, 'sparse.o', capstone, { ...KERNEL, keepListing: 'always' }).units[0]!;

@@ -4,9 +4,10 @@
  *
  * Capstone prints Intel syntax and the analysis reads that text through the one Intel parser, so
  * this module only affects what a person reads in the listing: the analysis never parses the AT&T
- * spelling back. Where the IR does not hold everything the AT&T form needs (AVX-512 masks and
- * broadcasts, far pointers, text the parser did not understand), the Intel text is kept instead,
- * because an honest Intel line is better than a wrong AT&T one.
+ * spelling back. AVX-512 masks and broadcasts are read from the Intel text. Where the IR does not
+ * hold everything the AT&T form needs (rounding operands, far pointers, text the parser did not
+ * understand), the Intel text is kept instead, because an honest Intel line is better than a wrong
+ * AT&T one.
  */
 import type { Instruction, MemOperand, Operand } from '../ir';
 
@@ -31,8 +32,12 @@ const FLOAT_INT_SUFFIX: Record<number, string> = { 2: 's', 4: 'l', 8: 'll' };
  * branch target (`1139 <foo>`) to print instead of the operand, when the instruction has one.
  */
 export function attText(insn: Instruction, target: string | undefined): string {
-  if (insn.unknown || insn.text.includes('{') || insn.text.includes(':0x') || insn.mnemonic.startsWith('.')) return insn.text;
+  if (insn.unknown || insn.text.includes(':0x') || insn.mnemonic.startsWith('.')) return insn.text;
   const ops = insn.operands;
+  // AVX-512 decorations (`{k1}`, `{z}`, `{1to16}`) are only in the text; each follows its operand.
+  const decorations = insn.text.includes('{') ? attDecorations(insn.text) : undefined;
+  if (decorations !== undefined && decorations.length !== ops.length) return insn.text;
+  if (decorations === undefined && insn.text.includes('{')) return insn.text;
   let mnemonic = RENAMED[insn.mnemonic] ?? insn.mnemonic;
   const mem = ops.find((op): op is MemOperand => op.kind === 'mem');
   const hasReg = ops.some((op) => op.kind === 'reg' && !(op.reg === 'cl' && isShift(insn.mnemonic)));
@@ -59,10 +64,44 @@ export function attText(insn: Instruction, target: string | undefined): string {
     }
     const text = op.kind === 'imm' && op.value !== undefined && op.value < 0 ? `$0x${BigInt.asUintN(width * 8, BigInt(op.value)).toString(16)}` : operandText(op);
     if (text === undefined) return insn.text;
-    parts.push(indirect ? `*${text}` : text);
+    parts.push(`${indirect ? `*${text}` : text}${decorations?.[i] ?? ''}`);
   }
   const head = insn.prefixes.length > 0 ? `${insn.prefixes.join(' ')} ${mnemonic}` : mnemonic;
   return parts.length === 0 ? head : `${head.padEnd(6)} ${parts.join(',')}`;
+}
+
+/**
+ * The AT&T spelling of the decorations of each Intel operand (`zmmword ptr [rdi] {k1}` -> `{%k1}`,
+ * `{z}`, `dword ptr [rax]{1to16}` -> `{1to16}`), or undefined when an operand is a decoration of
+ * its own (`{rn-sae}`) or one is not known: the caller then keeps the Intel text.
+ */
+function attDecorations(text: string): string[] | undefined {
+  const space = text.indexOf(' ');
+  if (space < 0) return undefined;
+  const operands: string[] = [];
+  let depth = 0;
+  let start = space + 1;
+  for (let i = start; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+    else if (i === text.length || (c === ',' && depth === 0)) {
+      operands.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const result: string[] = [];
+  for (const operand of operands) {
+    if (operand.startsWith('{')) return undefined;
+    let spelled = '';
+    for (const [, decoration] of operand.matchAll(/\{([^}]*)\}/g)) {
+      if (/^k[0-7]$/.test(decoration!)) spelled += `{%${decoration}}`;
+      else if (decoration === 'z' || /^1to\d+$/.test(decoration!)) spelled += `{${decoration}}`;
+      else return undefined;
+    }
+    result.push(spelled);
+  }
+  return result;
 }
 
 function isShift(mnemonic: string): boolean {
@@ -77,7 +116,8 @@ function operandText(op: Operand): string | undefined {
       return op.value === undefined ? undefined : `$${hex(op.value)}`;
     case 'mem': {
       const segment = op.segment !== undefined ? `%${op.segment}:` : '';
-      const disp = op.disp !== 0 || (op.base === undefined && op.index === undefined) ? hex(op.disp) : '';
+      // objdump prints a RIP-relative displacement even when it is 0 (`0x0(%rip)` before relocation).
+      const disp = op.disp !== 0 || (op.base === undefined && op.index === undefined) || op.base === 'rip' || op.base === 'eip' ? hex(op.disp) : '';
       if (op.base === undefined && op.index === undefined) return `${segment}${disp}`;
       const index = op.index !== undefined ? `,%${op.index},${op.scale}` : '';
       return `${segment}${disp}(${op.base !== undefined ? `%${op.base}` : ''}${index})`;

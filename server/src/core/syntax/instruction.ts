@@ -7,7 +7,7 @@
  */
 import type { Instruction, Operand, Span } from '../ir';
 import { internMnemonic, isBranchMnemonic, isKnownMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
-import { parseAttOperand, parseIntelOperand, splitOperands, type OperandContext } from './operands';
+import { parseAttOperand, parseIntelOperand, splitOperands, withoutDecorations, type OperandContext } from './operands';
 import { isVectorRegister, registerSize } from './registers';
 
 /** Where a statement lies: 0-based line, offset of its first character, and objdump facts. */
@@ -138,7 +138,7 @@ export function parseCore(text: string, spelling: 'att' | 'intel', options: Insn
   const dot = word.indexOf('.');
   if (dot > 0) word = word.slice(0, dot);
   const operandText = pos < n ? text.slice(pos) : '';
-  const raw = operandText.length > 0 ? splitOperands(operandText) : [];
+  const raw = operandText.length > 0 ? withoutDecorations(splitOperands(operandText)) : [];
   const operands: Operand[] = [];
   let mnemonic: string;
   let suffixSize: number | undefined;

@@ -54,6 +54,30 @@ export function immOperand(value: number | undefined): ImmOperand {
 
 const NEEDS_CAREFUL_SPLIT = /[()[\]{}"']/;
 
+/** An AVX-512 decoration on an operand: an opmask (`{k1}`, `{%k1}`), zeroing (`{z}`), a broadcast (`{1to16}`). */
+const DECORATION = /\{\s*(?:%?k[0-7]|z|1to\d+)\s*\}/g;
+/** An operand that is only an embedded rounding or exception-suppression control (`{rn-sae}`, `{sae}`). */
+const ROUNDING = /^\{\s*(?:r[nduz]-)?sae\s*\}$/;
+
+/**
+ * The operands without their AVX-512 decorations, which say which elements are written and do not
+ * move the address: `vmovdqu32 %zmm0,-64(%rsp){%k1}` stores below RSP like any store, and must
+ * not become an instruction the analysis cannot read (which would drop the store unseen).
+ * Rounding controls, operands of their own, are left out. Any other brace stays, and fails to parse.
+ */
+export function withoutDecorations(raw: string[]): string[] {
+  if (!raw.some((operand) => operand.includes('{'))) return raw;
+  const out: string[] = [];
+  for (const operand of raw) {
+    if (!operand.includes('{')) out.push(operand);
+    else if (!ROUNDING.test(operand)) {
+      const stripped = operand.replace(DECORATION, '').trim();
+      out.push(stripped.length > 0 ? stripped : operand);
+    }
+  }
+  return out;
+}
+
 /** Splits an operand list at top-level commas (not inside `()`, `[]`, `{}` or quotes). */
 export function splitOperands(text: string): string[] {
   // Without brackets or quotes, a native split does it (`%rax, %rbx`, `$1, %eax`).
