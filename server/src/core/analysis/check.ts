@@ -7,7 +7,7 @@ import type { Instruction } from '../ir';
 import type { Abi, Finding, FunctionSummary, KernelVerdict, RelatedLocation } from '../report';
 import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
-import { RSP } from './registers';
+import { gpr, RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
 import { evaluateAddress, offsetFromRsp, witnessKey } from './address';
 import type { TransferContext } from './transfer';
@@ -74,6 +74,13 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
         for (let k = 0; k < effect.accesses.length; k++) {
           const below = checkAccess(insn, index, k, effect.accesses[k]!, before, ctx);
           if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
+        }
+      } else if (insn.unknown) {
+        // An operand the parser could not read is not an access it can check: say so when it
+        // goes through a stack address, rather than let a store below RSP pass unseen.
+        const via = unreadStackRegister(insn, before);
+        if (via !== undefined) {
+          add('stack-unknown', insn, index, `This instruction was not understood, and a memory operand in it goes through %${via}, which holds a stack address here: whether it reaches below the stack pointer is not checked.`);
         }
       }
     },
@@ -170,6 +177,21 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     findingCount: findings.length,
   };
   return { findings, summary };
+}
+
+/**
+ * For an instruction the parser could not read: a register named inside one of its memory operands
+ * (`(...)` in AT&T, `[...]` in Intel and NASM) that holds a stack address in `state`, or undefined.
+ */
+function unreadStackRegister(insn: Instruction, state: State): string | undefined {
+  for (const operand of insn.text.matchAll(/[([]([^)\]]*)[)\]]/g)) {
+    for (const word of operand[1]!.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
+      const name = word[0].toLowerCase();
+      const ref = gpr(name);
+      if (ref !== undefined && state.regs[ref.slot]?.kind === 'stack') return name;
+    }
+  }
+  return undefined;
 }
 
 /** Linux's `smp_mb()`: `lock addl $0,-4(%rsp)`, a full barrier that keeps no value below RSP. */
