@@ -7,10 +7,10 @@
 // DESIGN targets: under 50 ms, under 10 ms, under 200 MB. This prints; it is not a test.
 // Usage: node scripts/bench-lsp.mjs [--lines N] [--edits N] [--hovers N]   (build dist/ first)
 
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ConfigurationRequest,
@@ -26,39 +26,22 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { BENCH_PACKAGE, fetchPackage } from '../test/oracle/sources.mjs';
+import { parseArgs } from 'node:util';
+import { amalgamationAsm } from './bench-input.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 && at + 1 < args.length ? Number(args[at + 1]) : fallback;
-};
-const lineCount = option('--lines', 100_000);
-const editCount = option('--edits', 20);
-const hoverCount = option('--hovers', 50);
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, edits: { type: 'string', default: '20' }, hovers: { type: 'string', default: '50' } } });
+const lineCount = Number(values.lines);
+const editCount = Number(values.edits);
+const hoverCount = Number(values.hovers);
 const server = join(root, 'dist', 'server.js');
 if (!existsSync(server)) {
   console.error('dist/server.js does not exist; build it first with `node esbuild.mjs`.');
   process.exit(2);
 }
 
-/** The whole amalgamation at gcc -O2 -S, compiled once and cached in .cache/bench (shared with bench-text). */
-function amalgamationAsm() {
-  const cacheDir = join(root, '.cache', 'bench');
-  mkdirSync(cacheDir, { recursive: true });
-  const output = join(cacheDir, 'sqlite3-gcc-O2.s');
-  if (existsSync(output)) return output;
-  const pkgDir = fetchPackage(cacheDir, BENCH_PACKAGE);
-  const unit = BENCH_PACKAGE.units[0];
-  console.log(`compiling ${unit.file} with gcc -O2 -S (once; cached in ${relative(root, cacheDir)}) ...`);
-  execFileSync('gcc', ['-O2', '-S', '-w', unit.file, '-o', `${output}.partial`], { cwd: pkgDir, stdio: 'inherit' });
-  renameSync(`${output}.partial`, output);
-  return output;
-}
-
 // The input: a magic comment (so every red-zone access is reported) and the first N lines.
-const source = readFileSync(amalgamationAsm(), 'utf8').split('\n').slice(0, lineCount - 1);
+const source = readFileSync(amalgamationAsm(root), 'utf8').split('\n').slice(0, lineCount - 1);
 const lines = ['# redzone: kernel', ...source];
 const dir = mkdtempSync(join(tmpdir(), 'redzone-bench-lsp-'));
 const file = join(dir, 'sqlite3-head.s');

@@ -2,43 +2,26 @@
 // with GNU `as` assembling the same file, measured in one run on one machine. The DESIGN target
 // is a ratio (ours / as) of at most 0.5. This prints; it does not fail on a slow ratio.
 //
-// The input is the SQLite 3.50.4 amalgamation from the pinned better-sqlite3 npm package,
-// compiled by gcc -O2 -S (about 5 MB and 300,000 lines of `.s`), cached in .cache/bench.
+// The input is the SQLite amalgamation compiled by gcc -O2 -S (about 5 MB and 300,000 lines of
+// `.s`), built once by scripts/bench-input.mjs and cached in .cache/bench.
 // Usage: npm run bench:text [-- --runs N] [-- --cc clang]   (build dist/cli.js first)
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PACKAGE, fetchPackage } from '../test/oracle/sources.mjs';
+import { parseArgs } from 'node:util';
+import { amalgamationAsm } from './bench-input.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
-};
-const runs = Number(option('--runs', '3'));
-const cc = option('--cc', 'gcc');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, cc: { type: 'string', default: 'gcc' } } });
+const runs = Number(values.runs);
+const cc = values.cc;
 const cli = join(root, 'dist', 'cli.js');
 
 if (!existsSync(cli)) {
   console.error('dist/cli.js does not exist; build it first with `node esbuild.mjs`.');
   process.exit(2);
-}
-
-/** Builds (once) the big `.s`: the whole amalgamation at -O2, as compilers emit it. */
-function benchInput() {
-  const cacheDir = join(root, '.cache', 'bench');
-  mkdirSync(cacheDir, { recursive: true });
-  const output = join(cacheDir, `sqlite3-${cc}-O2.s`);
-  if (existsSync(output)) return output;
-  const pkgDir = fetchPackage(cacheDir, BENCH_PACKAGE);
-  const unit = BENCH_PACKAGE.units[0];
-  console.log(`compiling ${unit.file} with ${cc} -O2 -S (once; cached in ${relative(root, cacheDir)}) ...`);
-  execFileSync(cc, ['-O2', '-S', '-w', unit.file, '-o', `${output}.partial`], { cwd: pkgDir, stdio: 'inherit' });
-  renameSync(`${output}.partial`, output);
-  return output;
 }
 
 /** Runs a command `runs` times; returns the wall times in milliseconds and the last result. */
@@ -64,7 +47,7 @@ const median = (values) => {
 };
 const ms = (value) => `${value.toFixed(0)} ms`;
 
-const input = benchInput();
+const input = amalgamationAsm(root, cc);
 const inputRel = relative(root, input);
 const bytes = statSync(input).size;
 const as = time('as', ['-o', '/dev/null', input], (status) => status === 0);

@@ -11,7 +11,7 @@ import type { ParsedAsm, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
 import { detectSyntax, parseAsm } from '../syntax/index';
-import { checkFunction } from './check';
+import { checkFunction, defaultAbi } from './check';
 import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
@@ -105,7 +105,7 @@ export function analyzeParsed(parsed: ParsedAsm, text: string, options: Analysis
   const program = buildProgram(parsed, { starts });
   const kernel = decideKernel(text, options, program.kernelEvidence);
   const mode = program.functions.find((fn) => fn.insns.length > 0)?.mode ?? program.mode;
-  const abi: Abi = options.abi ?? (mode === 8 ? 'sysv' : 'i386');
+  const abi: Abi = options.abi ?? defaultAbi(mode);
   const noReturn = inferNoReturn(program);
   const entry: ChunkEntry = { syntax: parsed.syntax, mode: program.mode, parsed, program, noReturn: [], check: undefined };
   const check = checkChunk(entry, { abi, kernel, noReturn, key: '' });
@@ -186,7 +186,7 @@ function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, e
     if (mode === undefined && entry.program.functions.some((fn) => fn.insns.length > 0)) mode = chunk.mode;
   });
   const kernel = decideKernel(text, options, evidence);
-  const abi: Abi = options.abi ?? ((mode ?? plan.chunks[0]?.mode ?? 8) === 8 ? 'sysv' : 'i386');
+  const abi: Abi = options.abi ?? defaultAbi(mode ?? plan.chunks[0]?.mode ?? 8);
   const localNames = entries.flatMap((entry) => entry.noReturn).sort();
   return { abi, kernel, noReturn: new Set([...noReturnFunctions, ...localNames]), key: JSON.stringify([abi, kernel, localNames]) };
 }

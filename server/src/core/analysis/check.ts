@@ -29,6 +29,11 @@ export function redZoneSize(abi: Abi, mode: number): number {
   return abi === 'sysv' && mode === 8 ? 128 : 0;
 }
 
+/** The ABI a function follows when the caller does not say: System V for 64-bit code, i386 otherwise. */
+export function defaultAbi(mode: number): Abi {
+  return mode === 8 ? 'sysv' : 'i386';
+}
+
 const abiName: Record<Abi, string> = { sysv: 'the System V x86-64 ABI', ms: 'the Windows x64 ABI', i386: 'the i386 System V ABI' };
 
 /** Checks one function. */

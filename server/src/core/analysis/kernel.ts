@@ -39,8 +39,11 @@ export function kernelBeforeContent(text: string, options: AnalysisOptions): Ker
 
 /** Applies the precedence; `evidence` is what the content shows. */
 export function decideKernel(text: string, options: AnalysisOptions, evidence: KernelEvidence | undefined): KernelVerdict {
-  const decided = kernelBeforeContent(text, options);
-  if (decided !== undefined) return decided;
+  return kernelBeforeContent(text, options) ?? kernelFromContent(options, evidence);
+}
+
+/** The verdict when no rule above content evidence decided: the evidence, or user code. */
+export function kernelFromContent(options: AnalysisOptions, evidence: KernelEvidence | undefined): KernelVerdict {
   if (options.detectKernel !== false && evidence !== undefined) {
     return { kernel: true, reason: `line ${evidence.line + 1} has ${evidence.what}, so this looks like kernel code` };
   }

@@ -16,8 +16,9 @@
 import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FunctionSummary, KernelVerdict, Report } from '../report';
 import { buildEntry, checkChunk, planText, shiftResults, type ChunkEntry } from './analyze';
+import { defaultAbi } from './check';
 import type { Chunk } from './chunks';
-import { decideKernel, kernelBeforeContent } from './kernel';
+import { kernelBeforeContent, kernelFromContent } from './kernel';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
 
 /** What is kept of a chunk once it is checked. */
@@ -36,35 +37,32 @@ interface CheckedChunk {
 export function analyzeOnePass(text: string, options: AnalysisOptions): Report {
   const plan = planText(text, options);
   const settled = kernelBeforeContent(text, options);
-  let kernel = settled ?? decideKernel(text, options, undefined);
+  let kernel = settled ?? kernelFromContent(options, undefined);
   let evidenceSeen = settled !== undefined || options.detectKernel === false;
   let abi: Abi | undefined = options.abi;
-  // Grows as chunks reveal functions that never return; a chunk sees the names found so far.
+  // Grows as chunks reveal functions that never return; a chunk sees the names found so far, so
+  // any of its open calls found in the set at the end names a function found later.
   const noReturn = new Set(noReturnFunctions);
-  const localNoReturn = new Set<string>();
   const checked: CheckedChunk[] = [];
 
   plan.chunks.forEach((chunk) => {
     const entry = buildEntry(text.slice(chunk.offset, chunk.end), chunk, plan);
     const program = entry.program;
-    if (abi === undefined && program.functions.some((fn) => fn.insns.length > 0)) abi = chunk.mode === 8 ? 'sysv' : 'i386';
+    if (abi === undefined && program.functions.some((fn) => fn.insns.length > 0)) abi = defaultAbi(chunk.mode);
     if (!evidenceSeen && program.kernelEvidence !== undefined) {
       evidenceSeen = true;
-      kernel = decideKernel(text, options, { line: program.kernelEvidence.line + chunk.line, what: program.kernelEvidence.what });
+      kernel = kernelFromContent(options, { line: program.kernelEvidence.line + chunk.line, what: program.kernelEvidence.what });
     }
-    for (const name of entry.noReturn) {
-      noReturn.add(name);
-      localNoReturn.add(name);
-    }
+    for (const name of entry.noReturn) noReturn.add(name);
     const result = checkChunk(entry, { abi: abi ?? 'sysv', kernel, noReturn, key: '' });
     checked.push({ chunk, findings: result.findings, functions: result.functions, problems: entry.parsed.problems, kernel, openCalls: openCallsOf(entry, noReturn) });
   });
 
   // The ABI and verdict every chunk is reported under, as the cached path decides them.
-  const finalAbi: Abi = abi ?? ((plan.chunks[0]?.mode ?? 8) === 8 ? 'sysv' : 'i386');
+  const finalAbi: Abi = abi ?? defaultAbi(plan.chunks[0]?.mode ?? 8);
   const context = { abi: finalAbi, kernel, noReturn, key: '' };
   for (const item of checked) {
-    if (item.kernel === kernel && !item.openCalls.some((name) => localNoReturn.has(name))) continue;
+    if (item.kernel === kernel && !item.openCalls.some((name) => noReturn.has(name))) continue;
     const entry = buildEntry(text.slice(item.chunk.offset, item.chunk.end), item.chunk, plan);
     const result = checkChunk(entry, context);
     item.findings = result.findings;

@@ -110,6 +110,11 @@ export function readForm(c: Cursor, form: number, ctx: FormContext, sec: DebugSe
     c.skip(n);
     return { kind: 'other' };
   };
+  // An offset into `.debug_str` or `.debug_line_str`; without the table, the offset is skipped.
+  const tableString = (table: Uint8Array | undefined): FormValue => {
+    const offset = readRelocated(c, ctx.offsetSize, sec);
+    return { kind: 'string', value: table ? stringAt(table, offset) : '' };
+  };
   switch (form) {
     case FORM.addr:
       return num(readRelocated(c, ctx.addressSize, sec));
@@ -143,9 +148,9 @@ export function readForm(c: Cursor, form: number, ctx: FormContext, sec: DebugSe
     case FORM.string:
       return { kind: 'string', value: c.cstr() };
     case FORM.strp:
-      return { kind: 'string', value: strings.str ? stringAt(strings.str, readRelocated(c, ctx.offsetSize, sec)) : (c.skip(ctx.offsetSize), '') };
+      return tableString(strings.str);
     case FORM.line_strp:
-      return { kind: 'string', value: strings.lineStr ? stringAt(strings.lineStr, readRelocated(c, ctx.offsetSize, sec)) : (c.skip(ctx.offsetSize), '') };
+      return tableString(strings.lineStr);
     case FORM.sec_offset:
     case FORM.strp_sup:
     case FORM.GNU_ref_alt:

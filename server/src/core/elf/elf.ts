@@ -181,27 +181,18 @@ type RawSection = Omit<ElfSection, 'index' | 'name' | 'data' | 'executable'> & {
 
 function readSectionHeader(bytes: Uint8Array, at: number, bits: 32 | 64): RawSection {
   const c = new Cursor(bytes, at);
+  // The two layouts have the same fields in the same order; ELF64 widens the address-sized ones.
+  const word = (): number => (bits === 64 ? c.u64() : c.u32());
   const name = c.u32();
   const type = c.u32();
-  if (bits === 64) {
-    const flags = c.u64();
-    const addr = c.addr64();
-    const offset = c.u64();
-    const size = c.u64();
-    const link = c.u32();
-    const info = c.u32();
-    const addralign = c.u64();
-    const entsize = c.u64();
-    return { name, type, flags, addr, offset, size, link, info, addralign, entsize };
-  }
-  const flags = c.u32();
-  const addr = c.u32();
-  const offset = c.u32();
-  const size = c.u32();
+  const flags = word();
+  const addr = bits === 64 ? c.addr64() : c.u32();
+  const offset = word();
+  const size = word();
   const link = c.u32();
   const info = c.u32();
-  const addralign = c.u32();
-  const entsize = c.u32();
+  const addralign = word();
+  const entsize = word();
   return { name, type, flags, addr, offset, size, link, info, addralign, entsize };
 }
 

@@ -10,11 +10,8 @@
  * AT&T one.
  */
 import type { Instruction, MemOperand, Operand } from '../ir';
-
-/** Intel mnemonics whose AT&T names differ (sign extensions of the accumulator). */
-const RENAMED: Record<string, string> = {
-  cbw: 'cbtw', cwde: 'cwtl', cdqe: 'cltq', cwd: 'cwtd', cdq: 'cltd', cqo: 'cqto', movsxd: 'movslq',
-};
+import { attRenamed } from '../syntax/mnemonics';
+import { splitOperands } from '../syntax/operands';
 
 /** Integer instructions that take a size suffix when no register operand tells the size. */
 const SUFFIXED = new Set([
@@ -38,7 +35,7 @@ export function attText(insn: Instruction, target: string | undefined): string {
   const decorations = insn.text.includes('{') ? attDecorations(insn.text) : undefined;
   if (decorations !== undefined && decorations.length !== ops.length) return insn.text;
   if (decorations === undefined && insn.text.includes('{')) return insn.text;
-  let mnemonic = RENAMED[insn.mnemonic] ?? insn.mnemonic;
+  let mnemonic = attRenamed.get(insn.mnemonic) ?? insn.mnemonic;
   const mem = ops.find((op): op is MemOperand => op.kind === 'mem');
   const hasReg = ops.some((op) => op.kind === 'reg' && !(op.reg === 'cl' && isShift(insn.mnemonic)));
   if ((mnemonic === 'movzx' || mnemonic === 'movsx') && ops.length === 2) {
@@ -78,18 +75,7 @@ export function attText(insn: Instruction, target: string | undefined): string {
 function attDecorations(text: string): string[] | undefined {
   const space = text.indexOf(' ');
   if (space < 0) return undefined;
-  const operands: string[] = [];
-  let depth = 0;
-  let start = space + 1;
-  for (let i = start; i <= text.length; i++) {
-    const c = text[i];
-    if (c === '[' || c === '{') depth++;
-    else if (c === ']' || c === '}') depth--;
-    else if (i === text.length || (c === ',' && depth === 0)) {
-      operands.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
+  const operands = splitOperands(text.slice(space + 1));
   const result: string[] = [];
   for (const operand of operands) {
     if (operand.startsWith('{')) return undefined;

@@ -166,6 +166,15 @@ const ATT_SPECIAL: Readonly<Record<string, readonly [string, number | undefined,
   outsl: ['outsd', 4, 4],
 };
 
+/**
+ * The AT&T words objdump prints for Intel mnemonics it renames outright (`cdqe` is `cltq`): the
+ * accumulator conversions and `movslq`, read backwards from `ATT_SPECIAL` so the two spellings
+ * live in one table. The other special words (`movzbl`, `retq`…) depend on operand sizes.
+ */
+export const attRenamed: ReadonlyMap<string, string> = new Map(
+  ['cbtw', 'cwtl', 'cltq', 'cwtd', 'cltd', 'cqto', 'movslq'].map((att) => [ATT_SPECIAL[att]![0], att]),
+);
+
 const SUFFIX_SIZE: Readonly<Record<string, number>> = { b: 1, w: 2, l: 4, q: 8 };
 
 /**
