@@ -1,0 +1,67 @@
+// The object path's floor: what capstone-wasm alone costs on the benchmark's modules, with the
+// same worker pool, the same number of workers and the same decoding (detail mode, 16 KiB pieces)
+// as `check`, but no lowering, no analysis and no output. Every object result of redzone-lint
+// needs at least this, so the ratio of this run to `objdump -d` is the best ratio the object path
+// can reach with the pinned capstone-wasm; bench-objects.mjs prints it next to the real one.
+//
+// `buildDecodeFloor(root)` bundles the harness below (TypeScript, the repository's own modules)
+// into a temporary directory and returns the command that runs it: `node HARNESS FILE...`. The
+// harness prints the number of instructions it decoded, so a run that decoded nothing is visible.
+import * as esbuild from 'esbuild';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const harness = (wasmPath) => `
+import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import { isArchive, isElf, readArchive, readElf } from './server/src/core/elf/index';
+import { decodeUnit } from './server/src/core/objects/listing';
+import { createCapstoneDisassembler, type CapstoneDisassembler } from './server/src/host/capstone';
+import { serveTasks, WorkerPool } from './server/src/host/workers';
+
+let capstone: Promise<CapstoneDisassembler> | undefined;
+
+/** Decodes every executable section of one ELF file the way check's walk does; returns the count. */
+function decodeElf(bytes: Uint8Array, name: string, disassembler: CapstoneDisassembler): number {
+  const read = readElf(bytes);
+  if (read.value === undefined) return 0;
+  let count = 0;
+  for (const section of decodeUnit(read.value, name, disassembler).sections) for (const piece of section.pieces(true)) count += piece.length;
+  return count;
+}
+
+async function decodeFile(path: string): Promise<number> {
+  const disassembler = await (capstone ??= createCapstoneDisassembler({ wasmPath: ${JSON.stringify(wasmPath)} }));
+  const bytes = readFileSync(path);
+  if (isArchive(bytes)) return (readArchive(bytes).value ?? []).reduce((sum, m) => sum + (isElf(m.data) ? decodeElf(m.data, m.name, disassembler) : 0), 0);
+  return isElf(bytes) ? decodeElf(bytes, path, disassembler) : 0;
+}
+
+if (isMainThread) {
+  const pool = new WorkerPool<string, number>({ script: __filename });
+  pool.runAll(process.argv.slice(2)).then(async (results) => {
+    let total = 0;
+    for (const result of results) {
+      if (!result.ok) throw new Error(result.error);
+      total += result.value;
+    }
+    await pool.close();
+    console.log(total);
+  });
+} else serveTasks(decodeFile);
+`;
+
+/** Bundles the harness; returns its path (run it as `node PATH FILE...`). */
+export async function buildDecodeFloor(root) {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'decode-floor-')), 'decode-floor.cjs');
+  await esbuild.build({
+    stdin: { contents: harness(join(root, 'dist', 'capstone.wasm')), resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
