@@ -7,7 +7,7 @@
  * file's no-return functions) and cached too. So an edit in a 200,000-line file re-parses and
  * re-checks only the function it touched, and the CLI and the editor share one code path.
  */
-import type { ParsedAsm, TextSyntax } from '../ir';
+import type { AsmItem, ParsedAsm, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
 import { detectSyntax, parseAsm } from '../syntax/index';
@@ -97,12 +97,7 @@ export function frameLayoutWithCache(text: string, line: number, options: Analys
  * `text` only serves the magic-comment search.
  */
 export function analyzeParsed(parsed: ParsedAsm, text: string, options: AnalysisOptions): Report {
-  const starts = new Set<string>();
-  for (const item of parsed.items) {
-    if (item.kind === 'function-header' || item.kind === 'type-function' || item.kind === 'global') starts.add(item.name);
-  }
-  if (starts.size === 0) for (const item of parsed.items) if (item.kind === 'label' && !isLocalLabel(item.name)) starts.add(item.name);
-  const program = buildProgram(parsed, { starts });
+  const program = buildProgram(parsed, { starts: startsOf(parsed.items, true) });
   const kernel = decideKernel(text, options, program.kernelEvidence);
   const mode = program.functions.find((fn) => fn.insns.length > 0)?.mode ?? program.mode;
   const abi: Abi = options.abi ?? defaultAbi(mode);
@@ -118,6 +113,26 @@ export function analyzeParsed(parsed: ParsedAsm, text: string, options: Analysis
     findings: [...check.findings],
     problems: parsed.problems,
   };
+}
+
+/**
+ * The names that start functions among items that did not come from text: function headers,
+ * `.type` and `.globl` names, or, when there are none and `labelsIfNone`, every non-local label.
+ */
+function startsOf(items: readonly AsmItem[], labelsIfNone: boolean): Set<string> {
+  const starts = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'function-header' || item.kind === 'type-function' || item.kind === 'global') starts.add(item.name);
+  }
+  if (starts.size === 0 && labelsIfNone) for (const item of items) if (item.kind === 'label' && !isLocalLabel(item.name)) starts.add(item.name);
+  return starts;
+}
+
+/** The entry of one function's items of a disassembled object (a piece of `analyzeItemsOnePass`). */
+export function itemsEntry(items: AsmItem[], syntax: TextSyntax, mode: 2 | 4 | 8): ChunkEntry {
+  const parsed: ParsedAsm = { syntax, syntaxReason: '', items, comments: [], problems: [] };
+  const program = buildProgram(parsed, { starts: startsOf(items, false), mode });
+  return { syntax, mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 
 /** Scans, parses and decides the context, reusing the cache; cheap when nothing changed. */

@@ -10,13 +10,13 @@
  *
  * Never throws: a file that cannot be read gives an error for that file (or archive member) only.
  */
-import { analyzeParsed } from '../analysis/analyze';
+import { analyzeItemsOnePass } from '../analysis/one-pass';
 import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, type Disassembler, type ElfFile, type ObjectProvenance } from '../elf/index';
-import type { AsmItem, ParsedAsm } from '../ir';
+import type { AsmItem } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
 import { renderLines } from './lines';
-import { decodeUnit, MAX_CODE_BYTES, placesOf, renderListing, unitItems, type ListingSyntax, type RenderedListing } from './listing';
+import { decodeUnit, itemPieces, MAX_CODE_BYTES, placesOf, renderListing, unitItemPieces, unitItems, type ListingSyntax, type RenderedListing } from './listing';
 
 export type { ListingSyntax } from './listing';
 
@@ -112,27 +112,26 @@ function oneUnit(bytes: Uint8Array, member: string | undefined, name: string, wo
 
 function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, options: ObjectOptions): UnitResult {
   const unit = decodeUnit(elf, name, disassembler);
-  const { items, lines: lineCount } = unitItems(unit);
   const units = readCompileUnits(elf);
   const provenance = objectProvenance(elf, units.value ?? []);
-  const parsed: ParsedAsm = {
-    syntax: 'objdump-intel',
-    syntaxReason: `an ${elf.bits === 64 ? 'ELF64' : 'ELF32'} ${elf.type} file, disassembled`,
-    items,
-    comments: [],
-    problems: [],
-  };
+  const source = { syntax: 'objdump-intel', syntaxReason: `an ${elf.bits === 64 ? 'ELF64' : 'ELF32'} ${elf.type} file, disassembled`, mode: unit.mode === 64 ? 8 : 4 } as const;
   // The object's own record of its build is more specific than what the host found for its path.
-  // The text argument only serves the magic-comment search, which a binary cannot have.
-  const buildKernel = provenance.buildKernel ?? options.buildKernel;
-  const report = analyzeParsed(parsed, '', { ...options, buildKernel });
+  const analysisOptions = { ...options, buildKernel: provenance.buildKernel ?? options.buildKernel };
+  const keepListing = options.keepListing ?? 'always';
+  // A whole listing reuses the analysis's items, so they are collected first; otherwise each
+  // function is analyzed as it is decoded, and the items are walked again only for a unit whose
+  // findings are printed (few: none in 310 kernel modules).
+  let collected = keepListing === 'always' ? unitItems(unit) : undefined;
+  const report = analyzeItemsOnePass(collected ? itemPieces(collected.items) : unitItemPieces(unit), source, analysisOptions);
+  if (report.findings.length > 0) collected ??= unitItems(unit);
+  const items = collected?.items ?? [];
   const syntax = options.listingSyntax ?? 'att';
   let listing: RenderedListing | undefined;
-  if ((options.keepListing ?? 'always') === 'always') listing = renderListing(unit, syntax, items);
-  else if (report.findings.length > 0) {
+  if (keepListing === 'always') listing = renderListing(unit, syntax, items);
+  else if (collected && report.findings.length > 0) {
     // Only the flagged lines are printed; `renderLines` declines what it cannot print from the items.
     const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
-    listing = (syntax === 'att' ? renderLines(unit, items, lineCount, wanted) : undefined) ?? renderListing(unit, syntax, items);
+    listing = (syntax === 'att' ? renderLines(unit, items, collected.lines, wanted) : undefined) ?? renderListing(unit, syntax, items);
   }
   const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;
   const lookup = lines?.value !== undefined && lines.value.length > 0 ? lineLookup(lines.value) : undefined;
@@ -149,7 +148,7 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   const functions = listing ? report.functions.map((fn) => ({ ...fn, span: lineSpan(listing, fn.startLine, fn.endLine) })) : report.functions;
   const problems = [...report.problems, ...[...(units.problems ?? []), ...(lines?.problems ?? [])].map((message) => ({ line: 0, message }))];
   return {
-    report: { ...report, input: elf.bits === 64 ? 'elf64' : 'elf32', inputReason: parsed.syntaxReason, findings, functions, problems },
+    report: { ...report, input: elf.bits === 64 ? 'elf64' : 'elf32', inputReason: source.syntaxReason, findings, functions, problems },
     listing: listing?.text,
   };
 }

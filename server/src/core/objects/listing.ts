@@ -23,6 +23,7 @@
  * that the call does not return.
  */
 import { formatAddress, functionSymbols, relocationInRange, relocationsFor, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
+import type { ItemPieces } from '../analysis/one-pass';
 import type { AsmItem, Instruction, Span } from '../ir';
 import { attText } from './att';
 import { lower, lowerPlain } from './lower';
@@ -217,13 +218,65 @@ function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
  */
 export function unitItems(unit: DecodedUnit): UnitItems {
   const items: AsmItem[] = [];
-  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
   let functions = 0;
-  const lines = walk(unit, {
+  const lines = walkItems(unit, (item) => {
+    items.push(item);
+    if (item.kind === 'function-header') functions++;
+  });
+  return { items, functions, lines };
+}
+
+/**
+ * The same items as `unitItems`, emitted one function at a time (`analyzeItemsOnePass`), so that
+ * a function's items die young instead of living, with the whole module's, until its analysis.
+ */
+export function unitItemPieces(unit: DecodedUnit): ItemPieces {
+  return (emit) => {
+    const split = splitter(emit);
+    walkItems(unit, split.add);
+    split.end();
+  };
+}
+
+/** Items already collected, emitted in the same pieces as `unitItemPieces`. */
+export function itemPieces(items: readonly AsmItem[]): ItemPieces {
+  return (emit) => {
+    const split = splitter(emit);
+    for (const item of items) split.add(item);
+    split.end();
+  };
+}
+
+/**
+ * Cuts items into pieces before each function header that follows an instruction: a piece is a
+ * function with the section and mode items before it. Items after the last function (a kernel
+ * section with no function symbols, say) still form a piece, since they may be kernel evidence.
+ */
+function splitter(emit: (items: AsmItem[]) => void): { add(item: AsmItem): void; end(): void } {
+  let piece: AsmItem[] = [];
+  let hasInsn = false;
+  return {
+    add(item) {
+      if (item.kind === 'function-header' && hasInsn) {
+        emit(piece);
+        piece = [];
+        hasInsn = false;
+      }
+      piece.push(item);
+      if (item.kind === 'insn') hasInsn = true;
+    },
+    end() {
+      if (piece.length > 0) emit(piece);
+    },
+  };
+}
+
+/** Walks a unit and gives each analysis item to `add`, in listing order; returns the line count. */
+function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
+  const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  return walk(unit, {
     other(_line, _text, item) {
-      if (item === undefined) return;
-      items.push(item);
-      if (item.kind === 'function-header') functions++;
+      if (item !== undefined) add(item);
     },
     insn(line, ds, raw, offset, open, relocation) {
       if (!open) return;
@@ -231,10 +284,9 @@ export function unitItems(unit: DecodedUnit): UnitItems {
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
       if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
       else insn = named(insn, ds, namers, unit.plt);
-      items.push({ kind: 'insn', insn, line });
+      add({ kind: 'insn', insn, line });
     },
   }, true);
-  return { items, functions, lines };
 }
 
 
