@@ -4,12 +4,14 @@
  * without end, and never fall back on its internal-error safety net (which would mean a bug).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import fc from 'fast-check';
 import { readArchive } from '../../server/src/core/elf/ar';
 import { lineLookup, readCompileUnits, readDebugLines } from '../../server/src/core/elf/dwarf-line';
 import { findSection, functionSymbols, readElf, relocationInRange, relocationsFor } from '../../server/src/core/elf/elf';
 import { objectProvenance } from '../../server/src/core/elf/provenance';
+import { analyzeObject, type ObjectOptions } from '../../server/src/core/objects/index';
+import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
 import { fixtures } from '../fixtures/elf/build';
 
 // REDZONE_FUZZ_RUNS raises the count for a longer local hunt; the default keeps `npm test` quick.
@@ -158,4 +160,46 @@ test('hostile sizes give clear errors', () => {
   assert.ok(r.problems.some((p) => /e_shnum says 65535 sections/.test(p)), r.problems.join('; '));
   const ar = new TextEncoder().encode(`!<arch>\nx.o/            0           0     0     644     9999999999\`\nabc`);
   assert.match(readArchive(ar).problems.join(' '), /claims 9999999999 bytes/);
+});
+
+let capstone: CapstoneDisassembler;
+before(async () => {
+  capstone = await createCapstoneDisassembler();
+});
+
+/**
+ * The whole object path over damaged files: decoding, the function-by-function analysis, its
+ * second walk, DWARF lines and the listing. Its safety net turns an exception into an
+ * "internal error" message, so such a message is a bug here, in either listing mode.
+ */
+function analyzeEverything(bytes: Uint8Array): number {
+  let analyzed = 0;
+  for (const keepListing of ['findings', 'always'] as const) {
+    const options: ObjectOptions = { keepListing, forcedKernel: { kernel: true, reason: 'the test' } };
+    const report = analyzeObject(bytes, 'damaged.o', capstone, options);
+    for (const message of [report.error ?? '', ...report.units.map((u) => u.error ?? '')]) assert.ok(!message.startsWith('internal error'), `${keepListing}: ${message}`);
+    analyzed += report.units.filter((u) => u.report !== undefined && u.report.functions.length > 0).length;
+  }
+  return analyzed;
+}
+
+test('the object analysis of truncated and bit-flipped files reports no internal error', () => {
+  const files = [...NAMES, 'lib.a'].map((n) => fixtures().read(n as (typeof NAMES)[number]));
+  for (const file of files) assert.ok(analyzeEverything(file) > 0, 'the pristine files have functions');
+  let analyzed = 0;
+  fc.assert(
+    fc.property(
+      fc.nat(files.length - 1),
+      fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+      fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(7)), { maxLength: 20 }),
+      (which, keep, flips) => {
+        const copy = files[which].slice(0, Math.max(64, Math.floor(files[which].length * keep)));
+        for (const [where, bit] of flips) copy[Math.floor(where * (copy.length - 1))] ^= 1 << bit;
+        analyzed += analyzeEverything(copy);
+      },
+    ),
+    { numRuns: Math.ceil(RUNS / 3) },
+  );
+  // Damage that stops every file at the ELF header would test nothing past it.
+  assert.ok(analyzed > 0, 'some damaged files were still analyzed');
 });
