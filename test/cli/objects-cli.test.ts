@@ -71,6 +71,18 @@ test('archives: one entry per member named archive.a(member.o); disasm of a memb
   assert.match(missing.stderr, /no member nope\.o/);
 });
 
+test('an archive with no members (glibc ships libdl.a so) is listed with nothing in it, not an error', () => {
+  writeFileSync(join(dir, 'empty.a'), '!<arch>\n');
+  const result = runCli(['check', '--format', 'json', 'empty.a'], dir);
+  assert.equal(result.status, 0, result.stderr);
+  const doc = parseJson(result);
+  assert.deepEqual(doc.files.map((f: { path: string; input: string; functions: number; error?: string }) => [f.path, f.input, f.functions, f.error]), [['empty.a', 'ar', 0, undefined]]);
+  assert.equal(doc.stats.filesWithErrors, 0);
+  const listing = runCli(['disasm', 'empty.a'], dir);
+  assert.equal(listing.status, 0, listing.stderr);
+  assert.match(listing.stdout, /^In archive empty\.a:\n/);
+});
+
 test('-mno-red-zone objects give no red-zone findings; without --kernel a user object only gets ABI findings', () => {
   const norz = parseJson(runCli(['check', '--kernel', '--format', 'json', 'norz.o'], dir));
   assert.deepEqual(norz.findings.filter((f: { code: string }) => f.code !== 'stack-unknown'), []);

@@ -127,5 +127,9 @@ test('the disassembly document gets the listing, the object findings and the fra
   assert.match(member.text ?? '', /<leaf>:/);
   const missing = await client.connection.sendRequest<DisassemblyResult>(disassemblyRequest.method, { path: join(project, 'nope.o') });
   assert.match(missing.error ?? '', /cannot read/);
+  // An empty archive (glibc's libdl.a is one) is read fine and has nothing to show.
+  writeFileSync(join(project, 'build', 'empty.a'), '!<arch>\n');
+  const empty = await client.connection.sendRequest<DisassemblyResult>(disassemblyRequest.method, { path: join(project, 'build', 'empty.a') });
+  assert.match(empty.error ?? '', /archive with no members: there is nothing to disassemble/);
   client.dispose();
 });

@@ -160,6 +160,8 @@ async function analyzeFile(
 /** One result per unit of an object file (one per member for an archive), or the file's error. */
 function objectResults(path: string, analysis: ObjectFileAnalysis): FileResult[] {
   if (analysis.error !== undefined && analysis.units.length === 0) return [failed(path, analysis.input, analysis.error)];
+  // An archive with no members is still a file that was read: it is listed, with nothing in it.
+  if (analysis.units.length === 0) return [{ path, input: analysis.input, kernel: false, functions: 0, error: undefined, report: undefined, text: undefined }];
   return analysis.units.map((unit) =>
     unit.report === undefined
       ? failed(unit.path, unit.input, unit.error ?? 'could not be analyzed')

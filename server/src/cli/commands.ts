@@ -31,7 +31,10 @@ export async function layoutCommand(file: string, line: number, flags: AnalysisF
     const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'always' });
     const units = analysis.units.filter((u) => member === undefined || u.path.endsWith(`(${member})`));
     const unit = units[0];
-    if (analysis.error !== undefined || unit === undefined) return { ok: false, message: `${file}: ${analysis.error ?? `the archive has no member ${member ?? ''}`}`, notices };
+    if (analysis.error !== undefined || unit === undefined) {
+      const why = analysis.error ?? (member === undefined ? 'an archive with no members' : `the archive has no member ${member}`);
+      return { ok: false, message: `${file}: ${why}`, notices };
+    }
     if (units.length > 1) return { ok: false, message: `${file}: an archive; name one member, as in '${unit.path}'`, notices };
     if (unit.listing === undefined || unit.report === undefined) return { ok: false, message: `${file}: ${unit.error ?? 'no listing'}`, notices };
     text = unit.listing;

@@ -71,6 +71,8 @@ export class ObjectStore {
     if (!read.ok) return { error: read.error };
     const analysis = read.analysis;
     if (analysis.input === 'ar' && params.member === undefined) {
+      // glibc ships empty archives (libdl.a, libpthread.a): valid, with nothing to show.
+      if (analysis.units.length === 0) return { error: `${params.path} is an archive with no members: there is nothing to disassemble` };
       return { members: analysis.units.map((unit) => memberOf(unit.path) ?? unit.path) };
     }
     const unit = this.#unit(analysis, params.path, params.member);
