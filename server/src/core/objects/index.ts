@@ -83,8 +83,10 @@ function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName
       const archive = readArchive(bytes);
       if (archive.value === undefined) return { input: 'ar', units: [], error: archive.error };
       const units = archive.value.map((member) => oneUnit(member.data, member.name, member.name, work));
-      // An archive without members is valid (glibc ships libpthread.a, libdl.a and others empty since 2.34): nothing to analyze, not an error.
-      return { input: 'ar', units, error: undefined };
+      // An archive without members is valid (glibc ships libpthread.a, libdl.a and others empty
+      // since 2.34): nothing to analyze, not an error. One whose members could not be read is.
+      const damaged = units.length === 0 && archive.problems.length > 0 ? `the archive has no readable members: ${archive.problems.join('; ')}` : undefined;
+      return { input: 'ar', units, error: damaged };
     }
     if (!isElf(bytes)) return { input: 'unknown', units: [], error: 'not an ELF file or ar archive' };
     const unit = oneUnit(bytes, undefined, name, work);
