@@ -69,11 +69,20 @@ try {
 // analysis and how much is the platform.
 const floorScript = "const t=require('fs').readFileSync(process.argv[1],'utf8');let n=0;for(let i=0;i<t.length;i++)if(t.charCodeAt(i)===10)n++;console.log(n)";
 const floor = time(process.execPath, ['-e', floorScript, inputRel], (status) => status === 0);
+// One step further, still with no analysis: cut every line into its first word (the mnemonic) and
+// its comma-separated operand strings (commas inside parentheses kept), as any analyzer must.
+const tokenizeScript = `const t=require('fs').readFileSync(process.argv[1],'utf8');let i=0,n=0,h=0;const L=t.length;
+while(i<L){let e=t.indexOf('\\n',i);if(e<0)e=L;let p=i;while(p<e&&(t.charCodeAt(p)===32||t.charCodeAt(p)===9))p++;
+const s0=p;while(p<e&&t.charCodeAt(p)>32)p++;h+=t.slice(s0,p).length;while(p<e&&(t.charCodeAt(p)===32||t.charCodeAt(p)===9))p++;
+let d=0,s=p;for(;p<e;p++){const c=t.charCodeAt(p);if(c===40)d++;else if(c===41)d--;else if(c===44&&d===0){h+=t.slice(s,p).length;n++;s=p+1;}}
+if(s<e){h+=t.slice(s,e).length;n++;}i=e+1;}console.log(n,h);`;
+const tokenize = time(process.execPath, ['-e', tokenizeScript, inputRel], (status) => status === 0);
 const ratio = median(ours.times) / median(as.times);
 console.log(`
 text benchmark: ${inputRel} (${(bytes / 1e6).toFixed(1)} MB), ${runs} runs each
   GNU as -o /dev/null         median ${ms(median(as.times))}  best ${ms(Math.min(...as.times))}
   redzone-lint check --json   median ${ms(median(ours.times))}  best ${ms(Math.min(...ours.times))}  (${stats})
   node: start, read, count lines  median ${ms(median(floor.times))}  (ratio to as: ${(median(floor.times) / median(as.times)).toFixed(2)}, the floor for any Node tool)
+  node: ... and split every line into mnemonic and operands  median ${ms(median(tokenize.times))}  (ratio to as: ${(median(tokenize.times) / median(as.times)).toFixed(2)}, before any analysis)
   ratio ours / as (median): ${ratio.toFixed(2)}  target <= 0.50: ${ratio <= 0.5 ? 'MET' : 'NOT MET'}
 ${warning}`);
