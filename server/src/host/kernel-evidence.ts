@@ -7,7 +7,7 @@
  * Nothing here throws for bad settings or bad files: problems come back as strings.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { globMatcher } from './globs';
 import type { KernelVerdict } from '../core/report';
 import { findCompileCommands, loadCompileCommands, matchCompileCommand } from './compile-commands';
 
@@ -51,29 +51,9 @@ export function kernelEvidence(filePath: string, settings: KernelEvidenceSetting
   };
 }
 
-const matcherCache = new Map<string, (path: string) => boolean>();
-
-/** One compiled matcher per glob, cached: the language server asks on every change. */
-function matcher(glob: string): (path: string) => boolean {
-  let match = matcherCache.get(glob);
-  if (match === undefined) {
-    try {
-      const compiled = picomatch(glob, { dot: true });
-      // A glob without a slash (`*.S`) matches the base name in any directory, the way users expect
-      // from a setting. Done by hand: picomatch's own `basename` option stops `a/**` from matching.
-      match = glob.includes('/') ? compiled : (path: string) => compiled(path.slice(path.lastIndexOf('/') + 1));
-    } catch {
-      // A glob picomatch cannot compile matches nothing rather than failing the analysis.
-      match = () => false;
-    }
-    matcherCache.set(glob, match);
-  }
-  return match;
-}
-
 /** The first glob that matches the file (relative to the root, or absolute when outside it). */
 function firstMatch(globs: readonly string[] | undefined, candidates: readonly string[]): string | undefined {
-  return (globs ?? []).find((glob) => candidates.some((candidate) => matcher(glob)(candidate)));
+  return (globs ?? []).find((glob) => candidates.some((candidate) => globMatcher(glob)(candidate)));
 }
 
 /**

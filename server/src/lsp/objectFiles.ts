@@ -8,7 +8,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
+import { globMatcher } from '../host/globs';
 
 /** What the scan uses when `redzone.objectGlobs` is empty: relocatable objects, kernel modules and archives. */
 export const defaultObjectGlobs: readonly string[] = ['**/*.o', '**/*.ko', '**/*.a'];
@@ -33,7 +33,7 @@ export interface ObjectFileList {
  * skipped, invalid globs match nothing.
  */
 export function findObjectFiles(folder: string, globs: readonly string[], limit = maxObjectFiles, isCancelled: () => boolean = () => false): ObjectFileList {
-  const matchers = globs.map(compile);
+  const matchers = globs.map(globMatcher);
   const matches = (relative: string): boolean => matchers.some((match) => match(relative));
   const files: string[] = [];
   const pending: { dir: string; relative: string }[] = [{ dir: folder, relative: '' }];
@@ -61,13 +61,4 @@ export function findObjectFiles(folder: string, globs: readonly string[], limit 
     pending.push(...subfolders.reverse());
   }
   return { files, truncated: false };
-}
-
-function compile(glob: string): (path: string) => boolean {
-  try {
-    const match = picomatch(glob, { dot: true });
-    return glob.includes('/') ? match : (path: string) => match(path.slice(path.lastIndexOf('/') + 1));
-  } catch {
-    return () => false;
-  }
 }
