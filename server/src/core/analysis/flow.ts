@@ -12,7 +12,7 @@ import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
-import { step, type TransferContext } from './transfer';
+import { implicitStackWriters, step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -163,17 +163,18 @@ function fmt(off: number): string {
   return off === 0 ? '' : off > 0 ? `+${off}` : `${off}`;
 }
 
-/** True when a block may produce a finding or change RSP: a memory access, a stack operation, an RSP write. */
+/**
+ * True when a block may produce a finding or change RSP: a memory access, a control transfer,
+ * a named write to RSP (`mov %rbp,%rsp`, `xchg`, which `effect.writes` lists), one of the stack
+ * operations the transfer models without naming RSP (the one list, `implicitStackWriters`), or an
+ * instruction that was not understood.
+ */
 function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): boolean {
   for (let i = block.start; i < block.end; i++) {
     const effect = effects[i]!;
-    if (effect.accesses.length > 0 || effect.writes.includes(RSP) || effect.flow !== 'next' && effect.flow !== 'branch' && effect.flow !== 'jump') return true;
+    if (effect.accesses.length > 0 || effect.writes.includes(RSP) || (effect.flow !== 'next' && effect.flow !== 'branch' && effect.flow !== 'jump')) return true;
     const insn = fn.insns[i]!;
-    const m = insn.mnemonic;
-    if (m.startsWith('push') || m.startsWith('pop') || m === 'leave' || m === 'enter' || insn.unknown) return true;
-    const dest = insn.operands[0];
-    if (dest?.kind === 'reg' && (dest.reg === 'rsp' || dest.reg === 'esp' || dest.reg === 'sp')) return true;
-    if (insn.operands.some((op) => op.kind === 'reg' && (op.reg === 'rsp' || op.reg === 'esp')) && (m === 'xchg' || m === 'xadd' || m === 'cmpxchg')) return true;
+    if (insn.unknown || implicitStackWriters.has(insn.mnemonic)) return true;
   }
   return false;
 }
