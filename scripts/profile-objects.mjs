@@ -23,12 +23,12 @@ const files = positionals.length > 0 ? positionals : kernelModules({ root, count
 // The phases are the core's own functions, called in the order `analyzeElf` calls them; the
 // harness is bundled from TypeScript so that it runs the same code as the CLI.
 const harness = `
-import { analyzeParsed } from './server/src/core/analysis/analyze';
+import { analyzeItemsOnePass } from './server/src/core/analysis/one-pass';
 import { isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf } from './server/src/core/elf/index';
-import { decodeUnit, renderListing, unitItems } from './server/src/core/objects/listing';
+import { decodeUnit, itemPieces, renderListing, unitItems } from './server/src/core/objects/listing';
 import { renderLines } from './server/src/core/objects/lines';
 import { createCapstoneDisassembler } from './server/src/host/capstone';
-export { analyzeParsed, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
+export { analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
 `;
 const scratch = mkdtempSync(join(tmpdir(), 'profile-objects-'));
 const out = join(scratch, 'harness.cjs');
@@ -85,8 +85,8 @@ function unit(bytes, name) {
   mark('decode+lower', w);
   t = cpu();
   w = performance.now();
-  const parsed = { syntax: 'objdump-intel', syntaxReason: 'profile', items, comments: [], problems: [] };
-  const report = core.analyzeParsed(parsed, '', { buildKernel: provenance.buildKernel });
+  const source = { syntax: 'objdump-intel', syntaxReason: 'profile', mode: decoded.mode === 64 ? 8 : 4 };
+  const report = core.analyzeItemsOnePass(core.itemPieces(items), source, { buildKernel: provenance.buildKernel });
   phases.analyze += cpu() - t;
   mark('analyze', w);
   if (report.findings.length > 0) {

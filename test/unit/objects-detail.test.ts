@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { analyzeParsed } from '../../server/src/core/analysis/analyze';
+import { analyzeItemsOnePass } from '../../server/src/core/analysis/one-pass';
 import { isArchive, isElf, readArchive, readElf, type RawInstruction } from '../../server/src/core/elf/index';
 import type { AsmItem, Instruction } from '../../server/src/core/ir';
 import { decodeUnit } from '../../server/src/core/objects/listing';
@@ -94,7 +94,7 @@ test('an implicit stack-pointer write the analysis does not model is unknown, an
     { kind: 'insn', insn: parseIntelInstructionText('mov qword ptr [rsp - 8], rax', { line: 2, span: { start: 0, end: 0 } }), line: 2 },
     { kind: 'insn', insn: parseIntelInstructionText('ret', { line: 3, span: { start: 0, end: 0 } }), line: 3 },
   ];
-  const report = analyzeParsed({ syntax: 'objdump-intel', syntaxReason: 'test', items, comments: [], problems: [] }, '', { forcedKernel: { kernel: true, reason: 'a test' } });
+  const report = analyzeItemsOnePass((emit) => emit(items), { syntax: 'objdump-intel', syntaxReason: 'test', mode: 8 }, { forcedKernel: { kernel: true, reason: 'a test' } });
   assert.deepEqual(report.findings.map((f) => [f.code, f.line]), [['stack-unknown', 1]]);
 });
 

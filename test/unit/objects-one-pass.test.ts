@@ -1,6 +1,6 @@
 /**
  * The object path analyzes each function as it is decoded (`analyzeItemsOnePass`); the result must
- * equal the analysis of all of a unit's items at once (`analyzeParsed`), also when a later
+ * equal the analysis of all of a unit's items as one program (`wholeReport` below), also when a later
  * function changes the context of earlier ones: kernel evidence (`hlt`) only in the last function,
  * and a static function that never returns defined after its caller. Checked on C compiled here
  * by gcc and clang, on members of libc.a and on real kernel modules when they are present.
@@ -11,10 +11,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { analyzeParsed } from '../../server/src/core/analysis/analyze';
-import { analyzeItemsOnePass } from '../../server/src/core/analysis/one-pass';
+import { checkChunk, inferNoReturn } from '../../server/src/core/analysis/analyze';
+import { defaultAbi } from '../../server/src/core/analysis/check';
+import { decideKernel } from '../../server/src/core/analysis/kernel';
+import { analyzeItemsOnePass, type ItemSource } from '../../server/src/core/analysis/one-pass';
+import { buildProgram } from '../../server/src/core/analysis/program';
 import { isElf, readArchive, readElf } from '../../server/src/core/elf/index';
-import type { AnalysisOptions } from '../../server/src/core/index';
+import type { AnalysisOptions, Report } from '../../server/src/core/index';
+import type { AsmItem } from '../../server/src/core/ir';
 import { decodeUnit, itemPieces, unitItemPieces, unitItems } from '../../server/src/core/objects/listing';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
 import { LIBC_A } from '../fixtures/objects/real-objects.mjs';
@@ -41,6 +45,20 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * The reference: all items as one program, checked once in the context the whole program settles
+ * (first function's mode for the ABI, first kernel evidence, every local no-return function).
+ */
+function wholeReport(items: AsmItem[], source: ItemSource, options: AnalysisOptions): Report {
+  const starts = new Set(items.flatMap((item) => (item.kind === 'function-header' ? [item.name] : [])));
+  const parsed = { syntax: source.syntax, syntaxReason: source.syntaxReason, items, comments: [], problems: [] };
+  const program = buildProgram(parsed, { starts, mode: source.mode });
+  const kernel = decideKernel('', options, program.kernelEvidence);
+  const abi = options.abi ?? defaultAbi(program.functions.find((fn) => fn.insns.length > 0)?.mode ?? source.mode);
+  const check = checkChunk({ syntax: source.syntax, mode: source.mode, parsed, program, noReturn: [], check: undefined }, { abi, kernel, noReturn: inferNoReturn(program), key: '' });
+  return { input: source.syntax, inputReason: source.syntaxReason, kernel, abi, functions: [...check.functions], findings: [...check.findings], problems: [] };
+}
+
 /** Both analyses of one ELF unit, for each context; returns how many pieces were rechecked in all. */
 function assertSame(bytes: Uint8Array, name: string): number {
   const elf = readElf(bytes).value;
@@ -50,7 +68,7 @@ function assertSame(bytes: Uint8Array, name: string): number {
   const source = { syntax: 'objdump-intel', syntaxReason: 'test', mode: unit.mode === 64 ? 8 : 4 } as const;
   let rewalks = 0;
   for (const options of CONTEXTS) {
-    const whole = analyzeParsed({ syntax: source.syntax, syntaxReason: 'test', items, comments: [], problems: [] }, '', options);
+    const whole = wholeReport(items, source, options);
     let walks = 0;
     const streaming = unitItemPieces(unit);
     const streamed = analyzeItemsOnePass((emit) => {

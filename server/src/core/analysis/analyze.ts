@@ -15,7 +15,7 @@ import { checkFunction, defaultAbi } from './check';
 import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
-import { buildProgram, indexAtAddress, isLocalLabel, type AsmFunction, type KernelEvidence, type Program } from './program';
+import { buildProgram, indexAtAddress, type AsmFunction, type KernelEvidence, type Program } from './program';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
 
 /** Per-document memory of earlier analyses; pass the same object for each version of a text. */
@@ -91,47 +91,19 @@ export function frameLayoutWithCache(text: string, line: number, options: Analys
   };
 }
 
-/**
- * Analyzes items that did not come from text (an object's disassembly): one program, whose
- * functions start at the `function-header`, `.type` and `.globl` names among the items.
- * `text` only serves the magic-comment search.
- */
-export function analyzeParsed(parsed: ParsedAsm, text: string, options: AnalysisOptions): Report {
-  const program = buildProgram(parsed, { starts: startsOf(parsed.items, true) });
-  const kernel = decideKernel(text, options, program.kernelEvidence);
-  const mode = program.functions.find((fn) => fn.insns.length > 0)?.mode ?? program.mode;
-  const abi: Abi = options.abi ?? defaultAbi(mode);
-  const noReturn = inferNoReturn(program);
-  const entry: ChunkEntry = { syntax: parsed.syntax, mode: program.mode, parsed, program, noReturn: [], check: undefined };
-  const check = checkChunk(entry, { abi, kernel, noReturn, key: '' });
-  return {
-    input: parsed.syntax,
-    inputReason: parsed.syntaxReason,
-    kernel,
-    abi,
-    functions: [...check.functions],
-    findings: [...check.findings],
-    problems: parsed.problems,
-  };
-}
-
-/**
- * The names that start functions among items that did not come from text: function headers,
- * `.type` and `.globl` names, or, when there are none and `labelsIfNone`, every non-local label.
- */
-function startsOf(items: readonly AsmItem[], labelsIfNone: boolean): Set<string> {
+/** The names that start functions among items that did not come from text: function headers, `.type` and `.globl` names. */
+function startsOf(items: readonly AsmItem[]): Set<string> {
   const starts = new Set<string>();
   for (const item of items) {
     if (item.kind === 'function-header' || item.kind === 'type-function' || item.kind === 'global') starts.add(item.name);
   }
-  if (starts.size === 0 && labelsIfNone) for (const item of items) if (item.kind === 'label' && !isLocalLabel(item.name)) starts.add(item.name);
   return starts;
 }
 
 /** The entry of one function's items of a disassembled object (a piece of `analyzeItemsOnePass`). */
 export function itemsEntry(items: AsmItem[], syntax: TextSyntax, mode: 2 | 4 | 8): ChunkEntry {
   const parsed: ParsedAsm = { syntax, syntaxReason: '', items, comments: [], problems: [] };
-  const program = buildProgram(parsed, { starts: startsOf(items, false), mode });
+  const program = buildProgram(parsed, { starts: startsOf(items), mode });
   return { syntax, mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 

@@ -12,8 +12,9 @@
  *   decides it, and the pieces checked before that evidence are checked again;
  * - the file's own no-return functions: a piece that calls a function found to be no-return only
  *   in a later piece is checked again.
- * The result equals the whole-file analysis of the same input (`analyzeWithCache` for text,
- * `analyzeParsed` for items); property tests hold them together.
+ * The result equals the whole-file analysis of the same input (`analyzeWithCache` for text; for
+ * items, one program of them all, which `test/unit/objects-one-pass.test.ts` builds); property
+ * tests hold them together.
  */
 import type { AsmItem, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
@@ -115,7 +116,7 @@ export interface ItemSource {
 
 /**
  * Analyzes items that did not come from text (an object's disassembly) one function at a time, as
- * they are produced; equals `analyzeParsed` on all the items at once. The pieces are produced a
+ * they are produced; equals one analysis of all the items at once. The pieces are produced a
  * second time only when one was checked in a context that a later piece changed.
  */
 export function analyzeItemsOnePass(pieces: ItemPieces, source: ItemSource, options: AnalysisOptions): Report {
