@@ -13,27 +13,20 @@ import { parseIntelInstructionText } from '../syntax/index';
 import { relocationInRange } from '../elf/index';
 import type { AsmItem, Instruction, Span } from '../ir';
 import { attText } from './att';
-import { hexBytes, type DecodedSection, type DecodedUnit, type RenderedListing } from './listing';
-import { branchTarget, hexAddress, symbolNamer } from './names';
+import { forEachInstructionItem, instructionPrefix, type DecodedSection, type DecodedUnit, type RenderedListing } from './listing';
+import { branchTarget, symbolNamer } from './names';
 
 /** The AT&T listing of `unit` with only `wanted` lines printed; `lineCount` is the full listing's. */
 export function renderLines(unit: DecodedUnit, items: readonly AsmItem[], lineCount: number, wanted: ReadonlySet<number>): RenderedListing | undefined {
-  // The instruction items on wanted lines, and the decoded section each lies in (`walk` emits one
-  // section item per decoded section, in order).
-  const found = new Map<number, { insn: Instruction; ds: DecodedSection }>();
-  let section = -1;
-  for (const item of items) {
-    if (item.kind === 'section') section++;
-    else if (item.kind === 'insn' && wanted.has(item.line)) {
-      const ds = unit.sections[section];
-      if (ds === undefined) return undefined;
-      found.set(item.line, { insn: item.insn, ds });
-    }
-  }
+  // The instruction items on wanted lines, and the decoded section each lies in.
+  const found = new Map<number, { insn: Instruction; ds: DecodedSection | undefined }>();
+  forEachInstructionItem(unit, items, (item, ds) => {
+    if (wanted.has(item.line)) found.set(item.line, { insn: item.insn, ds });
+  });
   const texts = new Map<number, { text: string; column: number }>();
   for (const line of wanted) {
     const entry = found.get(line);
-    if (entry === undefined || line < 0 || line >= lineCount) return undefined;
+    if (entry?.ds === undefined || line < 0 || line >= lineCount) return undefined;
     const printed = instructionLine(unit, entry.ds, entry.insn, line);
     if (printed === undefined) return undefined;
     texts.set(line, printed);
@@ -82,6 +75,6 @@ function instructionLine(unit: DecodedUnit, ds: DecodedSection, insn: Instructio
   const relocation = ds.relocations.length > 0 ? relocationInRange(ds.relocations, at, at + insn.length) : undefined;
   const parsed = relocation === undefined && !insn.unknown ? insn : parseIntelInstructionText(insn.text, { line, span: { start: 0, end: 0 }, address: insn.address, length: insn.length });
   const target = branchTarget(parsed, symbolNamer(ds.ranges, ds.base, unit.plt));
-  const prefix = `${hexAddress(insn.address, unit.elf.bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, insn.length).padEnd(21)}\t`;
+  const prefix = instructionPrefix(ds, insn.address, offset, insn.length, unit.elf.bits);
   return { text: prefix + attText(parsed, target), column: prefix.length };
 }

@@ -70,16 +70,28 @@ export interface DecodedUnit {
 /** Listing line -> the section index and address of each instruction item, for DWARF lookups. */
 export function placesOf(unit: DecodedUnit, items: readonly AsmItem[]): Map<number, { readonly section: number; readonly address: number }> {
   const places = new Map<number, { section: number; address: number }>();
-  // `walk` emits one section item per decoded section, in order, so counting them gives the index.
+  forEachInstructionItem(unit, items, (item, ds) => {
+    if (ds !== undefined && item.insn.address !== undefined) places.set(item.line, { section: ds.section.index, address: item.insn.address });
+  });
+  return places;
+}
+
+/**
+ * Calls `visit` for each instruction item with the decoded section it lies in (undefined if the
+ * items and the unit disagree). `walk` emits one section item per decoded section, in order, so
+ * counting them gives the section.
+ */
+export function forEachInstructionItem(unit: DecodedUnit, items: readonly AsmItem[], visit: (item: Extract<AsmItem, { kind: 'insn' }>, ds: DecodedSection | undefined) => void): void {
   let current = -1;
   for (const item of items) {
     if (item.kind === 'section') current++;
-    else if (item.kind === 'insn' && item.insn.address !== undefined) {
-      const section = unit.sections[current]?.section.index;
-      if (section !== undefined) places.set(item.line, { section, address: item.insn.address });
-    }
+    else if (item.kind === 'insn') visit(item, unit.sections[current]);
   }
-  return places;
+}
+
+/** The start of an instruction line up to its text, as objdump prints it: `  3a:\te8 00 00 00 00       \t`. */
+export function instructionPrefix(ds: DecodedSection, address: number, offset: number, length: number, bits: 32 | 64): string {
+  return `${hexAddress(address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, length).padEnd(21)}\t`;
 }
 
 /** The IR items for the analysis; their lines are the lines of the listing `renderListing` prints. */
@@ -350,7 +362,7 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
         insnText = attTexts.get(parsed.text) ?? attText(parsed, undefined);
         if (attTexts.size < 65536) attTexts.set(parsed.text, insnText);
       }
-      const prefix = `${hexAddress(raw.address, bits).padStart(4)}:\t${hexBytes(ds.section.data, offset, raw.length).padEnd(21)}\t`;
+      const prefix = instructionPrefix(ds, raw.address, offset, raw.length, bits);
       textStarts[line] = length + prefix.length;
       push(prefix + insnText);
     },
@@ -399,7 +411,7 @@ function intelText(raw: RawInstruction, insn: Instruction, target: string | unde
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-export function hexBytes(data: Uint8Array, offset: number, length: number): string {
+function hexBytes(data: Uint8Array, offset: number, length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) text += (i > 0 ? ' ' : '') + HEX[data[offset + i] ?? 0];
   return text;
