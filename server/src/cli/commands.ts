@@ -29,7 +29,7 @@ export async function layoutCommand(file: string, line: number, flags: AnalysisF
     // The frame of an object is drawn on the listing that `disasm` prints and findings refer to,
     // with the object's own verdict (its build provenance) unless the command line forces one.
     const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'always' });
-    const units = analysis.units.filter((u) => member === undefined || u.path.endsWith(`(${member})`));
+    const units = analysis.units.filter((u) => member === undefined || archiveMemberPath(u.path)?.member === member);
     const unit = units[0];
     if (analysis.error !== undefined || unit === undefined) {
       const why = analysis.error ?? (member === undefined ? 'an archive with no members' : `the archive has no member ${member}`);

@@ -11,7 +11,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { Report } from '../core/index';
-import { analyzeObjectFile, type ObjectFileAnalysis } from '../host/objects';
+import { analyzeObjectFile, archiveMemberPath, type ObjectFileAnalysis } from '../host/objects';
 import { disassemblyScheme, disassemblySuffix, type DisassemblyParams, type DisassemblyResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import { pathToUri } from './paths';
@@ -73,7 +73,7 @@ export class ObjectStore {
     if (analysis.input === 'ar' && params.member === undefined) {
       // glibc ships empty archives (libdl.a, libpthread.a): valid, with nothing to show.
       if (analysis.units.length === 0) return { error: `${params.path} is an archive with no members: there is nothing to disassemble` };
-      return { members: analysis.units.map((unit) => memberOf(unit.path) ?? unit.path) };
+      return { members: analysis.units.map((unit) => archiveMemberPath(unit.path)?.member ?? unit.path) };
     }
     const unit = this.#unit(analysis, params.path, params.member);
     if (unit === undefined) return { error: `${params.path} has no member ${params.member}` };
@@ -87,7 +87,7 @@ export class ObjectStore {
   }
 
   #unit(analysis: ObjectFileAnalysis, path: string, member: string | undefined): DisassemblyUnit | undefined {
-    const unit = member === undefined ? analysis.units[0] : analysis.units.find((candidate) => memberOf(candidate.path) === member);
+    const unit = member === undefined ? analysis.units[0] : analysis.units.find((candidate) => archiveMemberPath(candidate.path)?.member === member);
     if (unit === undefined) return member === undefined && analysis.error !== undefined ? { listing: '', report: undefined, error: analysis.error } : undefined;
     return { listing: unit.listing ?? '', report: unit.report, error: unit.error ?? (unit.listing === undefined ? `${path}: no listing` : undefined) };
   }
@@ -121,9 +121,4 @@ export class ObjectStore {
     while (this.#kept.size > keptObjects) this.#kept.delete(this.#kept.keys().next().value!);
     return { ok: true, analysis };
   }
-}
-
-/** `member.o` of `lib.a(member.o)`. */
-function memberOf(unitPath: string): string | undefined {
-  return /\(([^()]+)\)$/.exec(unitPath)?.[1];
 }
