@@ -24,6 +24,8 @@ import {
   disassemblyRequest,
   disassemblyScheme,
   disassemblySuffix,
+  memberQuery,
+  queryMember,
   scanObjectsRequest,
   type DisassemblyParams,
   type DisassemblyResult,
@@ -43,7 +45,7 @@ export function activateObjects(context: ExtensionContext, client: LanguageClien
 
 /** The URI of an object's (or archive member's) disassembly document. */
 export function disassemblyUriOf(objectPath: string, member?: string): Uri {
-  return Uri.from({ scheme: disassemblyScheme, path: `${objectPath}${disassemblySuffix}`, query: member === undefined ? '' : `member=${encodeURIComponent(member)}` });
+  return Uri.from({ scheme: disassemblyScheme, path: `${objectPath}${disassemblySuffix}`, query: memberQuery(member) });
 }
 
 /** Serves disassembly documents by asking the server. */
@@ -58,8 +60,8 @@ class DisassemblyProvider implements TextDocumentContentProvider {
 
   async provideTextDocumentContent(uri: Uri, token: CancellationToken): Promise<string> {
     const path = uri.path.endsWith(disassemblySuffix) ? uri.path.slice(0, -disassemblySuffix.length) : uri.path;
-    const member = /(?:^|&)member=([^&]*)/.exec(uri.query)?.[1];
-    const params: DisassemblyParams = { path, ...(member === undefined ? {} : { member: decodeURIComponent(member) }) };
+    const member = queryMember(uri.query);
+    const params: DisassemblyParams = { path, ...(member === undefined ? {} : { member }) };
     const result = await this.#client.sendRequest<DisassemblyResult>(disassemblyRequest.method, params, token);
     return result.text ?? `redzone-lint: no disassembly of ${path}: ${result.error ?? 'unknown error'}\n`;
   }

@@ -109,6 +109,17 @@ export const disassemblyScheme = 'redzone-disasm';
  */
 export const disassemblySuffix = '.dis';
 
+/** The query of a disassembly URI that names archive member `member` (`member=bar.o`), or '' for a plain object. */
+export function memberQuery(member: string | undefined): string {
+  return member === undefined ? '' : `member=${encodeURIComponent(member)}`;
+}
+
+/** The archive member a disassembly URI's query names, or undefined; throws a URIError on a malformed escape. */
+export function queryMember(query: string): string | undefined {
+  const found = /(?:^|&)member=([^&]*)/.exec(query);
+  return found ? decodeURIComponent(found[1]!) : undefined;
+}
+
 /** Parameters of `redZone/disassembly`. */
 export interface DisassemblyParams {
   /** Absolute path of the object file. */

@@ -12,7 +12,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Report } from '../core/index';
 import { analyzeObjectFile, archiveMemberPath, type ObjectFileAnalysis } from '../host/objects';
-import { disassemblyScheme, disassemblySuffix, type DisassemblyParams, type DisassemblyResult } from '../protocol';
+import { disassemblyScheme, disassemblySuffix, memberQuery, queryMember, type DisassemblyParams, type DisassemblyResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import { pathToUri } from './paths';
 import type { Settings } from './settings';
@@ -38,8 +38,7 @@ export function disassemblyTarget(uri: string): DisassemblyTarget | undefined {
   let member: string | undefined;
   try {
     path = decodeURIComponent(rawPath);
-    const found = /(?:^|&)member=([^&]*)/.exec(query);
-    member = found ? decodeURIComponent(found[1]) : undefined;
+    member = queryMember(query);
   } catch {
     return undefined;
   }
@@ -50,7 +49,8 @@ export function disassemblyTarget(uri: string): DisassemblyTarget | undefined {
 /** The `redzone-disasm:` URI of an object (VS Code spells the same URI when the client builds it). */
 export function disassemblyUri(path: string, member?: string): string {
   const encoded = `${path}${disassemblySuffix}`.split('/').map(encodeURIComponent).join('/');
-  return `${disassemblyScheme}:${encoded}${member === undefined ? '' : `?member=${encodeURIComponent(member)}`}`;
+  const query = memberQuery(member);
+  return `${disassemblyScheme}:${encoded}${query === '' ? '' : `?${query}`}`;
 }
 
 /** One analyzed unit for a disassembly document. */

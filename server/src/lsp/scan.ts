@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver';
 import { findingDocUrl, type Finding } from '../core/index';
-import { analyzeObjectFile } from '../host/objects';
+import { analyzeObjectFile, archiveMemberPath } from '../host/objects';
 import { scanObjectsRequest, type ScanObjectsParams, type ScanObjectsResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import type { ServerContext } from './context';
@@ -117,7 +117,7 @@ export async function scanObjects(
       if (unit.error !== undefined) errors.push(`${slashRelative(folder, unit.path)}: ${unit.error}`);
       const report = unit.report;
       if (report === undefined) continue;
-      const member = /\(([^()]+)\)$/.exec(unit.path)?.[1];
+      const member = archiveMemberPath(unit.path)?.member;
       const listingLines = unit.listing?.split('\n') ?? [];
       for (const finding of report.findings) {
         const override = settings.severity[finding.code];
