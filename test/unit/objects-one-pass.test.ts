@@ -11,11 +11,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkChunk, inferNoReturn } from '../../server/src/core/analysis/analyze';
+import { checkChunk, itemsEntry } from '../../server/src/core/analysis/analyze';
 import { defaultAbi } from '../../server/src/core/analysis/check';
 import { decideKernel } from '../../server/src/core/analysis/kernel';
 import { analyzeItemsOnePass, type ItemSource } from '../../server/src/core/analysis/one-pass';
-import { buildProgram } from '../../server/src/core/analysis/program';
+import { noReturnFunctions } from '../../server/src/core/analysis/semantics';
 import { isElf, readArchive, readElf } from '../../server/src/core/elf/index';
 import type { AnalysisOptions, Report } from '../../server/src/core/index';
 import type { AsmItem } from '../../server/src/core/ir';
@@ -50,12 +50,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
  * (first function's mode for the ABI, first kernel evidence, every local no-return function).
  */
 function wholeReport(items: AsmItem[], source: ItemSource, options: AnalysisOptions): Report {
-  const starts = new Set(items.flatMap((item) => (item.kind === 'function-header' ? [item.name] : [])));
-  const parsed = { syntax: source.syntax, syntaxReason: source.syntaxReason, items, comments: [], problems: [] };
-  const program = buildProgram(parsed, { starts, mode: source.mode });
-  const kernel = decideKernel('', options, program.kernelEvidence);
-  const abi = options.abi ?? defaultAbi(program.functions.find((fn) => fn.insns.length > 0)?.mode ?? source.mode);
-  const check = checkChunk({ syntax: source.syntax, mode: source.mode, parsed, program, noReturn: [], check: undefined }, { abi, kernel, noReturn: inferNoReturn(program), key: '' });
+  // One entry for all the items: one program of every function.
+  const entry = itemsEntry(items, source.syntax, source.mode);
+  const kernel = decideKernel('', options, entry.program.kernelEvidence);
+  const abi = options.abi ?? defaultAbi(entry.program.functions.find((fn) => fn.insns.length > 0)?.mode ?? source.mode);
+  const check = checkChunk(entry, { abi, kernel, noReturn: new Set([...noReturnFunctions, ...entry.noReturn]), key: '' });
   return { input: source.syntax, inputReason: source.syntaxReason, kernel, abi, functions: [...check.functions], findings: [...check.findings], problems: [] };
 }
 

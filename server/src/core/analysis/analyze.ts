@@ -267,11 +267,6 @@ function localNoReturn(program: Program): string[] {
   return program.functions.filter((fn) => fn.insns.length > 0 && !canReturn(fn, noReturnFunctions)).map((fn) => fn.name);
 }
 
-/** Known no-return functions plus the functions of this program that can never return (for tests and layout of one program). */
-export function inferNoReturn(program: Program): Set<string> {
-  return new Set([...noReturnFunctions, ...localNoReturn(program)]);
-}
-
 function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
   return fn.insns.some((insn) => {
     const m = insn.mnemonic;
