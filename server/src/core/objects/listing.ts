@@ -97,8 +97,6 @@ export function instructionPrefix(ds: DecodedSection, address: number, offset: n
 /** The IR items for the analysis; their lines are the lines of the listing `renderListing` prints. */
 export interface UnitItems {
   readonly items: AsmItem[];
-  /** Number of `STT_FUNC` symbols given to the analysis. */
-  readonly functions: number;
   /** Number of lines of the listing. */
   readonly lines: number;
 }
@@ -230,12 +228,8 @@ function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
  */
 export function unitItems(unit: DecodedUnit): UnitItems {
   const items: AsmItem[] = [];
-  let functions = 0;
-  const lines = walkItems(unit, (item) => {
-    items.push(item);
-    if (item.kind === 'function-header') functions++;
-  });
-  return { items, functions, lines };
+  const lines = walkItems(unit, (item) => items.push(item));
+  return { items, lines };
 }
 
 /**
