@@ -9,9 +9,9 @@
 // single-thread profile on the same modules: node scripts/profile-objects.mjs
 // The first run downloads and unpacks the modules into .cache/kernel-modules (about 70 MB).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelModules } from '../test/fixtures/objects/real-objects.mjs';
 import { buildDecodeFloor } from './decode-floor.mjs';
@@ -74,6 +74,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
       `capstone decoding alone ${(c.ms / 1000).toFixed(2)} s`,
   );
 }
+rmSync(dirname(floorHarness), { recursive: true, force: true });
 const ratio = median(ours) / median(theirs);
 console.log(
   `\n${modules.length} modules, ${availableParallelism()} processors: redzone-lint check ${(median(ours) / 1000).toFixed(2)} s, ` +

@@ -5,12 +5,10 @@
 // can reach with the pinned capstone-wasm; bench-objects.mjs prints it next to the real one.
 //
 // `buildDecodeFloor(root)` bundles the harness below (TypeScript, the repository's own modules)
-// into a temporary directory and returns the command that runs it: `node HARNESS FILE...`. The
+// and returns its path; run it as `node HARNESS FILE...`. The
 // harness prints the number of instructions it decoded, so a run that decoded nothing is visible.
-import * as esbuild from 'esbuild';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleHarness } from './bundle-harness.mjs';
 
 const harness = (wasmPath) => `
 import { readFileSync } from 'node:fs';
@@ -53,15 +51,6 @@ if (isMainThread) {
 `;
 
 /** Bundles the harness; returns its path (run it as `node PATH FILE...`). */
-export async function buildDecodeFloor(root) {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'decode-floor-')), 'decode-floor.cjs');
-  await esbuild.build({
-    stdin: { contents: harness(join(root, 'dist', 'capstone.wasm')), resolveDir: root, loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
+export function buildDecodeFloor(root) {
+  return bundleHarness(root, harness(join(root, 'dist', 'capstone.wasm')), 'decode-floor');
 }

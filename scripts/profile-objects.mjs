@@ -8,13 +8,12 @@
 // instead analyzes each function as it is decoded (analyzeItemsOnePass), so its GC share is lower.
 // Add `node --cpu-prof --cpu-prof-dir=DIR scripts/profile-objects.mjs` for a V8 profile; its
 // "(garbage collector)" node is the GC share, which the phase timers below include where it falls.
-import * as esbuild from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kernelModules } from '../test/fixtures/objects/real-objects.mjs';
+import { bundleHarness } from './bundle-harness.mjs';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: 'string', default: '310' }, rounds: { type: 'string', default: '2' } } });
 const root = join(import.meta.dirname, '..');
@@ -30,11 +29,9 @@ import { renderLines } from './server/src/core/objects/lines';
 import { createCapstoneDisassembler } from './server/src/host/capstone';
 export { analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
 `;
-const scratch = mkdtempSync(join(tmpdir(), 'profile-objects-'));
-const out = join(scratch, 'harness.cjs');
-await esbuild.build({ stdin: { contents: harness, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning' });
+const out = await bundleHarness(root, harness, 'profile-objects');
 const core = createRequire(import.meta.url)(out);
-rmSync(scratch, { recursive: true, force: true });
+rmSync(dirname(out), { recursive: true, force: true });
 
 const capstone = await core.createCapstoneDisassembler();
 const cpu = () => {
