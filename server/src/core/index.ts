@@ -4,6 +4,7 @@
  */
 import { analyzeOnePass } from './analysis/one-pass';
 import { analyzeWithCache, frameLayoutWithCache, type AnalysisCache } from './analysis/analyze';
+import { expandedLinesOf, frontEnd, remapLayout, remapReport, type FrontEndMemo } from './expanded-report';
 import type { AnalysisOptions } from './options';
 import type { FrameLayout, Report } from './report';
 
@@ -11,6 +12,8 @@ export { createAnalysisCache } from './analysis/analyze';
 export type { AnalysisCache } from './analysis/analyze';
 
 export type { AnalysisOptions } from './options';
+export type { SourceOptions } from './syntax/expansion';
+export { expandSource } from './syntax/preprocess';
 export type * from './report';
 export { findingTable, findingInfo, findingDocUrl } from './findings';
 export type { FindingCode, FindingInfo, Severity } from './findings';
@@ -22,7 +25,9 @@ export type { FindingCode, FindingInfo, Severity } from './findings';
  */
 export function analyzeText(text: string, options: AnalysisOptions = {}, cache?: AnalysisCache): Report {
   try {
-    return cache === undefined ? analyzeOnePass(text, options) : analyzeWithCache(text, options, cache);
+    const front = frontEnd(text, options, cache as (FrontEndMemo & AnalysisCache) | undefined);
+    const report = cache === undefined ? analyzeOnePass(front.text, front.options) : analyzeWithCache(front.text, front.options, cache);
+    return remapReport(report, front, text);
   } catch (error) {
     // A bug in the analysis must not take down the server or the CLI: report it as a problem.
     return {
@@ -40,7 +45,14 @@ export function analyzeText(text: string, options: AnalysisOptions = {}, cache?:
 /** The stack frame at the instruction on `line` (0-based), or undefined when no analyzed function holds it. */
 export function frameLayoutAt(text: string, line: number, options: AnalysisOptions = {}, cache?: AnalysisCache): FrameLayout | undefined {
   try {
-    return frameLayoutWithCache(text, line, options, cache);
+    const front = frontEnd(text, options, cache as (FrontEndMemo & AnalysisCache) | undefined);
+    if (front.source === undefined || !front.source.changed) return frameLayoutWithCache(front.text, line, front.options, cache);
+    // An invocation line stands for all the lines it expanded to: the first with a layout answers.
+    for (const expandedLine of expandedLinesOf(front, line)) {
+      const layout = frameLayoutWithCache(front.text, expandedLine, front.options, cache);
+      if (layout !== undefined) return remapLayout(layout, front, text);
+    }
+    return undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
  * a forced answer, or what the settings globs and compile_commands.json say.
  */
 import type { TextSyntax } from './ir';
+import type { SourceOptions } from './syntax/expansion';
 import type { Abi, KernelVerdict } from './report';
 
 export interface AnalysisOptions {
@@ -18,4 +19,13 @@ export interface AnalysisOptions {
   readonly buildKernel?: KernelVerdict;
   /** Content evidence (privileged instructions, kernel sections), precedence 4; default true. */
   readonly detectKernel?: boolean;
+  /** How to preprocess the text (`.S` files, include paths, predefined symbols): see `syntax/expansion.ts`. */
+  readonly source?: SourceOptions;
+  /**
+   * Set by the façade when the analyzed text is an expansion: maps its 0-based lines to those of
+   * the text the user wrote, for line numbers quoted inside messages.
+   */
+  readonly lineOrigin?: (line: number) => number;
+  /** Set with `lineOrigin`: the text the user wrote, whose comments the preprocessor removed (`redzone: kernel`). */
+  readonly writtenText?: string;
 }

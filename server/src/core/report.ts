@@ -42,6 +42,8 @@ export interface Finding {
   /** C source position from `.loc` or DWARF, when known. */
   readonly source: { readonly path: string; readonly line: number } | undefined;
   readonly related: readonly RelatedLocation[];
+  /** The macro (or chain, outermost first) whose expansion holds the instruction, when one does. */
+  readonly expandedFrom?: string;
 }
 
 /** Per-function facts, for document symbols, code lenses and statistics. */
@@ -69,6 +71,8 @@ export interface Report {
   readonly findings: readonly Finding[];
   /** Non-fatal problems (unparsed lines and the like), 0-based lines. */
   readonly problems: readonly { readonly line: number; readonly message: string }[];
+  /** What the preprocessing front end could not expand, when it ran: line ranges and their cause. */
+  readonly coverage?: { readonly notAnalyzed: readonly { readonly line: number; readonly endLine: number; readonly cause: string }[] };
 }
 
 export type { TextSyntax };
@@ -106,4 +110,6 @@ export interface FrameLayout {
   readonly findings: readonly Finding[];
   /** Set when the stack pointer is unknown here; the rows are then empty. */
   readonly unknownReason: string | undefined;
+  /** The macro (or chain) whose expansion holds this instruction, when one does. */
+  readonly expandedFrom?: string;
 }

@@ -26,6 +26,8 @@ export interface AnalysisCache {
   fileKey: string;
   /** The last text analyzed and its prepared state, so a hover does not rescan the text. */
   last: Prepared | undefined;
+  /** The last expansion of the written text (`expanded-report.ts`), so a hover does not expand again. */
+  expansion?: unknown;
 }
 
 export interface ChunkEntry {
@@ -109,7 +111,7 @@ export function itemsEntry(items: AsmItem[], syntax: TextSyntax, mode: 2 | 4 | 8
 
 /** Scans, parses and decides the context, reusing the cache; cheap when nothing changed. */
 function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): Prepared {
-  const optionsKey = JSON.stringify([options.syntax, options.abi, options.forcedKernel, options.globKernel, options.buildKernel, options.detectKernel]);
+  const optionsKey = JSON.stringify([options.syntax, options.abi, options.forcedKernel, options.globKernel, options.buildKernel, options.detectKernel, options.writtenText]);
   if (cache.last !== undefined && cache.last.text === text && cache.last.optionsKey === optionsKey) return cache.last;
   const plan = planText(text, options);
   if (cache.fileKey !== plan.fileKey) {

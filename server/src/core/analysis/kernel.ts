@@ -34,7 +34,7 @@ export function findMagicComment(text: string): KernelVerdict | undefined {
  * of the content, so it needs to know whether later evidence can still change the verdict.
  */
 export function kernelBeforeContent(text: string, options: AnalysisOptions): KernelVerdict | undefined {
-  return options.forcedKernel ?? findMagicComment(text) ?? options.globKernel ?? options.buildKernel;
+  return options.forcedKernel ?? findMagicComment(options.writtenText ?? text) ?? options.globKernel ?? options.buildKernel;
 }
 
 /** Applies the precedence; `evidence` is what the content shows. */
@@ -45,7 +45,7 @@ export function decideKernel(text: string, options: AnalysisOptions, evidence: K
 /** The verdict when no rule above content evidence decided: the evidence, or user code. */
 export function kernelFromContent(options: AnalysisOptions, evidence: KernelEvidence | undefined): KernelVerdict {
   if (options.detectKernel !== false && evidence !== undefined) {
-    return { kernel: true, reason: `line ${evidence.line + 1} has ${evidence.what}, so this looks like kernel code` };
+    return { kernel: true, reason: `line ${(options.lineOrigin?.(evidence.line) ?? evidence.line) + 1} has ${evidence.what}, so this looks like kernel code` };
   }
   return {
     kernel: false,

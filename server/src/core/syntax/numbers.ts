@@ -7,6 +7,7 @@
  * `and $0xfffffffffffffff0,%rsp` gives -16 exactly and kernel addresses such as
  * `ffffffff81000000` stay exact (JavaScript numbers hold 53 bits).
  */
+import { evaluateConstant } from './const-expr';
 
 /** How to read a leading zero: GAS reads `010` as octal, NASM as decimal. */
 export type NumberFlavor = 'gas' | 'nasm';
@@ -79,6 +80,9 @@ export function parseDisplacement(text: string, flavor: NumberFlavor = 'gas'): D
   if (s.length === 0) return undefined;
   const direct = parseSigned(s, flavor);
   if (direct !== undefined) return { disp: direct, symbol: undefined };
+  // Nested parentheses, as the C preprocessor leaves them (`(-8*(1))(%rsp)`): a constant is a constant.
+  const constant = s.charCodeAt(0) === 40 /* ( */ ? evaluateConstant(s, 'gas', () => undefined) : undefined;
+  if (constant !== undefined && constant >= BigInt(Number.MIN_SAFE_INTEGER) && constant <= BigInt(Number.MAX_SAFE_INTEGER)) return { disp: Number(constant), symbol: undefined };
   let disp = 0;
   let symbol: string | undefined;
   let symbols = 0;

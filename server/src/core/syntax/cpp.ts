@@ -1,0 +1,441 @@
+/**
+ * The C preprocessor of `.S` files, two ways:
+ * - `linesFromPreprocessed`: the output of the file's own compiler run with `-E`, mapped back to
+ *   the written lines through its `# N "file"` line markers (lines from a header map to the
+ *   `#include` line that brought them);
+ * - `preprocessC`: a built-in preprocessor for what header-light sources use: object- and
+ *   function-like `#define` (with `#` and `##`), `#undef`, `#include` beside the file or in the
+ *   include paths, `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif` with `defined`.
+ * A file that could not be fully preprocessed says so once, with what was missing.
+ */
+import { evaluateConstant } from './const-expr';
+import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+
+/** Maps `cc -E` output back to the written lines through its line markers. */
+export function linesFromPreprocessed(preprocessed: string, fileName: string | undefined, written: readonly string[], out: ExpansionOutput): SourceLine[] {
+  const lines: SourceLine[] = [];
+  let mainFile: string | undefined;
+  let file = '';
+  let next = 0;
+  let includeLine = 0;
+  for (const text of splitLines(preprocessed)) {
+    const marker = /^#\s*(?:line\s+)?(\d+)\s+"((?:\\.|[^"\\])*)"(.*)$/.exec(text);
+    if (marker !== null) {
+      const name = marker[2]!.replace(/\\(.)/g, '$1');
+      if (mainFile === undefined && !name.startsWith('<')) mainFile = name;
+      file = name;
+      if (file === mainFile) next = Number(marker[1]) - 1;
+      else if (/\s1(\s|$)/.test(marker[3]!) && lines.length > 0) includeLine = Math.max(0, next - 1);
+      continue;
+    }
+    if (file === mainFile) {
+      const origin = Math.min(next, Math.max(0, written.length - 1));
+      lines.push({ text, origin, verbatim: written[origin] === text, macro: written[origin] === text ? undefined : 'the C preprocessor' });
+      next++;
+    } else if (text.trim() !== '') lines.push({ text, origin: includeLine, verbatim: false, macro: `#include from ${file}` });
+  }
+  if (mainFile === undefined) out.problem(0, `the preprocessor output for ${fileName ?? 'this file'} has no line markers; lines may be misplaced`);
+  return lines;
+}
+
+interface Definition {
+  readonly parameters: readonly string[] | undefined;
+  readonly variadic: boolean;
+  readonly body: string;
+}
+
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** Runs the built-in C preprocessor over the written lines. */
+export function preprocessC(written: readonly string[], options: SourceOptions, out: ExpansionOutput): SourceLine[] {
+  return new CPreprocessor(options, out).run(written);
+}
+
+class CPreprocessor {
+  readonly #macros = new Map<string, Definition>();
+  readonly #result: SourceLine[] = [];
+  readonly #missing = new Map<string, number>();
+  #depth = 0;
+
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
+    for (const name of ['__ASSEMBLER__', '__x86_64__', '__x86_64', '__amd64__', '__ELF__', '__LP64__', '__linux__', '__GNUC__']) {
+      this.#macros.set(name, { parameters: undefined, variadic: false, body: name === '__GNUC__' ? '12' : '1' });
+    }
+    for (const define of options.defines ?? []) {
+      const eq = define.indexOf('=');
+      const head = eq < 0 ? define : define.slice(0, eq);
+      const body = eq < 0 ? '1' : define.slice(eq + 1);
+      this.#define(`${head} ${body}`, 0);
+    }
+  }
+
+  run(written: readonly string[]): SourceLine[] {
+    this.#file(written, this.options.fileName, undefined);
+    if (this.#missing.size > 0) {
+      const [first] = this.#missing.values();
+      const what = [...this.#missing.keys()].slice(0, 8).join('; ');
+      const more = this.#missing.size > 8 ? ` and ${this.#missing.size - 8} more` : '';
+      this.out.problem(first!, `not fully preprocessed (the built-in C preprocessor; configure redzone.includePaths or -I, or a compile_commands.json entry in a trusted workspace): ${what}${more}`);
+    }
+    return this.#result;
+  }
+
+  #note(what: string, line: number): void {
+    if (!this.#missing.has(what)) this.#missing.set(what, line);
+  }
+
+  /** Preprocesses one file; `includedAt` is the written line of the `#include` that brought it. */
+  #file(lines: readonly string[], path: string | undefined, includedAt: number | undefined): void {
+    const stack: { active: boolean; taken: boolean; outer: boolean }[] = [];
+    const active = (): boolean => stack.length === 0 || stack[stack.length - 1]!.active;
+    const emit = (text: string, k: number, verbatim: boolean): void => {
+      const origin = includedAt ?? k;
+      this.#result.push({ text, origin, verbatim: includedAt === undefined && verbatim, macro: includedAt === undefined ? (verbatim ? undefined : 'the C preprocessor') : `#include from ${path ?? 'a header'}` });
+    };
+    let inComment = false;
+    for (let k = 0; k < lines.length; k++) {
+      if (this.out.exhausted) return;
+      let text = lines[k]!;
+      const first = k;
+      // Line continuation: the joined line keeps the first line; the others become blank.
+      let joined = 0;
+      while (text.endsWith('\\') && k + 1 < lines.length && joined < 10_000) {
+        text = `${text.slice(0, -1)}${lines[++k]}`;
+        joined++;
+      }
+      const code = stripCComments(text, inComment);
+      inComment = code.inComment;
+      const directive = /^\s*#\s*([a-z_]+)\b(.*)$/.exec(code.text);
+      if (directive === null) {
+        if (active() && includedAt === undefined) {
+          const expanded = this.#expandLine(code.text, first);
+          emit(expanded, first, expanded === lines[first]);
+        } else if (active()) {
+          const expanded = this.#expandLine(code.text, first);
+          if (expanded.trim() !== '') emit(expanded, first, false);
+        } else if (includedAt === undefined) emit('', first, false);
+        for (let j = first + 1; j <= k && includedAt === undefined; j++) emit('', j, false);
+        continue;
+      }
+      const [, word, rest] = directive as unknown as [string, string, string];
+      const origin = includedAt ?? first;
+      switch (word) {
+        case 'if':
+        case 'ifdef':
+        case 'ifndef': {
+          if (!active()) {
+            stack.push({ active: false, taken: true, outer: false });
+            break;
+          }
+          const name = rest.trim();
+          const value = word === 'if' ? this.#condition(rest, origin) : word === 'ifdef' ? this.#macros.has(name) : !this.#macros.has(name);
+          stack.push({ active: value, taken: value, outer: true });
+          break;
+        }
+        case 'elif': {
+          const top = stack[stack.length - 1];
+          if (top === undefined) break;
+          if (!top.outer || top.taken) top.active = false;
+          else {
+            top.active = this.#condition(rest, origin);
+            top.taken = top.active;
+          }
+          break;
+        }
+        case 'else': {
+          const top = stack[stack.length - 1];
+          if (top !== undefined) {
+            top.active = top.outer && !top.taken;
+            top.taken = true;
+          }
+          break;
+        }
+        case 'endif':
+          stack.pop();
+          break;
+        case 'define':
+          if (active()) this.#define(rest, origin);
+          break;
+        case 'undef':
+          if (active()) this.#macros.delete(rest.trim());
+          break;
+        case 'include':
+        case 'include_next':
+          if (active()) this.#include(rest, path, origin);
+          break;
+        case 'error':
+          if (active()) this.out.problem(origin, `#error${rest}`);
+          break;
+        default:
+          // `# comment`, `#APP`, `#pragma`, `#line`, `#warning`: nothing to do.
+          if (includedAt === undefined && active() && !/^(pragma|line|warning|ident|sccs)$/.test(word)) {
+            emit(lines[first]!, first, true);
+            continue;
+          }
+      }
+      if (includedAt === undefined) for (let j = first; j <= k; j++) emit('', j, false);
+    }
+  }
+
+  #define(rest: string, line: number): void {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(\(([^)]*)\))?\s*(.*)$/.exec(rest);
+    if (m === null) {
+      this.out.problem(line, `#define without a name`);
+      return;
+    }
+    const parameters = m[2] === undefined ? undefined : m[3]!.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const variadic = parameters !== undefined && parameters.length > 0 && parameters[parameters.length - 1]!.endsWith('...');
+    const names = parameters?.map((p) => (p === '...' ? '__VA_ARGS__' : p.replace(/\.\.\.$/, '')));
+    this.#macros.set(m[1]!, { parameters: names, variadic, body: m[4]!.trim() });
+  }
+
+  #include(rest: string, from: string | undefined, line: number): void {
+    const spelled = this.#expandLine(rest, line).trim();
+    const m = /^(?:"([^"]*)"|<([^>]*)>)/.exec(spelled);
+    if (m === null) {
+      this.out.problem(line, `#include ${rest.trim()}: not a file name`);
+      return;
+    }
+    const name = m[1] ?? m[2]!;
+    if (this.#depth >= EXPANSION_LIMITS.depth) {
+      this.out.problem(line, `#include ${spelled} nested more than ${EXPANSION_LIMITS.depth} deep; not followed`);
+      return;
+    }
+    const found = findInclude(name, from, m[2] !== undefined, this.options);
+    if (found === undefined) {
+      this.#note(`${spelled} not found`, line);
+      return;
+    }
+    this.#depth++;
+    this.#file(splitLines(found.text), found.path, line);
+    this.#depth--;
+  }
+
+  #condition(rest: string, line: number): boolean {
+    // `defined X` and `defined(X)` first, so that X is not expanded.
+    const withDefined = rest.replace(/\bdefined\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|([A-Za-z_][A-Za-z0-9_]*))/g, (_, a, b) => (this.#macros.has(a ?? b) ? '1' : '0'));
+    const expanded = this.#expandLine(withDefined, line).replace(/\b([0-9]+|0[xX][0-9a-fA-F]+)[uUlL]+\b/g, '$1');
+    // C: an identifier left after expansion is 0.
+    const value = evaluateConstant(expanded, 'c', () => 0n);
+    if (value === undefined) {
+      this.#note(`#if ${rest.trim()} could not be evaluated (taken as false)`, line);
+      return false;
+    }
+    return value !== 0n;
+  }
+
+  /** Expands the macros of one line of text. */
+  #expandLine(text: string, line: number): string {
+    if (!/[A-Za-z_]/.test(text)) return text;
+    const result = this.#expand(text, new Set(), 0, line);
+    const unexpanded = /^\s*(?:[A-Za-z_.$][\w.$]*:\s*)?([A-Z_][A-Z0-9_]*)\(/.exec(result);
+    if (unexpanded !== null && !this.#macros.has(unexpanded[1]!)) this.#note(`macro ${unexpanded[1]}(...) left unexpanded`, line);
+    return result;
+  }
+
+  #expand(text: string, hidden: ReadonlySet<string>, depth: number, line: number): string {
+    if (depth > EXPANSION_LIMITS.depth) {
+      this.out.problem(line, `C macro expansion nested more than ${EXPANSION_LIMITS.depth} deep; left unexpanded`);
+      return text;
+    }
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+      if (out.length > 1 << 20) {
+        this.out.problem(line, 'C macro expansion of this line grew past 1 MiB; cut');
+        return out;
+      }
+      const c = text[i]!;
+      if (c === '"' || c === "'") {
+        const end = skipQuoted(text, i);
+        out += text.slice(i, end);
+        i = end;
+        continue;
+      }
+      if (/[0-9]/.test(c)) {
+        const m = /[0-9A-Za-z_.]*/y;
+        m.lastIndex = i;
+        m.exec(text);
+        out += text.slice(i, m.lastIndex);
+        i = m.lastIndex;
+        continue;
+      }
+      IDENT.lastIndex = i;
+      const id = IDENT.exec(text);
+      if (id === null) {
+        out += c;
+        i++;
+        continue;
+      }
+      const name = id[0];
+      i += name.length;
+      const definition = hidden.has(name) ? undefined : this.#macros.get(name);
+      // `%rax`, `\reg` and `.Lfoo` are not identifiers to C: skip a name right after `%`, `\` or `.`.
+      const before = out[out.length - 1];
+      if (definition === undefined || before === '%' || before === '\\' || (before === '.' && !/\s/.test(out[out.length - 2] ?? ' '))) {
+        out += name;
+        continue;
+      }
+      const inner = new Set(hidden).add(name);
+      if (definition.parameters === undefined) {
+        out += this.#expand(definition.body, inner, depth + 1, line);
+        continue;
+      }
+      let j = i;
+      while (text[j] === ' ' || text[j] === '\t') j++;
+      if (text[j] !== '(') {
+        out += name;
+        continue;
+      }
+      const args = splitCallArguments(text, j);
+      if (args === undefined) {
+        out += name;
+        continue;
+      }
+      i = args.end;
+      const body = substituteParameters(definition, args.values, (arg) => this.#expand(arg, hidden, depth + 1, line));
+      out += this.#expand(body, inner, depth + 1, line);
+    }
+    return out;
+  }
+}
+
+/** Removes C comments (cpp does), keeping `#` lines for GAS; `inComment` carries across lines. */
+function stripCComments(text: string, inComment: boolean): { text: string; inComment: boolean } {
+  if (!inComment && text.indexOf('/*') < 0 && text.indexOf('//') < 0) return { text, inComment };
+  let out = '';
+  let i = 0;
+  let open = inComment;
+  while (i < text.length) {
+    if (open) {
+      const close = text.indexOf('*/', i);
+      if (close < 0) return { text: out, inComment: true };
+      open = false;
+      out += ' ';
+      i = close + 2;
+      continue;
+    }
+    const c = text[i]!;
+    if (c === '"') {
+      const end = skipQuoted(text, i);
+      out += text.slice(i, end);
+      i = end;
+    } else if (c === '/' && text[i + 1] === '*') {
+      open = true;
+      i += 2;
+    } else if (c === '/' && text[i + 1] === '/') break;
+    else {
+      out += c;
+      i++;
+    }
+  }
+  return { text: out, inComment: open };
+}
+
+function skipQuoted(text: string, i: number): number {
+  const quote = text[i];
+  // A lone `'` in assembly (`.byte 'a`) is not a C character constant: stop at the line's end.
+  let j = i + 1;
+  while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
+  return Math.min(text.length, j + 1);
+}
+
+/** The arguments of a call starting at the `(` at `open`, split at top-level commas. */
+function splitCallArguments(text: string, open: number): { values: string[]; end: number } | undefined {
+  const values: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = skipQuoted(text, i);
+      current += text.slice(i, end);
+      i = end - 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    if (c === ')') {
+      if (depth === 0) {
+        values.push(current.trim());
+        return { values: values.length === 1 && values[0] === '' ? [] : values, end: i + 1 };
+      }
+      depth--;
+    }
+    if (c === ',' && depth === 0) {
+      values.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  return undefined;
+}
+
+/** The body with parameters replaced: `#p` stringized, `a ## b` pasted, others pre-expanded. */
+function substituteParameters(definition: Definition, values: readonly string[], expand: (arg: string) => string): string {
+  const parameters = definition.parameters ?? [];
+  const value = (name: string): string | undefined => {
+    const k = parameters.indexOf(name);
+    if (k < 0) return undefined;
+    if (definition.variadic && k === parameters.length - 1) return values.slice(k).join(',');
+    return values[k] ?? '';
+  };
+  const body = definition.body;
+  let out = '';
+  let i = 0;
+  while (i < body.length) {
+    const c = body[i]!;
+    if (c === '#' && body[i + 1] === '#') {
+      out = out.replace(/\s+$/, '');
+      i += 2;
+      while (body[i] === ' ' || body[i] === '\t') i++;
+      IDENT.lastIndex = i;
+      const id = IDENT.exec(body);
+      if (id !== null) {
+        const v = value(id[0]);
+        out += v ?? id[0];
+        i += id[0].length;
+      }
+      continue;
+    }
+    if (c === '#') {
+      let j = i + 1;
+      while (body[j] === ' ') j++;
+      IDENT.lastIndex = j;
+      const id = IDENT.exec(body);
+      const v = id === null ? undefined : value(id[0]);
+      if (id !== null && v !== undefined) {
+        out += JSON.stringify(v);
+        i = j + id[0].length;
+        continue;
+      }
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const end = skipQuoted(body, i);
+      out += body.slice(i, end);
+      i = end;
+      continue;
+    }
+    IDENT.lastIndex = i;
+    const id = IDENT.exec(body);
+    if (id === null) {
+      out += c;
+      i++;
+      continue;
+    }
+    const v = value(id[0]);
+    i += id[0].length;
+    if (v === undefined) {
+      out += id[0];
+      continue;
+    }
+    // An argument next to `##` is pasted as written; others are expanded first.
+    let after = i;
+    while (body[after] === ' ' || body[after] === '\t') after++;
+    out += body.startsWith('##', after) ? v : expand(v);
+  }
+  return out;
+}

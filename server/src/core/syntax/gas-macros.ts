@@ -1,0 +1,542 @@
+/**
+ * GAS's macro language, expanded line by line as GNU as does (binutils gas/macro.c and read.c):
+ * `.macro`/`.endm` with named, default, `:req` and `:vararg` parameters, `\@` and `\()`;
+ * `.rept`, `.irp`, `.irpc`; `.if` and its family on what can be evaluated (constants, `.set`/
+ * `.equ`/`=` symbols, defined symbols); `.purgem`, `.exitm`, `.include`.
+ *
+ * Expanded lines carry the line of the outermost invocation, so a finding in a macro lands on the
+ * line a person wrote. A conditional whose expression cannot be evaluated (it names a label
+ * address, or a symbol whose value is unknown) takes neither branch: its lines are listed as not
+ * analyzed rather than guessed.
+ */
+import { evaluateConstant } from './const-expr';
+import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { firstWord, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
+
+interface Parameter {
+  readonly name: string;
+  readonly fallback: string;
+  readonly required: boolean;
+  readonly vararg: boolean;
+}
+
+interface MacroDefinition {
+  readonly name: string;
+  readonly parameters: readonly Parameter[];
+  readonly body: readonly string[];
+}
+
+/** Lines being read: the file itself, an included file, or a macro or loop body. */
+interface Frame {
+  readonly lines: readonly SourceLine[];
+  pos: number;
+  /** Set for a macro body (`.exitm` leaves it). */
+  readonly macroBody: boolean;
+  /** Lines of a body take the invocation's line and macro chain. */
+  readonly origin: number | undefined;
+  readonly chain: string | undefined;
+  readonly file: string | undefined;
+  readonly comment: { inBlock: boolean };
+}
+
+interface Conditional {
+  /** Lines of the current branch are assembled. */
+  active: boolean;
+  /** Some branch was taken already, so `.else` is not. */
+  taken: boolean;
+  readonly outerActive: boolean;
+  /** The condition could not be evaluated: no branch is taken and the lines are uncovered. */
+  readonly unknown: boolean;
+  readonly line: number;
+}
+
+/** What a body collection (`.macro` or `.rept`/`.irp`/`.irpc`) is waiting for. */
+interface Collection {
+  readonly kind: 'macro' | 'repeat';
+  readonly header: string;
+  readonly args: string;
+  readonly line: number;
+  readonly frameDepth: number;
+  depth: number;
+  readonly body: string[];
+}
+
+const REPEAT_WORDS = new Set(['.rept', '.irp', '.irpc', '.irep', '.irepc', '.rep']);
+
+/** Expands GAS macros in `input` (the file's lines, or the C preprocessor's) into `out`. */
+export function expandGasMacros(input: readonly SourceLine[], options: SourceOptions, out: ExpansionOutput): void {
+  new GasExpander(options, out).run(input);
+}
+
+class GasExpander {
+  readonly #macros = new Map<string, MacroDefinition>();
+  readonly #symbols = new Map<string, bigint | undefined>();
+  readonly #frames: Frame[] = [];
+  readonly #conditionals: Conditional[] = [];
+  #collection: Collection | undefined;
+  #counter = 0;
+  #steps = 0;
+  readonly #stepLimit: number;
+
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
+    this.#stepLimit = EXPANSION_LIMITS.minLines * 4;
+  }
+
+  run(input: readonly SourceLine[]): void {
+    this.#frames.push({ lines: input, pos: 0, macroBody: false, origin: undefined, chain: undefined, file: this.options.fileName, comment: { inBlock: false } });
+    const limit = Math.max(this.#stepLimit, input.length * EXPANSION_LIMITS.linesPerInputLine * 4);
+    while (this.#frames.length > 0 && !this.out.exhausted) {
+      const frame = this.#frames[this.#frames.length - 1]!;
+      if (frame.pos >= frame.lines.length) {
+        this.#frames.pop();
+        continue;
+      }
+      if (++this.#steps > limit) {
+        this.out.problem(this.#originOf(frame, frame.lines[frame.pos]!), `expansion stopped after ${limit} steps (a runaway .rept or recursion?); the rest of the file is not analyzed`);
+        return;
+      }
+      const line = frame.lines[frame.pos++]!;
+      this.#line(frame, line);
+    }
+    const open = this.#collection;
+    if (open !== undefined) {
+      this.out.problem(open.line, `${open.header} has no ${open.kind === 'macro' ? '.endm' : '.endr'}; its lines are not analyzed`);
+      this.out.uncover(open.line, open.line + open.body.length, 'unterminated macro or loop');
+    }
+    for (const conditional of this.#conditionals) this.out.problem(conditional.line, '.if without .endif');
+  }
+
+  #originOf(frame: Frame, line: SourceLine): number {
+    return frame.origin ?? line.origin;
+  }
+
+  #active(): boolean {
+    const top = this.#conditionals[this.#conditionals.length - 1];
+    return top === undefined || top.active;
+  }
+
+  /** Emits a line of the expansion. */
+  #emit(frame: Frame, line: SourceLine, text: string, verbatim: boolean): void {
+    this.out.emit({ text, origin: this.#originOf(frame, line), verbatim: verbatim && frame.origin === undefined && line.verbatim, macro: frame.chain ?? line.macro });
+  }
+
+  #line(frame: Frame, line: SourceLine): void {
+    if (this.#collection !== undefined) {
+      this.#collect(frame, line);
+      return;
+    }
+    const { statements, hadComment } = statementsOf(line.text, frame.comment);
+    const kept: string[] = [];
+    let changed = false;
+    for (let k = 0; k < statements.length; k++) {
+      const statement = statements[k]!;
+      const result = this.#statement(frame, line, statement, kept);
+      if (result === 'keep') {
+        kept.push(statement);
+        continue;
+      }
+      changed = true;
+      if (result === 'collect') break;
+      if (result === 'pushed') {
+        // `M x; nop`: the expansion comes before the statements after it, which wait in a frame
+        // beneath the expansion's.
+        const after = statements.slice(k + 1).join(';');
+        if (after.trim() !== '') {
+          const origin = this.#originOf(frame, line);
+          const rest = { lines: [{ text: after, origin, verbatim: false, macro: frame.chain ?? line.macro }], pos: 0, macroBody: false, origin: frame.origin, chain: frame.chain, file: frame.file, comment: { inBlock: false } };
+          this.#frames.splice(this.#frames.length - 1, 0, rest);
+        }
+        break;
+      }
+    }
+    if (!changed) {
+      this.#emit(frame, line, line.text, true);
+      return;
+    }
+    const text = kept.map((s) => s.trim()).filter((s) => s !== '').join('; ');
+    this.#emit(frame, line, text === '' && !hadComment ? '' : text, false);
+  }
+
+  /**
+   * Handles one statement: 'keep' it as it is, or it was 'done' (consumed), 'pushed' (a macro or
+   * include frame is read next; its labels went to `kept`), or it started a 'collect'ion.
+   */
+  #statement(frame: Frame, line: SourceLine, statement: string, kept: string[]): 'keep' | 'done' | 'collect' | 'pushed' {
+    const { labels, rest } = splitLabels(statement);
+    const { word, rest: args } = firstWord(rest);
+    const lower = word.toLowerCase();
+    const origin = this.#originOf(frame, line);
+    if (!this.#active()) {
+      if (lower.startsWith('.if')) this.#conditionals.push({ active: false, taken: true, outerActive: false, unknown: false, line: origin });
+      else if (lower === '.endif') this.#conditionals.pop();
+      else if (lower === '.else' || lower === '.elseif') this.#conditional(lower, args, origin);
+      return 'done';
+    }
+    for (const label of labels) this.#symbols.set(label, this.#symbols.get(label));
+    if (lower.startsWith('.if') || lower === '.else' || lower === '.elseif' || lower === '.endif') {
+      if (labels.length > 0) return 'keep';
+      this.#conditional(lower, args, origin);
+      return 'done';
+    }
+    if (lower === '.macro') {
+      this.#collection = { kind: 'macro', header: `.macro${args}`.trim(), args: args.trim(), line: origin, frameDepth: this.#frames.length, depth: 1, body: [] };
+      return 'collect';
+    }
+    if (REPEAT_WORDS.has(lower)) {
+      this.#collection = { kind: 'repeat', header: `${lower} ${args.trim()}`.trim(), args: args.trim(), line: origin, frameDepth: this.#frames.length, depth: 1, body: [] };
+      return 'collect';
+    }
+    switch (lower) {
+      case '.endm':
+      case '.endr':
+        this.out.problem(origin, `${lower} without a matching ${lower === '.endm' ? '.macro' : '.rept/.irp'}`);
+        return 'done';
+      case '.purgem': {
+        const name = args.trim().replace(/^"|"$/g, '').toLowerCase();
+        if (!this.#macros.delete(name)) this.out.problem(origin, `.purgem of \`${name}\`, which is not a macro`);
+        return 'done';
+      }
+      case '.exitm':
+        while (this.#frames.length > 0) {
+          const top = this.#frames.pop()!;
+          if (top.macroBody) break;
+        }
+        return 'done';
+      case '.include':
+        return this.#include(args.trim(), frame, line) ? 'pushed' : 'done';
+      case '.altmacro':
+        this.out.problem(origin, '.altmacro is not supported: macros after it are expanded in the default mode');
+        return 'done';
+      case '.noaltmacro':
+        return 'done';
+      case '.set':
+      case '.equ':
+      case '.equiv':
+      case '.eqv':
+        this.#assign(args, origin);
+        return 'keep';
+      default:
+        break;
+    }
+    if (word === '' && rest.indexOf('=') > 0) {
+      const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)\s*=(?!=)(.*)$/.exec(rest);
+      if (m !== null) this.#assign(`${m[1]}, ${m[2]}`, origin);
+      return 'keep';
+    }
+    if (word !== '' && /^[A-Za-z_.$][A-Za-z0-9_.$]*\s*=(?!=)/.test(rest)) {
+      const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)\s*=(.*)$/.exec(rest)!;
+      this.#assign(`${m[1]}, ${m[2]}`, origin);
+      return 'keep';
+    }
+    const macro = word === '' ? undefined : this.#macros.get(lower);
+    if (macro === undefined) return 'keep';
+    if (labels.length > 0) kept.push(labels.map((l) => `${l}:`).join(' '));
+    return this.#invoke(macro, args, frame, line) ? 'pushed' : 'done';
+  }
+
+  /** `.set sym, expr` and its spellings: the value when it is a constant, else "defined, unknown". */
+  #assign(args: string, origin: number): void {
+    const comma = args.indexOf(',');
+    if (comma < 0) return;
+    const name = args.slice(0, comma).trim();
+    const value = evaluateConstant(args.slice(comma + 1), 'gas', (s) => this.#symbols.get(s));
+    if (name !== '') this.#symbols.set(name, value);
+    void origin;
+  }
+
+  #conditional(word: string, args: string, origin: number): void {
+    const top = this.#conditionals[this.#conditionals.length - 1];
+    if (word === '.endif') {
+      if (top === undefined) this.out.problem(origin, '.endif without .if');
+      else {
+        this.#conditionals.pop();
+        if (top.unknown) this.out.uncover(top.line, origin, 'condition not evaluated');
+      }
+      return;
+    }
+    if (word === '.else' || word === '.elseif') {
+      if (top === undefined) {
+        this.out.problem(origin, `${word} without .if`);
+        return;
+      }
+      if (top.unknown || !top.outerActive) {
+        top.active = false;
+        return;
+      }
+      if (top.taken) {
+        top.active = false;
+        return;
+      }
+      if (word === '.else') {
+        top.active = true;
+        top.taken = true;
+        return;
+      }
+      const value = this.#condition('.if', args);
+      if (value === undefined) {
+        top.active = false;
+        top.taken = true;
+        this.out.problem(origin, `.elseif ${args.trim()}: the condition cannot be evaluated; its lines are not analyzed`);
+        this.out.uncover(origin, origin, 'condition not evaluated');
+        return;
+      }
+      top.active = value;
+      top.taken = value;
+      return;
+    }
+    const value = this.#condition(word, args);
+    if (value === undefined) {
+      this.out.problem(origin, `${word} ${args.trim()}: the condition cannot be evaluated; neither branch is analyzed`);
+      this.#conditionals.push({ active: false, taken: true, outerActive: true, unknown: true, line: origin });
+      return;
+    }
+    this.#conditionals.push({ active: value, taken: value, outerActive: true, unknown: false, line: origin });
+  }
+
+  /** The truth of `.ifXX args`, or undefined when it cannot be known here. */
+  #condition(word: string, args: string): boolean | undefined {
+    const text = args.trim();
+    const value = (): bigint | undefined => evaluateConstant(text, 'gas', (s) => this.#symbols.get(s));
+    const compare = (test: (v: bigint) => boolean): boolean | undefined => {
+      const v = value();
+      return v === undefined ? undefined : test(v);
+    };
+    switch (word) {
+      case '.if':
+      case '.ifne':
+        return compare((v) => v !== 0n);
+      case '.ifeq':
+        return compare((v) => v === 0n);
+      case '.ifgt':
+        return compare((v) => v > 0n);
+      case '.ifge':
+        return compare((v) => v >= 0n);
+      case '.iflt':
+        return compare((v) => v < 0n);
+      case '.ifle':
+        return compare((v) => v <= 0n);
+      case '.ifdef':
+        return this.#symbols.has(text);
+      case '.ifndef':
+      case '.ifnotdef':
+        return !this.#symbols.has(text);
+      case '.ifb':
+        return text === '';
+      case '.ifnb':
+        return text !== '';
+      case '.ifc':
+      case '.ifnc': {
+        const [a, b] = splitComparison(text);
+        if (a === undefined) return undefined;
+        return (a === b) === (word === '.ifc');
+      }
+      case '.ifeqs':
+      case '.ifnes': {
+        const [a, b] = splitComparison(text);
+        if (a === undefined) return undefined;
+        return (a === b) === (word === '.ifeqs');
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  #collect(frame: Frame, line: SourceLine): void {
+    const collection = this.#collection!;
+    // As gas/macro.c `buffer_and_nest`: the first word after any labels decides the nesting.
+    const { rest } = splitLabels(line.text.replace(/^\s+/, ''));
+    const word = firstWord(rest).word.toLowerCase();
+    const opens = collection.kind === 'macro' ? word === '.macro' : REPEAT_WORDS.has(word);
+    const closes = collection.kind === 'macro' ? word === '.endm' || word === '.endmacro' : word === '.endr';
+    if (opens) collection.depth++;
+    if (closes && --collection.depth === 0) {
+      this.#collection = undefined;
+      if (collection.kind === 'macro') this.#define(collection);
+      else this.#repeat(collection, frame, line);
+      return;
+    }
+    collection.body.push(line.text);
+  }
+
+  #define(collection: Collection): void {
+    const m = /^"?([A-Za-z_.$][A-Za-z0-9_.$@]*)"?\s*,?\s*(.*)$/.exec(collection.args);
+    if (m === null) {
+      this.out.problem(collection.line, `.macro without a name: ${collection.args}`);
+      return;
+    }
+    const parameters: Parameter[] = [];
+    for (const part of splitParameters(m[2]!)) {
+      const p = /^([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:=\s*(.*))?$/.exec(part.trim());
+      if (p === null) {
+        this.out.problem(collection.line, `bad parameter \`${part.trim()}\` of macro \`${m[1]}\``);
+        continue;
+      }
+      parameters.push({ name: p[1]!, required: p[2] === 'req', vararg: p[2] === 'vararg', fallback: unquote(p[3]?.trim() ?? '') });
+    }
+    this.#macros.set(m[1]!.toLowerCase(), { name: m[1]!, parameters, body: collection.body });
+  }
+
+  #invoke(macro: MacroDefinition, args: string, frame: Frame, line: SourceLine): boolean {
+    const origin = this.#originOf(frame, line);
+    if (this.#frames.length > EXPANSION_LIMITS.depth) {
+      this.out.problem(origin, `macro \`${macro.name}\` nested more than ${EXPANSION_LIMITS.depth} deep (recursive?); not expanded further`);
+      this.out.uncover(origin, origin, 'macro nesting too deep');
+      return false;
+    }
+    const values = new Map<string, string>();
+    const parsed = splitMacroArguments(args, (name) => macro.parameters.some((p) => p.name === name));
+    let position = 0;
+    for (const arg of parsed) {
+      if (arg.keyword !== undefined) {
+        values.set(arg.keyword, arg.value);
+        continue;
+      }
+      const parameter = macro.parameters[position];
+      if (parameter === undefined) {
+        this.out.problem(origin, `too many arguments for macro \`${macro.name}\`; the line is not analyzed (GNU as rejects it too)`);
+        this.out.uncover(origin, origin, 'macro invocation rejected');
+        return false;
+      }
+      position++;
+      if (parameter.vararg) {
+        values.set(parameter.name, args.slice(arg.start).trim());
+        break;
+      }
+      values.set(parameter.name, arg.value);
+    }
+    for (const parameter of macro.parameters) {
+      const value = values.get(parameter.name);
+      if (value === undefined || value === '') {
+        if (parameter.required) this.out.problem(origin, `missing value for the required parameter \`${parameter.name}\` of macro \`${macro.name}\``);
+        values.set(parameter.name, parameter.fallback);
+      }
+    }
+    const counter = String(this.#counter++);
+    const body = macro.body.map((text) => substitute(text, values, counter));
+    this.#push(body, frame, line, macro.name, true);
+    return true;
+  }
+
+  #repeat(collection: Collection, frame: Frame, line: SourceLine): void {
+    const origin = collection.line;
+    const word = collection.header.split(' ')[0]!;
+    if (word === '.rept' || word === '.rep') {
+      const count = evaluateConstant(collection.args, 'gas', (s) => this.#symbols.get(s));
+      if (count === undefined) {
+        this.out.problem(origin, `${collection.header}: the count cannot be evaluated; the loop is not analyzed`);
+        this.out.uncover(origin, origin + collection.body.length + 1, 'loop count not evaluated');
+        return;
+      }
+      const times = count < 0n ? 0 : Number(count > 1_000_000n ? 1_000_000n : count);
+      const body: string[] = [];
+      for (let k = 0; k < times && body.length < EXPANSION_LIMITS.minLines * 2; k++) body.push(...collection.body);
+      this.#push(body, frame, line, '.rept', false, origin);
+      return;
+    }
+    // .irp sym, a, b, c  /  .irpc sym, abc
+    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)\s*,?\s*(.*)$/.exec(collection.args);
+    if (m === null) {
+      this.out.problem(origin, `${collection.header}: missing the symbol`);
+      return;
+    }
+    const name = m[1]!;
+    const list = m[2]!;
+    const items = word === '.irpc' || word === '.irepc' ? [...list.replace(/\s+/g, '')] : list.trim() === '' ? [''] : splitMacroArguments(list, () => false).map((a) => a.value);
+    const body: string[] = [];
+    for (const item of items) {
+      const values = new Map([[name, item]]);
+      for (const text of collection.body) body.push(substitute(text, values, String(this.#counter)));
+      if (body.length > EXPANSION_LIMITS.minLines * 2) break;
+    }
+    this.#push(body, frame, line, word, false, origin);
+  }
+
+  #push(body: readonly string[], frame: Frame, line: SourceLine, name: string, macroBody: boolean, origin = this.#originOf(frame, line)): void {
+    const chain = frame.chain === undefined ? name : `${frame.chain} → ${name}`;
+    const lines = body.map((text) => ({ text, origin, verbatim: false, macro: chain }));
+    this.#frames.push({ lines, pos: 0, macroBody, origin, chain, file: frame.file, comment: { inBlock: false } });
+  }
+
+  #include(args: string, frame: Frame, line: SourceLine): boolean {
+    const origin = this.#originOf(frame, line);
+    const name = unquote(args);
+    if (this.#frames.length > EXPANSION_LIMITS.depth) {
+      this.out.problem(origin, `.include "${name}" nested more than ${EXPANSION_LIMITS.depth} deep; not followed`);
+      return false;
+    }
+    const found = findInclude(name, frame.file, false, this.options);
+    if (found === undefined) {
+      this.out.problem(origin, `.include "${name}" not found${this.options.readFile === undefined ? ' (includes are not read here)' : ''}; the macros it defines are not expanded`);
+      return false;
+    }
+    const chain = frame.chain === undefined ? `.include "${name}"` : `${frame.chain} → .include "${name}"`;
+    const lines = splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain }));
+    this.#frames.push({ lines, pos: 0, macroBody: false, origin, chain, file: found.path, comment: { inBlock: false } });
+    return true;
+  }
+}
+
+/**
+ * Substitutes a macro body line: `\name` by the parameter's value, `\@` by the invocation count,
+ * `\()` by nothing. Other backslashes stay (`\n` in a string).
+ */
+function substitute(text: string, values: ReadonlyMap<string, string>, counter: string): string {
+  if (text.indexOf('\\') < 0) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === '@') {
+      out += counter;
+      i++;
+      continue;
+    }
+    if (next === '(' && text[i + 2] === ')') {
+      i += 2;
+      continue;
+    }
+    const m = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i + 1, i + 200));
+    if (m !== null) {
+      // The longest name that is a parameter: `\reg.d` is no parameter `reg.d`, GAS reads `\reg` then.
+      let name = m[0];
+      while (name.length > 0 && !values.has(name)) name = name.slice(0, -1);
+      if (name.length > 0) {
+        out += values.get(name)!;
+        i += name.length;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** Splits a parameter list at commas or blanks (`a, b=1, c:req` or `a b c`). */
+function splitParameters(text: string): string[] {
+  const parts: string[] = [];
+  const re = /\s*([A-Za-z_.$][A-Za-z0-9_.$]*(?:\s*:\s*(?:req|vararg))?(?:\s*=\s*(?:"[^"]*"|[^\s,]*))?)\s*,?/gy;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = re.exec(text)) !== null && m[0].length > 0) {
+    parts.push(m[1]!);
+    last = re.lastIndex;
+  }
+  if (text.slice(last).trim() !== '') parts.push(text.slice(last));
+  return parts;
+}
+
+/** `.ifc a,b` and `.ifeqs "a","b"`: the two strings, or undefined when there is no comma. */
+function splitComparison(text: string): [string | undefined, string] {
+  const args = splitMacroArguments(text, () => false);
+  if (args.length < 2) return text.indexOf(',') >= 0 ? [args[0]?.value ?? '', ''] : [undefined, ''];
+  return [args[0]!.value, args[1]!.value];
+}
+
+function unquote(text: string): string {
+  const t = text.trim();
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
+}
