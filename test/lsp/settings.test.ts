@@ -21,6 +21,9 @@ test('valid settings are taken as they are', () => {
     compileCommands: ' build/compile_commands.json ',
     objectGlobs: ['**/*.ko'],
     codeLens: false,
+    includePaths: ['include', '/usr/src/linux-headers/include'],
+    defines: ['__KERNEL__', 'CONFIG_X86_64=1'],
+    showCoverage: true,
     trace: { server: 'verbose' },
   };
   const { settings, problems } = parseSettings(raw);
@@ -47,6 +50,9 @@ test('every invalid value becomes its default, with one message naming the setti
     compileCommands: 7,
     objectGlobs: { '*.o': true },
     codeLens: 1,
+    includePaths: 'include',
+    defines: { X: 1 },
+    showCoverage: 'on',
     trace: { server: 'everything' },
   });
   assert.deepEqual(settings, { ...defaultSettings, userFiles: ['ok/**'] });
@@ -60,6 +66,9 @@ test('every invalid value becomes its default, with one message naming the setti
     /redzone\.compileCommands: expected a path, got number 7/,
     /redzone\.objectGlobs: expected a list of glob patterns, got an object/,
     /redzone\.codeLens: expected true or false, got number 1/,
+    /redzone\.includePaths: expected a list of directories, got "include"/,
+    /redzone\.defines: expected a list of NAME or NAME=VALUE, got an object/,
+    /redzone\.showCoverage: expected true or false, got "on"/,
     /redzone\.trace\.server: expected one of off, messages, verbose, got "everything"/,
   ];
   assert.equal(problems.length, expected.length, problems.join('\n'));

@@ -19,6 +19,10 @@ export interface AnalysisFlags {
   readonly compileCommands: string | undefined;
   /** False with `--no-detect-kernel`. */
   readonly detectKernel: boolean;
+  /** `-I DIR`: where `#include`, `.include` and `%include` look after the file's own directory. */
+  readonly includePaths: readonly string[];
+  /** `-D NAME[=VALUE]`: symbols the C and NASM preprocessors start with. */
+  readonly defines: readonly string[];
 }
 
 /** A parsed command line. */
@@ -58,6 +62,9 @@ Options of check (and, except --format and --jobs, of layout):
   --compile-commands FILE    the compile_commands.json to read build flags from
                              (default: looked for beside each input and in its parent directories)
   --no-detect-kernel         do not infer kernel code from privileged instructions or kernel sections
+  -I DIR, --include-path DIR where #include, .include and %include look after the file's directory; repeatable
+  -D NAME[=VALUE], --define NAME[=VALUE]
+                             predefine a symbol for the C (.S files) and NASM preprocessors; repeatable
 
 Exit status: 0 no warnings or errors, 1 findings, 2 usage or input error.
 `;
@@ -78,13 +85,15 @@ const optionSpec = {
   'user-glob': { type: 'string', multiple: true },
   'compile-commands': { type: 'string' },
   'no-detect-kernel': { type: 'boolean' },
+  'include-path': { type: 'string', multiple: true, short: 'I' },
+  define: { type: 'string', multiple: true, short: 'D' },
   intel: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
 
 type OptionName = keyof typeof optionSpec;
-const analysisOptionNames: readonly OptionName[] = ['kernel', 'user', 'abi', 'syntax', 'kernel-glob', 'user-glob', 'compile-commands', 'no-detect-kernel'];
+const analysisOptionNames: readonly OptionName[] = ['kernel', 'user', 'abi', 'syntax', 'kernel-glob', 'user-glob', 'compile-commands', 'no-detect-kernel', 'include-path', 'define'];
 const allowed: Readonly<Record<(typeof commands)[number], readonly OptionName[]>> = {
   check: [...analysisOptionNames, 'format', 'jobs'],
   layout: analysisOptionNames,
@@ -167,6 +176,8 @@ function analysisFlags(values: Values): AnalysisFlags | string {
     userGlobs: values['user-glob'] ?? [],
     compileCommands: values['compile-commands'],
     detectKernel: !values['no-detect-kernel'],
+    includePaths: values['include-path'] ?? [],
+    defines: values.define ?? [],
   };
 }
 

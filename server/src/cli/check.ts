@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { analyzeText, type AnalysisOptions, type KernelVerdict, type Report } from '../core/index';
+import { sourceOptionsFor } from '../host/asm-source';
 import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { ObjectPool, objectWorkerScript } from '../host/object-pool';
@@ -57,7 +58,8 @@ export interface CheckSettings {
  * they are errors when the user named the database with --compile-commands and warnings otherwise.
  */
 export function analysisOptionsFor(path: string, flags: AnalysisFlags, cwd: string): { options: AnalysisOptions; notices: Notice[] } {
-  const base = { syntax: flags.syntax, abi: flags.abi, detectKernel: flags.detectKernel };
+  const { source } = sourceOptionsFor(path, { includePaths: flags.includePaths, defines: flags.defines, base: cwd });
+  const base = { syntax: flags.syntax, abi: flags.abi, detectKernel: flags.detectKernel, source };
   if (flags.forced !== undefined) {
     const forcedKernel: KernelVerdict =
       flags.forced === 'kernel'

@@ -18,8 +18,10 @@ export interface Stats {
   readonly findings: number;
   readonly byCode: Readonly<Record<FindingCode, number>>;
   readonly bySeverity: Readonly<Record<Severity, number>>;
-  /** Non-fatal parse problems reported by the core. */
+  /** Non-fatal parse problems reported by the core (each is listed in `files[].problems`). */
   readonly problems: number;
+  /** Lines of the inputs that were not analyzed, in all, and by cause. */
+  readonly notAnalyzed: { readonly lines: number; readonly byCause: Readonly<Record<string, number>> };
   readonly elapsedMs: number;
 }
 
@@ -39,8 +41,33 @@ export function statsOf(run: CheckRun, findings: readonly LocatedFinding[]): Sta
     byCode,
     bySeverity,
     problems: run.files.reduce((sum, file) => sum + (file.report?.problems.length ?? 0), 0),
+    notAnalyzed: notAnalyzedOf(run),
     elapsedMs: Math.round(run.elapsedMs * 10) / 10,
   };
+}
+
+/**
+ * Counts the lines that were not analyzed: the ranges the preprocessing front end could not
+ * expand (by their cause: "condition not evaluated", "macro nesting too deep"), and each other line
+ * with a problem ("line with a problem"), each line once.
+ */
+export function notAnalyzedOf(run: CheckRun): Stats['notAnalyzed'] {
+  const byCause: Record<string, number> = {};
+  let lines = 0;
+  for (const file of run.files) {
+    const report = file.report;
+    if (report === undefined) continue;
+    const counted = new Set<number>();
+    const count = (line: number, cause: string): void => {
+      if (counted.has(line)) return;
+      counted.add(line);
+      byCause[cause] = (byCause[cause] ?? 0) + 1;
+      lines++;
+    };
+    for (const range of report.coverage?.notAnalyzed ?? []) for (let line = range.line; line <= range.endLine; line++) count(line, range.cause);
+    for (const problem of report.problems) count(problem.line, 'line with a problem');
+  }
+  return { lines, byCause };
 }
 
 /** Renders the JSON document (with a trailing newline). */
@@ -68,6 +95,7 @@ export function formatJson(run: CheckRun, findings: readonly LocatedFinding[]): 
       input: file.input,
       kernel: file.kernel,
       functions: file.functions,
+      problems: (file.report?.problems ?? []).map((problem) => ({ line: problem.line + 1, message: problem.message })),
       ...(file.error !== undefined ? { error: file.error } : {}),
     })),
     stats: statsOf(run, findings),

@@ -24,6 +24,7 @@ const severityWord: Readonly<Record<Severity, string>> = { error: 'error', warni
 export function formatText(run: CheckRun, findings: readonly LocatedFinding[]): string {
   const out: string[] = [];
   for (const located of findings) out.push(...renderFinding(located));
+  for (const file of run.files) out.push(...renderProblems(file.path, file.report?.problems ?? []));
   out.push(summaryLine(run, findings));
   return `${out.join('\n')}\n`;
 }
@@ -31,6 +32,14 @@ export function formatText(run: CheckRun, findings: readonly LocatedFinding[]): 
 /** Messages quote instructions as written; a tab inside one would break the one-line format. */
 function oneLine(message: string): string {
   return message.replace(/[\t\r\n]+/g, ' ');
+}
+
+/**
+ * Each line the analysis could not read, as a gcc-style note, so that silence is never mistaken
+ * for safety: `entry.S:12: note: not analyzed: .if \\x: the condition cannot be evaluated`.
+ */
+function renderProblems(path: string, problems: readonly { readonly line: number; readonly message: string }[]): string[] {
+  return problems.map((problem) => `${path}:${problem.line + 1}: note: not analyzed: ${oneLine(problem.message)}`);
 }
 
 function renderFinding(located: LocatedFinding): string[] {
@@ -84,7 +93,8 @@ export function summaryLine(run: CheckRun, findings: readonly LocatedFinding[]):
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const analyzed = stats.files - stats.filesWithErrors;
   const scope = `in ${plural(analyzed, 'file')} (${plural(stats.functions, 'function')})`;
-  const errors = stats.filesWithErrors > 0 ? `; ${plural(stats.filesWithErrors, 'input')} could not be analyzed` : '';
+  const errors = (stats.filesWithErrors > 0 ? `; ${plural(stats.filesWithErrors, 'input')} could not be analyzed` : '')
+    + (stats.notAnalyzed.lines > 0 ? `; ${plural(stats.notAnalyzed.lines, 'line')} not analyzed` : '');
   if (findings.length === 0) return `No red-zone use found ${scope}${errors}.`;
   const parts = [
     plural(stats.bySeverity.error, 'error'),

@@ -10,6 +10,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
 import { kernelEvidence } from '../host/kernel-evidence';
+import { sourceOptionsFor } from '../host/asm-source';
 import { folderOf, uriToPath } from './paths';
 import type { Settings } from './settings';
 
@@ -174,7 +175,9 @@ export function analysisOptions(
       problems = [`redzone-lint could not read the build evidence: ${error instanceof Error ? error.message : String(error)}`];
     }
   }
+  const source = path === undefined ? undefined : sourceOptionsFor(path, { includePaths: settings.includePaths, defines: settings.defines, base: folderOf(path, folders) }).source;
   const options: AnalysisOptions = {
+    ...(source === undefined ? {} : { source }),
     ...(settings.abi === 'auto' ? {} : { abi: settings.abi }),
     ...(globKernel === undefined ? {} : { globKernel }),
     ...(buildKernel === undefined ? {} : { buildKernel }),

@@ -120,6 +120,7 @@ export function toDiagnostics(document: TextDocument, analysis: Analysis, max = 
     const diagnostic = toDiagnostic(document, document.uri, finding, report.kernel, analysis.settings.severity[finding.code]);
     if (diagnostic !== undefined) diagnostics.push(diagnostic);
   }
+  if (analysis.settings.showCoverage) diagnostics.push(...coverageDiagnostics(document, report, Math.max(0, max - diagnostics.length)));
   if (left > 0) {
     const shown = diagnostics.length;
     diagnostics.push({
@@ -130,6 +131,31 @@ export function toDiagnostics(document: TextDocument, analysis: Analysis, max = 
       message: `redzone-lint shows the first ${shown} findings of this file and left out ${left} more; run \`redzone-lint check\` on it for the full list.`,
     });
   }
+  return diagnostics;
+}
+
+/** The code of the information diagnostics that `redzone.showCoverage` adds. */
+export const notAnalyzedCode = 'not-analyzed';
+
+/**
+ * With `redzone.showCoverage`: each range the front end could not expand and each line with a
+ * problem, as an information diagnostic over its lines, so that what was not analyzed is seen.
+ */
+function coverageDiagnostics(document: TextDocument, report: NonNullable<Analysis['report']>, max: number): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const lineEnd = (line: number): number => document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '').length;
+  const add = (line: number, endLine: number, message: string): void => {
+    if (diagnostics.length >= max) return;
+    diagnostics.push({
+      range: { start: { line, character: 0 }, end: { line: endLine, character: lineEnd(endLine) } },
+      severity: DiagnosticSeverity.Information,
+      source: diagnosticSource,
+      code: notAnalyzedCode,
+      message: `Not analyzed: ${message}`,
+    });
+  };
+  for (const range of report.coverage?.notAnalyzed ?? []) add(range.line, range.endLine, range.cause);
+  for (const problem of report.problems) add(problem.line, problem.line, problem.message);
   return diagnostics;
 }
 

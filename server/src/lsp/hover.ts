@@ -35,6 +35,9 @@ export async function hover(context: ServerContext, params: HoverParams): Promis
   const sections: string[] = [];
   for (const finding of findings) sections.push(findingMarkdown(finding, layout?.kernel ?? report.kernel, layout?.interruptFrame));
   if (layout !== undefined) sections.push(frameLayoutMarkdown(layout));
+  // A line that invokes a macro: say which one produced the instructions shown.
+  const macro = layout?.expandedFrom ?? findings.find((finding) => finding.expandedFrom !== undefined)?.expandedFrom;
+  if (macro !== undefined) sections.push(`Expanded from \`${macro}\`.`);
   const first = findings[0];
   return {
     contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') },

@@ -36,6 +36,12 @@ export interface Settings {
   readonly objectGlobs: readonly string[];
   /** Show "frame 24 B, red zone 16 B, 2 findings" above each function. */
   readonly codeLens: boolean;
+  /** Directories `#include`, `.include` and `%include` search after the file's own (relative to the workspace folder). */
+  readonly includePaths: readonly string[];
+  /** Symbols predefined for the C and NASM preprocessors: `NAME` or `NAME=VALUE`. */
+  readonly defines: readonly string[];
+  /** Show lines that could not be expanded or read as information diagnostics. */
+  readonly showCoverage: boolean;
   readonly trace: { readonly server: TraceSetting };
 }
 
@@ -59,6 +65,9 @@ export const defaultSettings: Settings = {
   compileCommands: '',
   objectGlobs: [],
   codeLens: true,
+  includePaths: [],
+  defines: [],
+  showCoverage: false,
   trace: { server: 'off' },
 };
 
@@ -123,6 +132,24 @@ export const settingsSchema: readonly SettingSpec[] = [
     description: 'Show the frame size, red-zone bytes and finding count above each function.',
   },
   {
+    key: 'redzone.includePaths',
+    type: 'array',
+    default: defaultSettings.includePaths,
+    description: 'Directories (absolute, or relative to the workspace folder) where #include in .S files, .include and NASM %include look after the file\'s own directory.',
+  },
+  {
+    key: 'redzone.defines',
+    type: 'array',
+    default: defaultSettings.defines,
+    description: 'Symbols predefined for the C preprocessor of .S files and for NASM\'s, as NAME or NAME=VALUE (like -D).',
+  },
+  {
+    key: 'redzone.showCoverage',
+    type: 'boolean',
+    default: defaultSettings.showCoverage,
+    description: 'Show the lines that were not analyzed (a macro that could not be expanded, a condition that could not be evaluated, an unreadable line) as information diagnostics.',
+  },
+  {
     key: 'redzone.trace.server',
     type: 'string',
     default: defaultSettings.trace.server,
@@ -158,6 +185,9 @@ export function parseSettings(raw: unknown): ParsedSettings {
     compileCommands: reader.string('compileCommands'),
     objectGlobs: reader.globs('objectGlobs'),
     codeLens: reader.boolean('codeLens'),
+    includePaths: reader.globs('includePaths'),
+    defines: reader.globs('defines'),
+    showCoverage: reader.boolean('showCoverage'),
     trace: { server: reader.trace() },
   };
   return { settings, problems };
@@ -173,11 +203,12 @@ class Reader {
     this.#problems = problems;
   }
 
-  globs(key: 'kernelFiles' | 'userFiles' | 'objectGlobs'): readonly string[] {
+  /** A list of non-empty strings (globs, paths, defines). */
+  globs(key: 'kernelFiles' | 'userFiles' | 'objectGlobs' | 'includePaths' | 'defines'): readonly string[] {
     const value = this.#raw[key];
     if (value === undefined || value === null) return defaultSettings[key];
     if (!Array.isArray(value)) {
-      this.#reject(key, value, 'a list of glob patterns');
+      this.#reject(key, value, key === 'includePaths' ? 'a list of directories' : key === 'defines' ? 'a list of NAME or NAME=VALUE' : 'a list of glob patterns');
       return defaultSettings[key];
     }
     const globs = value.filter((item): item is string => typeof item === 'string' && item.trim() !== '');
@@ -187,7 +218,7 @@ class Reader {
     return globs;
   }
 
-  boolean(key: 'detectKernel' | 'codeLens'): boolean {
+  boolean(key: 'detectKernel' | 'codeLens' | 'showCoverage'): boolean {
     const value = this.#raw[key];
     if (value === undefined || value === null) return defaultSettings[key];
     if (typeof value === 'boolean') return value;
