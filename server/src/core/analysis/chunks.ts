@@ -113,7 +113,7 @@ function scanLines(text: string): LineFacts {
       const rest = skipBlanks(text, wordEnd, end);
       if (word === '.type') {
         const tail = text.slice(rest, end);
-        if (/^"?[^\s,"]+"?[ \t]*,[ \t]*["@%]?(?:function|STT_FUNC)/.test(tail)) facts.declared.add(tail.replace(/^"?([^\s,"]+).*$/s, '$1'));
+        if (/^"?[^\s,"]+"?(?:[ \t]*,[ \t]*|[ \t]+)["@%]?(?:function|STT_FUNC)/.test(tail)) facts.declared.add(tail.replace(/^"?([^\s,"]+).*$/s, '$1'));
       } else if (word === '.globl' || word === '.global' || word === 'global') {
         const name = text.slice(rest, wordEndAt(text, rest, end));
         if (name !== '') facts.declared.add(name);

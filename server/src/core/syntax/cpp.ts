@@ -38,6 +38,15 @@ export function linesFromPreprocessed(preprocessed: string, fileName: string | u
   return lines;
 }
 
+/** The predefined macros of gcc for x86-64 Linux that assembly sources test (`gcc -dM -E -x assembler-with-cpp /dev/null`). */
+const BUILTIN_DEFINES: readonly (readonly [string, string])[] = [
+  ['__ASSEMBLER__', '1'], ['__x86_64__', '1'], ['__x86_64', '1'], ['__amd64__', '1'], ['__amd64', '1'], ['__ELF__', '1'],
+  ['__LP64__', '1'], ['_LP64', '1'], ['__linux__', '1'], ['__linux', '1'], ['__unix__', '1'], ['__gnu_linux__', '1'],
+  ['__GNUC__', '12'], ['__GNUC_MINOR__', '2'], ['__CHAR_BIT__', '8'], ['__SIZEOF_POINTER__', '8'], ['__SIZEOF_LONG__', '8'],
+  ['__SIZEOF_INT__', '4'], ['__MMX__', '1'], ['__SSE__', '1'], ['__SSE2__', '1'], ['__FXSR__', '1'], ['__SSE_MATH__', '1'],
+  ['__SSE2_MATH__', '1'], ['__SEG_FS', '1'], ['__SEG_GS', '1'], ['__code_model_small__', '1'], ['__STDC__', '1'],
+];
+
 interface Definition {
   readonly parameters: readonly string[] | undefined;
   readonly variadic: boolean;
@@ -58,9 +67,8 @@ class CPreprocessor {
   #depth = 0;
 
   constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
-    for (const name of ['__ASSEMBLER__', '__x86_64__', '__x86_64', '__amd64__', '__ELF__', '__LP64__', '__linux__', '__GNUC__']) {
-      this.#macros.set(name, { parameters: undefined, variadic: false, body: name === '__GNUC__' ? '12' : '1' });
-    }
+    // What `gcc -m64 -x assembler-with-cpp` predefines that assembly sources test.
+    for (const [name, body] of BUILTIN_DEFINES) this.#macros.set(name, { parameters: undefined, variadic: false, body });
     for (const define of options.defines ?? []) {
       const eq = define.indexOf('=');
       const head = eq < 0 ? define : define.slice(0, eq);
@@ -70,6 +78,11 @@ class CPreprocessor {
   }
 
   run(written: readonly string[]): SourceLine[] {
+    for (const path of this.options.forcedIncludes ?? []) {
+      const text = this.options.readFile?.(path);
+      if (text === undefined) this.#note(`-include ${path} not found`, 0);
+      else this.#file(splitLines(text), path, 0);
+    }
     this.#file(written, this.options.fileName, undefined);
     if (this.#missing.size > 0) {
       const [first] = this.#missing.values();
@@ -85,7 +98,7 @@ class CPreprocessor {
   }
 
   /** Preprocesses one file; `includedAt` is the written line of the `#include` that brought it. */
-  #file(lines: readonly string[], path: string | undefined, includedAt: number | undefined): void {
+  #file(lines: readonly string[], path: string | undefined, includedAt: number | undefined, pathIndex = -1): void {
     const stack: { active: boolean; taken: boolean; outer: boolean }[] = [];
     const active = (): boolean => stack.length === 0 || stack[stack.length - 1]!.active;
     const emit = (text: string, k: number, verbatim: boolean): void => {
@@ -161,7 +174,7 @@ class CPreprocessor {
           break;
         case 'include':
         case 'include_next':
-          if (active()) this.#include(rest, path, origin);
+          if (active()) this.#include(rest, path, origin, word === 'include_next' ? pathIndex + 1 : 0);
           break;
         case 'error':
           if (active()) this.out.problem(origin, `#error${rest}`);
@@ -189,7 +202,7 @@ class CPreprocessor {
     this.#macros.set(m[1]!, { parameters: names, variadic, body: m[4]!.trim() });
   }
 
-  #include(rest: string, from: string | undefined, line: number): void {
+  #include(rest: string, from: string | undefined, line: number, firstPath: number): void {
     const spelled = this.#expandLine(rest, line).trim();
     const m = /^(?:"([^"]*)"|<([^>]*)>)/.exec(spelled);
     if (m === null) {
@@ -201,20 +214,20 @@ class CPreprocessor {
       this.out.problem(line, `#include ${spelled} nested more than ${EXPANSION_LIMITS.depth} deep; not followed`);
       return;
     }
-    const found = findInclude(name, from, m[2] !== undefined, this.options);
+    const found = findInclude(name, from, m[2] !== undefined, this.options, firstPath);
     if (found === undefined) {
       this.#note(`${spelled} not found`, line);
       return;
     }
     this.#depth++;
-    this.#file(splitLines(found.text), found.path, line);
+    this.#file(splitLines(found.text), found.path, line, found.index);
     this.#depth--;
   }
 
   #condition(rest: string, line: number): boolean {
     // `defined X` and `defined(X)` first, so that X is not expanded.
     const withDefined = rest.replace(/\bdefined\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|([A-Za-z_][A-Za-z0-9_]*))/g, (_, a, b) => (this.#macros.has(a ?? b) ? '1' : '0'));
-    const expanded = this.#expandLine(withDefined, line).replace(/\b([0-9]+|0[xX][0-9a-fA-F]+)[uUlL]+\b/g, '$1');
+    const expanded = this.#expand(withDefined, new Set(), 0, line, true).replace(/\bdefined\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|([A-Za-z_][A-Za-z0-9_]*))/g, (_, a, b) => (this.#macros.has(a ?? b) ? '1' : '0')).replace(/\b([0-9]+|0[xX][0-9a-fA-F]+)[uUlL]+\b/g, '$1');
     // C: an identifier left after expansion is 0.
     const value = evaluateConstant(expanded, 'c', () => 0n);
     if (value === undefined) {
@@ -233,7 +246,11 @@ class CPreprocessor {
     return result;
   }
 
-  #expand(text: string, hidden: ReadonlySet<string>, depth: number, line: number): string {
+  /**
+   * Expands macros in `text`. In a condition (`inCondition`), the name after a `defined` that a
+   * macro produced is kept as written, as GCC does, so that `defined X` can still be answered.
+   */
+  #expand(text: string, hidden: ReadonlySet<string>, depth: number, line: number, inCondition = false): string {
     if (depth > EXPANSION_LIMITS.depth) {
       this.out.problem(line, `C macro expansion nested more than ${EXPANSION_LIMITS.depth} deep; left unexpanded`);
       return text;
@@ -269,16 +286,21 @@ class CPreprocessor {
       }
       const name = id[0];
       i += name.length;
+      if (inCondition && name === 'defined') {
+        const operand = /^\s*(?:\(\s*[A-Za-z_][A-Za-z0-9_]*\s*\)|[A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
+        out += name + (operand?.[0] ?? '');
+        i += operand?.[0].length ?? 0;
+        continue;
+      }
+      // As in C, a name after `%`, `\` or `.` is still a name (`%__percpu_seg:` expands).
       const definition = hidden.has(name) ? undefined : this.#macros.get(name);
-      // `%rax`, `\reg` and `.Lfoo` are not identifiers to C: skip a name right after `%`, `\` or `.`.
-      const before = out[out.length - 1];
-      if (definition === undefined || before === '%' || before === '\\' || (before === '.' && !/\s/.test(out[out.length - 2] ?? ' '))) {
+      if (definition === undefined) {
         out += name;
         continue;
       }
       const inner = new Set(hidden).add(name);
       if (definition.parameters === undefined) {
-        out += this.#expand(definition.body, inner, depth + 1, line);
+        out += this.#expand(definition.body, inner, depth + 1, line, inCondition);
         continue;
       }
       let j = i;
@@ -293,8 +315,8 @@ class CPreprocessor {
         continue;
       }
       i = args.end;
-      const body = substituteParameters(definition, args.values, (arg) => this.#expand(arg, hidden, depth + 1, line));
-      out += this.#expand(body, inner, depth + 1, line);
+      const body = substituteParameters(definition, args.values, (arg) => this.#expand(arg, hidden, depth + 1, line, inCondition));
+      out += this.#expand(body, inner, depth + 1, line, inCondition);
     }
     return out;
   }
@@ -371,6 +393,36 @@ function splitCallArguments(text: string, open: number): { values: string[]; end
   return undefined;
 }
 
+/**
+ * C's `#x`: the argument in quotes, its blanks squeezed to one space, and `"` and `\\` escaped
+ * only inside string and character literals (a `\\reg` of GAS stays `\\reg`).
+ */
+function stringize(value: string): string {
+  let out = '"';
+  let quote = '';
+  const text = value.trim().replace(/\s+/g, ' ');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== '') {
+      if (c === '\\' || c === '"') out += '\\';
+      out += c;
+      if (c === '\\' && i + 1 < text.length) {
+        const next = text[++i]!;
+        if (next === '\\' || next === '"') out += '\\';
+        out += next;
+      } else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      out += c === '"' ? '\\"' : c;
+      continue;
+    }
+    out += c;
+  }
+  return `${out}"`;
+}
+
 /** The body with parameters replaced: `#p` stringized, `a ## b` pasted, others pre-expanded. */
 function substituteParameters(definition: Definition, values: readonly string[], expand: (arg: string) => string): string {
   const parameters = definition.parameters ?? [];
@@ -393,6 +445,8 @@ function substituteParameters(definition: Definition, values: readonly string[],
       const id = IDENT.exec(body);
       if (id !== null) {
         const v = value(id[0]);
+        // GNU `x, ## __VA_ARGS__`: with no variable arguments the comma goes too.
+        if (id[0] === '__VA_ARGS__' && definition.variadic && (v ?? '') === '' && out.endsWith(',')) out = out.slice(0, -1);
         out += v ?? id[0];
         i += id[0].length;
       }
@@ -405,7 +459,7 @@ function substituteParameters(definition: Definition, values: readonly string[],
       const id = IDENT.exec(body);
       const v = id === null ? undefined : value(id[0]);
       if (id !== null && v !== undefined) {
-        out += JSON.stringify(v);
+        out += stringize(v);
         i = j + id[0].length;
         continue;
       }

@@ -20,6 +20,8 @@ export interface SourceOptions {
   readonly fileName?: string;
   /** Directories searched for includes after the file's own (`-I`, `redzone.includePaths`). */
   readonly includePaths?: readonly string[];
+  /** Files read before the file itself, as `-include FILE` does (Kbuild's `linux/kconfig.h`). */
+  readonly forcedIncludes?: readonly string[];
   /** Predefined symbols, `NAME` or `NAME=VALUE` (`-D`, `redzone.defines`). */
   readonly defines?: readonly string[];
   /** Reads a file, or undefined when it does not exist or cannot be read. */
@@ -163,24 +165,28 @@ export function directoryOf(path: string): string {
 }
 
 /**
- * Finds an included file: beside `fromFile` first (unless `angled`), then in each include path.
- * Returns its path and text, or undefined.
+ * Finds an included file: beside `fromFile` first (unless `angled`), then in each include path
+ * from `firstPath` on (`#include_next` starts after the path its file came from). Returns its
+ * path, text and the index of the include path it was found in (-1: beside the file), or undefined.
  */
-export function findInclude(name: string, fromFile: string | undefined, angled: boolean, options: SourceOptions): { path: string; text: string } | undefined {
+export function findInclude(name: string, fromFile: string | undefined, angled: boolean, options: SourceOptions, firstPath = 0): { path: string; text: string; index: number } | undefined {
   const read = options.readFile;
   if (read === undefined || name === '') return undefined;
-  const candidates: string[] = [];
-  if (name.startsWith('/')) candidates.push(name);
-  else {
-    if (!angled && fromFile !== undefined) {
-      const dir = directoryOf(fromFile);
-      candidates.push(dir === '' ? name : `${dir}/${name}`);
-    }
-    for (const dir of options.includePaths ?? []) candidates.push(`${dir.replace(/\/+$/, '')}/${name}`);
+  if (name.startsWith('/')) {
+    const text = read(name);
+    return text === undefined ? undefined : { path: name, text, index: -1 };
   }
-  for (const path of candidates) {
+  if (!angled && fromFile !== undefined && firstPath === 0) {
+    const dir = directoryOf(fromFile);
+    const path = dir === '' ? name : `${dir}/${name}`;
     const text = read(path);
-    if (text !== undefined) return { path, text };
+    if (text !== undefined) return { path, text, index: -1 };
+  }
+  const paths = options.includePaths ?? [];
+  for (let k = Math.max(0, firstPath); k < paths.length; k++) {
+    const path = `${paths[k]!.replace(/\/+$/, '')}/${name}`;
+    const text = read(path);
+    if (text !== undefined) return { path, text, index: k };
   }
   return undefined;
 }

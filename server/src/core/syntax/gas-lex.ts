@@ -106,42 +106,9 @@ export function splitMacroArguments(text: string, isParameter: (name: string) =>
       keyword = named[1];
       i = skipBlank(text, i + named[0].length);
     }
-    let value = '';
-    if (text[i] === '"') {
-      i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && text[i + 1] === '"') i++;
-        value += text[i++];
-      }
-      i++;
-      // GAS's getstring reads `"a""b"` as one string too.
-      while (text[i] === '"') {
-        i++;
-        while (i < text.length && text[i] !== '"') value += text[i++];
-        i++;
-      }
-    } else {
-      let depth = 0;
-      while (i < text.length) {
-        const c = text[i]!;
-        if (depth === 0 && (c === ',' || c === ' ' || c === '\t')) break;
-        if (c === '(') depth++;
-        else if (c === ')' && depth > 0) depth--;
-        if (c === '"' || c === "'") {
-          const close = c === "'" ? i + 2 : text.indexOf(c, i + 1);
-          const end = close < 0 ? text.length : Math.min(close, text.length - 1);
-          value += text.slice(i, end + 1);
-          i = end + 1;
-          continue;
-        }
-        if (depth > 0 && (c === ' ' || c === '\t')) {
-          i++;
-          continue;
-        }
-        value += c;
-        i++;
-      }
-    }
+    const read = readArgument(text, i);
+    const value = read.value;
+    i = read.end;
     args.push({ keyword, value, start });
     i = skipBlank(text, i);
     if (i >= text.length) break;
@@ -154,6 +121,51 @@ export function splitMacroArguments(text: string, isParameter: (name: string) =>
     }
   }
   return args;
+}
+
+/**
+ * Reads one macro argument (or parameter default) at `i`, as GAS's `get_any_string`: `"..."` is
+ * the string without its quotes; otherwise up to a blank or comma outside parentheses, blanks
+ * inside parentheses dropped (gas/app.c squeezes them).
+ */
+export function readArgument(text: string, i: number): { value: string; end: number } {
+  let value = '';
+  if (text[i] === '"') {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\' && text[i + 1] === '"') i++;
+      value += text[i++];
+    }
+    i++;
+    // GAS's getstring reads `"a""b"` as one string too.
+    while (text[i] === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') value += text[i++];
+      i++;
+    }
+    return { value, end: i };
+  }
+  let depth = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (depth === 0 && (c === ',' || c === ' ' || c === '\t')) break;
+    if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    if (c === '"' || c === "'") {
+      const close = c === "'" ? i + 2 : text.indexOf(c, i + 1);
+      const end = close < 0 ? text.length : Math.min(close, text.length - 1);
+      value += text.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    if (depth > 0 && (c === ' ' || c === '\t')) {
+      i++;
+      continue;
+    }
+    value += c;
+    i++;
+  }
+  return { value, end: i };
 }
 
 function skipBlank(text: string, i: number): number {

@@ -11,7 +11,7 @@
  */
 import { evaluateConstant } from './const-expr';
 import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
-import { firstWord, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
+import { firstWord, readArgument, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
 
 interface Parameter {
   readonly name: string;
@@ -150,6 +150,12 @@ class GasExpander {
       }
     }
     if (!changed) {
+      // An expanded line (`.globl f; .type f,@function; f:` from a C macro) is cut at its `;`, so
+      // that each statement starts a line: function labels are found at the start of a line.
+      if ((frame.origin !== undefined || !line.verbatim) && statements.length > 1) {
+        for (const statement of statements) if (statement.trim() !== '') this.#emit(frame, line, statement.trim(), false);
+        return;
+      }
       this.#emit(frame, line, line.text, true);
       return;
     }
@@ -296,7 +302,7 @@ class GasExpander {
   /** The truth of `.ifXX args`, or undefined when it cannot be known here. */
   #condition(word: string, args: string): boolean | undefined {
     const text = args.trim();
-    const value = (): bigint | undefined => evaluateConstant(text, 'gas', (s) => this.#symbols.get(s));
+    const value = (): bigint | undefined => evaluateConstant(registersAsSymbols(text), 'gas', (s) => this.#symbol(s));
     const compare = (test: (v: bigint) => boolean): boolean | undefined => {
       const v = value();
       return v === undefined ? undefined : test(v);
@@ -341,6 +347,12 @@ class GasExpander {
     }
   }
 
+  /** A symbol's value; a register (`%rsp`, as `.if \\reg == %rsp` compares them) is its own distinct value. */
+  #symbol(name: string): bigint | undefined {
+    if (name.startsWith(REGISTER_MARK)) return registerValue(name.slice(REGISTER_MARK.length));
+    return this.#symbols.get(name);
+  }
+
   #collect(frame: Frame, line: SourceLine): void {
     const collection = this.#collection!;
     // As gas/macro.c `buffer_and_nest`: the first word after any labels decides the nesting.
@@ -364,15 +376,8 @@ class GasExpander {
       this.out.problem(collection.line, `.macro without a name: ${collection.args}`);
       return;
     }
-    const parameters: Parameter[] = [];
-    for (const part of splitParameters(m[2]!)) {
-      const p = /^([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:=\s*(.*))?$/.exec(part.trim());
-      if (p === null) {
-        this.out.problem(collection.line, `bad parameter \`${part.trim()}\` of macro \`${m[1]}\``);
-        continue;
-      }
-      parameters.push({ name: p[1]!, required: p[2] === 'req', vararg: p[2] === 'vararg', fallback: unquote(p[3]?.trim() ?? '') });
-    }
+    const { parameters, bad } = parseParameters(m[2]!);
+    if (bad !== undefined) this.out.problem(collection.line, `bad parameter \`${bad.trim()}\` of macro \`${m[1]}\``);
     this.#macros.set(m[1]!.toLowerCase(), { name: m[1]!, parameters, body: collection.body });
   }
 
@@ -515,18 +520,27 @@ function substitute(text: string, values: ReadonlyMap<string, string>, counter: 
   return out;
 }
 
-/** Splits a parameter list at commas or blanks (`a, b=1, c:req` or `a b c`). */
-function splitParameters(text: string): string[] {
-  const parts: string[] = [];
-  const re = /\s*([A-Za-z_.$][A-Za-z0-9_.$]*(?:\s*:\s*(?:req|vararg))?(?:\s*=\s*(?:"[^"]*"|[^\s,]*))?)\s*,?/gy;
-  let m: RegExpExecArray | null;
-  let last = 0;
-  while ((m = re.exec(text)) !== null && m[0].length > 0) {
-    parts.push(m[1]!);
-    last = re.lastIndex;
+/** A parameter list (`a, b=1, c:req` or `a b c`), each default read as GAS reads an argument. */
+function parseParameters(text: string): { parameters: Parameter[]; bad: string | undefined } {
+  const parameters: Parameter[] = [];
+  let i = 0;
+  for (let guard = 0; guard <= text.length; guard++) {
+    while (i < text.length && /[\s,]/.test(text[i]!)) i++;
+    if (i >= text.length) break;
+    const m = /^([A-Za-z_.$][A-Za-z0-9_.$]*)(?:\s*:\s*(req|vararg))?\s*/.exec(text.slice(i));
+    if (m === null) return { parameters, bad: text.slice(i) };
+    i += m[0].length;
+    let fallback = '';
+    if (text[i] === '=') {
+      i++;
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      const read = readArgument(text, i);
+      fallback = read.value;
+      i = read.end;
+    }
+    parameters.push({ name: m[1]!, required: m[2] === 'req', vararg: m[2] === 'vararg', fallback });
   }
-  if (text.slice(last).trim() !== '') parts.push(text.slice(last));
-  return parts;
+  return { parameters, bad: undefined };
 }
 
 /** `.ifc a,b` and `.ifeqs "a","b"`: the two strings, or undefined when there is no comma. */
@@ -534,6 +548,21 @@ function splitComparison(text: string): [string | undefined, string] {
   const args = splitMacroArguments(text, () => false);
   if (args.length < 2) return text.indexOf(',') >= 0 ? [args[0]?.value ?? '', ''] : [undefined, ''];
   return [args[0]!.value, args[1]!.value];
+}
+
+/** Registers in a `.if` expression become symbols with this prefix, which no GAS symbol has. */
+const REGISTER_MARK = '$$reg$';
+
+/** `%rsp` -> `$$reg$rsp`, so that the expression evaluator sees a symbol. */
+function registersAsSymbols(text: string): string {
+  return text.indexOf('%') < 0 ? text : text.replace(/%([A-Za-z][A-Za-z0-9]*)/g, (_, name: string) => `${REGISTER_MARK}${name.toLowerCase()}`);
+}
+
+/** A value per register name, far from any constant an expression compares it with; equal names are equal. */
+function registerValue(name: string): bigint {
+  let hash = 0x5bd1e995n;
+  for (let k = 0; k < name.length; k++) hash = BigInt.asUintN(48, hash * 31n + BigInt(name.charCodeAt(k)));
+  return (1n << 56n) + hash;
 }
 
 function unquote(text: string): string {
