@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { hasStackTrace, parseJson, runCli, tempDir, treeCopy } from './run-cli';
 
-const fileKeys = ['path', 'input', 'kernel', 'functions'];
+const fileKeys = ['path', 'input', 'kernel', 'functions', 'problems'];
 
 describe('check: exit codes', () => {
   test('a clean file exits 0 with a summary line', () => {

@@ -105,7 +105,7 @@ describe('json', () => {
     assert.equal(second.kind, null);
     assert.equal(second.offset, null);
     assert.ok(!('source' in second));
-    assert.deepEqual(doc.files[1], { path: 'gone.s', input: 'unknown', kernel: false, functions: 0, error: 'no such file or directory' });
+    assert.deepEqual(doc.files[1], { path: 'gone.s', input: 'unknown', kernel: false, functions: 0, problems: [], error: 'no such file or directory' });
     assert.equal(doc.stats.byCode['red-zone-store'], 1);
     assert.equal(doc.stats.functions, 1);
     assert.equal(doc.stats.elapsedMs, 3.1);

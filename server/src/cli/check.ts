@@ -139,7 +139,9 @@ async function analyzeFile(
   const { options, notices } = analysisOptionsFor(path, settings.flags, settings.cwd);
   if (pool !== undefined && isObjectFile(resolve(settings.cwd, path))) {
     notices.forEach(addNotice);
-    const task = { path, absolute: resolve(settings.cwd, path), options: { ...options, keepListing: 'findings' as const }, maxBytes: maxInputBytes };
+    // Objects have no preprocessor, and its file reader cannot cross to a worker thread.
+    const { source: _source, ...objectOptions } = options;
+    const task = { path, absolute: resolve(settings.cwd, path), options: { ...objectOptions, keepListing: 'findings' as const }, maxBytes: maxInputBytes };
     // Wrapped, so that awaiting this function does not wait for the worker.
     return { later: pool.analyze(task).then((analysis) => objectResults(path, analysis)) };
   }

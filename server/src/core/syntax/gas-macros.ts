@@ -174,8 +174,7 @@ class GasExpander {
     const origin = this.#originOf(frame, line);
     if (!this.#active()) {
       if (lower.startsWith('.if')) this.#conditionals.push({ active: false, taken: true, outerActive: false, unknown: false, line: origin });
-      else if (lower === '.endif') this.#conditionals.pop();
-      else if (lower === '.else' || lower === '.elseif') this.#conditional(lower, args, origin);
+      else if (lower === '.endif' || lower === '.else' || lower === '.elseif') this.#conditional(lower, args, origin);
       return 'done';
     }
     for (const label of labels) this.#symbols.set(label, this.#symbols.get(label));
