@@ -9,7 +9,7 @@
  * A file that could not be fully preprocessed says so once, with what was missing.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { EXPANSION_LIMITS, MAX_LINE, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
 
 /** Maps `cc -E` output back to the written lines through its line markers. */
 export function linesFromPreprocessed(preprocessed: string, fileName: string | undefined, written: readonly string[], out: ExpansionOutput): SourceLine[] {
@@ -258,8 +258,8 @@ class CPreprocessor {
     let out = '';
     let i = 0;
     while (i < text.length) {
-      if (out.length > 1 << 20) {
-        this.out.problem(line, 'C macro expansion of this line grew past 1 MiB; cut');
+      if (out.length > MAX_LINE) {
+        this.out.problem(line, 'C macro expansion of this line grew past 64 KiB; cut');
         return out;
       }
       const c = text[i]!;

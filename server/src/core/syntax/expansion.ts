@@ -72,6 +72,9 @@ export const EXPANSION_LIMITS = {
   linesPerInputLine: 64,
 } as const;
 
+/** The longest line a macro may expand to (64 KiB): no real line comes near it, a runaway one is cut. */
+export const MAX_LINE = 1 << 16;
+
 /** One line on its way out, with where it came from. */
 export interface SourceLine {
   readonly text: string;

@@ -7,7 +7,7 @@
  * and `%include`. Lines from a macro keep the invocation's line.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { EXPANSION_LIMITS, MAX_LINE, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
 
 interface SingleLine {
   readonly parameters: readonly string[] | undefined;
@@ -369,10 +369,11 @@ class NasmPreprocessor {
       i = close + 1;
       changed = true;
     }
-    if (!changed) return out;
-    if (out.length > 1 << 20) {
-      this.out.problem(origin, 'single-line macro expansion grew past 1 MiB; cut');
-      return out.slice(0, 1 << 20);
+    // `%define A A` expands to itself: NASM does not expand a macro inside its own expansion.
+    if (!changed || out === text) return out;
+    if (out.length > MAX_LINE) {
+      this.out.problem(origin, 'single-line macro expansion grew past 64 KiB; cut');
+      return out.slice(0, MAX_LINE);
     }
     return this.#expandSingle(out, origin, depth + 1);
   }
