@@ -16,13 +16,13 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { analyzeText, expandSource, type Report, type SourceOptions } from '../../server/src/core/index';
 // @ts-expect-error: a plain ES module without types, shared with the benchmark scripts.
-import { glibcSources, linuxSources } from '../fixtures/sources/real-sources.mjs';
+import { edk2Sources, glibcSources, linuxSources } from '../fixtures/sources/real-sources.mjs';
 
 const root = process.cwd();
 const log = (line: string): void => console.log(`# ${line}`);
@@ -183,4 +183,60 @@ test('glibc 2.36 sysdeps/x86_64/*.S with the built-in preprocessor: default mode
   assert.ok(tally.functions >= 50, `only ${tally.functions} ENTRY functions`);
   assert.ok(tally.functionsAnalyzed >= 0.95 * tally.functions, `functions analyzed: ${tally.functionsAnalyzed}/${tally.functions}`);
   assert.ok(tally.linesNotAnalyzed <= 0.05 * tally.instructionLines, `lines not analyzed: ${tally.linesNotAnalyzed}/${tally.instructionLines}`);
+});
+
+test('EDK2 .nasm files (Debian source package edk2): same instructions as NASM, >= 95% of lines analyzed, ASM_PFX labels', { timeout: 20 * 60_000 }, (t) => {
+  if (process.env.REDZONE_REAL_SOURCES !== '1') {
+    t.skip('set REDZONE_REAL_SOURCES=1 (downloads the edk2 source package; .ci/run does)');
+    return;
+  }
+  const { tree } = edk2Sources({ root, log });
+  const files = execFileSync('find', [tree, '-name', '*.nasm'], { encoding: 'utf8' }).trim().split('\n').sort();
+  const tmp = mkdtempSync(join(tmpdir(), 'rz-edk2-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  // EDK2 defines ASM_PFX(name) for its builds (an empty prefix on ELF): -D 'ASM_PFX(x)=x'.
+  const defines = ['ASM_PFX(x)=x'];
+  let lines = 0;
+  let notAnalyzed = 0;
+  let functionsRaw = 0;
+  let functions = 0;
+  let same = 0;
+  const differ: string[] = [];
+  const causes = new Map<string, number>();
+  const redZone: string[] = [];
+  for (const file of files) {
+    const x64 = /\/X64\//i.test(file);
+    const includePaths = [dirname(file), join(tree, 'MdePkg/Include', x64 ? 'X64' : 'Ia32'), join(tree, 'MdePkg/Include'), join(tree, 'UefiCpuPkg/Include')];
+    const text = readFileSync(file, 'utf8');
+    const source: SourceOptions = { fileName: file, includePaths, defines, readFile: readIfFile };
+    const report = analyzeText(text, { syntax: 'nasm', source });
+    functionsRaw += analyzeText(text, { syntax: 'nasm' }).functions.length;
+    functions += report.functions.length;
+    lines += text.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith(';')).length;
+    const bad = new Set(report.problems.map((p) => p.line));
+    for (const range of report.coverage?.notAnalyzed ?? []) for (let line = range.line; line <= range.endLine; line++) bad.add(line);
+    notAnalyzed += bad.size;
+    for (const problem of report.problems) {
+      const cause = problem.message.replace(/`[^`]*`|"[^"]*"|<[^>]*>|\d+/g, '…').slice(0, 70);
+      causes.set(cause, (causes.get(cause) ?? 0) + 1);
+    }
+    for (const finding of report.findings) if (finding.severity !== 'information') redZone.push(`${file.slice(tree.length + 1)}:${finding.line + 1}: ${finding.code}`);
+    // By effect, for the files NASM assembles by itself (the others need EDK2's C preprocessor run first).
+    const format = x64 ? 'elf64' : 'elf32';
+    const written = join(tmp, 'written.o');
+    const nasm = spawnSync('nasm', ['-f', format, ...includePaths.flatMap((dir) => ['-I', `${dir}/`]), '--before', '%define ASM_PFX(x) x', file, '-o', written], { stdio: 'ignore' });
+    if (nasm.status !== 0) continue;
+    const ours = join(tmp, 'ours.nasm');
+    writeFileSync(ours, `${expandSource(text, 'nasm', source).text}\n`);
+    execFileSync('nasm', ['-f', format, ours, '-o', join(tmp, 'ours.o')], { stdio: 'pipe' });
+    const neutral = (object: string): string => disassemble(object).replace(/\.\.@\d+\./g, '..@N.');
+    if (neutral(written) === neutral(join(tmp, 'ours.o'))) same++;
+    else differ.push(file.slice(tree.length + 1));
+  }
+  const listed = [...causes].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${n} ${cause}`).join('; ');
+  t.diagnostic(`EDK2: ${files.length} files; functions ${functions} (raw ${functionsRaw}); lines analyzed ${lines - notAnalyzed}/${lines}; problems by cause: ${listed}; same instructions as NASM: ${same} files, differing: ${differ.length}; warnings: ${redZone.join(', ') || 'none'}`);
+  assert.deepEqual(differ, []);
+  assert.ok(same >= 300, `only ${same} files compared`);
+  assert.ok(functions > functionsRaw, 'ASM_PFX(name): labels start functions');
+  assert.ok(notAnalyzed <= 0.05 * lines, `lines not analyzed: ${notAnalyzed}/${lines}`);
 });

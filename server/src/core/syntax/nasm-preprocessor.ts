@@ -46,9 +46,38 @@ interface Collection {
   readonly body: string[];
 }
 
-/** Runs NASM's preprocessor over the written lines into `out`. */
-export function preprocessNasm(written: readonly string[], options: SourceOptions, out: ExpansionOutput): void {
-  new NasmPreprocessor(options, out).run(written.map((text, k) => ({ text, origin: k, verbatim: true, macro: undefined })));
+/** Runs NASM's preprocessor over the lines (the written ones, or the C preprocessor's) into `out`. */
+export function preprocessNasm(lines: readonly SourceLine[], options: SourceOptions, out: ExpansionOutput): void {
+  new NasmPreprocessor(options, out).run(joinContinuations(lines));
+}
+
+/**
+ * NASM joins a line ending in `\` with the next (`%define x \` over two lines); the joined line
+ * keeps the first line's place, and the lines it took become blank.
+ */
+function joinContinuations(lines: readonly SourceLine[]): SourceLine[] {
+  const out: SourceLine[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    const first = lines[k]!;
+    if (!first.text.trimEnd().endsWith('\\')) {
+      out.push(first);
+      continue;
+    }
+    let text = first.text.trimEnd().slice(0, -1);
+    const taken: SourceLine[] = [];
+    while (k + 1 < lines.length && taken.length < 10_000) {
+      const next = lines[++k]!;
+      taken.push(next);
+      if (!next.text.trimEnd().endsWith('\\')) {
+        text += next.text;
+        break;
+      }
+      text += next.text.trimEnd().slice(0, -1);
+    }
+    out.push({ ...first, text, verbatim: false });
+    for (const line of taken) out.push({ ...line, text: '', verbatim: false });
+  }
+  return out;
 }
 
 class NasmPreprocessor {
@@ -489,7 +518,7 @@ class NasmPreprocessor {
       return;
     }
     const chain = frame.chain === undefined ? `%include "${name}"` : `${frame.chain} → %include "${name}"`;
-    const lines = splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain }));
+    const lines = joinContinuations(splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain })));
     this.#frames.push({ lines, pos: 0, origin, chain, file: found.path, args: undefined, local: undefined, repeats: 0, rep: false });
     void line;
   }

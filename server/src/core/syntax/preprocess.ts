@@ -11,6 +11,8 @@ import { preprocessNasm } from './nasm-preprocessor';
 
 /** GAS lines that only the macro expander understands (at a statement's start, after labels). */
 const GAS_MACRO_WORDS = /^[ \t]*(?:[A-Za-z0-9_.$]+:[ \t]*)*\.(?:macro|rept|rep|irpc?|irepc?|if[a-z]*|include|exitm|purgem)\b/im;
+/** C preprocessor lines in a NASM file: `#include`, `#define`, `#if`. */
+const C_DIRECTIVES = /^[ \t]*#[ \t]*(?:include|define|if|ifdef|ifndef)\b/m;
 /** NASM preprocessor lines. */
 const NASM_WORDS = /^[ \t]*%[a-z+]|%\(|%\[|%%|%[0-9]/im;
 
@@ -18,7 +20,7 @@ const NASM_WORDS = /^[ \t]*%[a-z+]|%\(|%\[|%%|%[0-9]/im;
 export function needsExpansion(text: string, syntax: TextSyntax, options: SourceOptions): boolean {
   if (syntax === 'objdump-att' || syntax === 'objdump-intel') return false;
   if (options.c === true || options.preprocessed !== undefined) return syntax !== 'nasm';
-  if (syntax === 'nasm') return NASM_WORDS.test(text);
+  if (syntax === 'nasm') return NASM_WORDS.test(text) || C_DIRECTIVES.test(text) || (options.defines ?? []).length > 0;
   return GAS_MACRO_WORDS.test(text);
 }
 
@@ -27,15 +29,17 @@ export function needsExpansion(text: string, syntax: TextSyntax, options: Source
  * throws: an internal error returns the text unchanged with a problem that says so.
  */
 export function expandSource(text: string, syntax: TextSyntax, options: SourceOptions = {}): ExpandedSource {
+  if (!needsExpansion(text, syntax, options)) return { changed: false, text, origin: [], verbatim: [], macro: [], problems: [], uncovered: [] };
   const written = splitLines(text);
   const out = new ExpansionOutput(written.length);
-  if (!needsExpansion(text, syntax, options)) return out.finish(text);
   try {
+    let lines: SourceLine[] = written.map((line, k) => ({ text: line, origin: k, verbatim: true, macro: undefined }));
     if (syntax === 'nasm') {
-      preprocessNasm(written, options, out);
+      // EDK2 runs the C preprocessor on its .nasm files first (`#include <Base.h>`, `#define`).
+      if (options.c === true || C_DIRECTIVES.test(text)) lines = preprocessC(written, options, out);
+      preprocessNasm(lines, options, out);
       return out.finish(text);
     }
-    let lines: SourceLine[] = written.map((line, k) => ({ text: line, origin: k, verbatim: true, macro: undefined }));
     if (options.preprocessed !== undefined) lines = linesFromPreprocessed(options.preprocessed, options.fileName, written, out);
     else if (options.c === true) lines = preprocessC(written, options, out);
     expandGasMacros(lines, options, out);
