@@ -55,7 +55,9 @@ export async function compileToAssembly(request: CompileRequest): Promise<Compil
     dir = await mkdtemp(join(tmpdir(), 'redzone-cc-'));
     const output = join(dir, 'out.s');
     invocation = invocationFor(request.entry, { stop: '-S', output, extra: assemblyFlags, stdin: request.text !== undefined });
-    const run = await runProgram(invocation, request.text, request.timeoutMs ?? defaultCompileTimeoutMs, request.signal);
+    // A line marker names the file, so `.file`, `.loc` and __FILE__ say irq.c rather than <stdin>.
+    const stdin = request.text === undefined ? undefined : `# 1 ${JSON.stringify(request.entry.file)}\n${request.text}`;
+    const run = await runProgram(invocation, stdin, request.timeoutMs ?? defaultCompileTimeoutMs, request.signal);
     if (run.cancelled) return { ok: false, message: 'cancelled', cancelled: true, invocation };
     if (run.error !== undefined) return { ok: false, message: run.error, cancelled: false, invocation };
     const assembly = await readFile(output, 'utf8');
