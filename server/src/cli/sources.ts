@@ -8,7 +8,7 @@ import { extname, isAbsolute, relative, resolve } from 'node:path';
 import type { AnalysisOptions, Finding, Report } from '../core/index';
 import { JobLimiter } from '../host/compile-source';
 import { checkSource, findSourceEntry } from '../host/source-check';
-import { sourceMessage, turnsRedZoneOff, type SourceFinding } from '../host/source-findings';
+import { sameFile, sourceMessage, turnsRedZoneOff, type SourceFinding } from '../host/source-findings';
 import type { FileResult } from './check';
 
 /** Extensions of the sources `check` compiles (assembler sources, `.S`, are read as assembly). */
@@ -44,12 +44,16 @@ export async function checkSourceInput(
     buildFile: undefined,
   };
   const byPath = new Map<string, SourceFinding[]>([[absolute, []]]);
-  for (const placed of checked.placed) byPath.set(placed.path, [...(byPath.get(placed.path) ?? []), placed]);
+  for (const placed of checked.placed) {
+    // The source itself may be spelled through a symbolic link the compiler resolved.
+    const file = sameFile(placed.path, absolute) ? absolute : placed.path;
+    byPath.set(file, [...(byPath.get(file) ?? []), placed]);
+  }
   const results: FileResult[] = [];
   for (const [file, list] of byPath) {
     const text = readText(file);
     const shown = file === absolute ? path : displayPath(cwd, file);
-    const findings = list.map((placed) => onLine(placed, text, sourceMessage(placed, context)));
+    const findings = list.map((placed) => onLine(placed, text, sourceMessage(placed, context), found.entry.directory));
     // Findings whose function has no line information at all stay on the source's first line.
     if (file === absolute) findings.push(...checked.unplaced.map((finding) => onFirstLine(finding)));
     const report: Report = { ...checked.report, input: 'c', findings };
@@ -71,11 +75,17 @@ function displayPath(cwd: string, path: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-/** The finding moved onto its source line, spanning the line's text without its indentation. */
-function onLine(placed: SourceFinding, text: string | undefined, message: string): Finding {
+/**
+ * The finding moved onto its source line, spanning the line's text without its indentation.
+ * `source` keeps the instruction's own `.loc` position (absolute), which differs from the line for
+ * a clobber (placed on the `asm` statement) and is absent for an instruction without a line.
+ */
+function onLine(placed: SourceFinding, text: string | undefined, message: string, directory: string): Finding {
   const line = placed.line - 1;
   const span = lineSpan(text ?? '', line);
-  return { ...placed.finding, message, line, span, source: undefined, related: [] };
+  const own = placed.finding.source;
+  const source = own === undefined || placed.placed === 'function' ? undefined : { path: isAbsolute(own.path) ? own.path : resolve(directory, own.path), line: own.line };
+  return { ...placed.finding, message, line, span, source, related: [] };
 }
 
 function onFirstLine(finding: Finding): Finding {

@@ -4,12 +4,12 @@
  * `-S -g`, analyze the assembly with the source's kernel verdict, and place the findings on the
  * source lines. The CLI and the language server share it.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { analyzeText, type AnalysisOptions, type Finding, type Report } from '../core/index';
 import { findCompileCommands, findCompileFlags, compileFlagsEntry, loadCompileCommands, type CompileCommand } from './compile-commands';
 import { compileToAssembly, type CompileResult } from './compile-source';
 import { placeOnSources, type SourceFinding } from './source-findings';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 
 /** Where a source's compile command came from. */
 export type SourceEntry =
@@ -29,7 +29,7 @@ export function findSourceEntry(path: string, settings: { readonly root: string;
   if (databasePath !== undefined) {
     const loaded = loadCompileCommands(databasePath);
     if (!loaded.ok) return { ok: false, problem: loaded.problem };
-    const entry = loaded.database.byFile.get(absolute)?.[0];
+    const entry = loaded.database.byFile.get(absolute)?.[0] ?? entryByRealPath(loaded.database.entries, absolute);
     if (entry !== undefined) return { ok: true, entry, from: databasePath };
   }
   const flags = findCompileFlags(absolute);
@@ -41,6 +41,26 @@ export function findSourceEntry(path: string, settings: { readonly root: string;
     }
   }
   return { ok: false, problem: databasePath === undefined ? undefined : `${databasePath} has no entry that compiles ${absolute}` };
+}
+
+/**
+ * The entry whose file is the same file as `path` through symbolic links (a build tree reached
+ * through a link, a checkout in a linked folder); only asked when the spelled paths differ.
+ */
+function entryByRealPath(entries: readonly CompileCommand[], path: string): CompileCommand | undefined {
+  const real = realPath(path);
+  if (real === undefined) return undefined;
+  const name = basename(real);
+  // Only entries with the same file name can be the same file: no realpath call for the others.
+  return entries.find((entry) => basename(entry.file) === name && realPath(entry.file) === real);
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The outcome of checking one source. */

@@ -8,6 +8,7 @@
  * `-fverbose-asm` annotates each instruction with its operands' variables (`movl $42, -4(%rbp)
  * #, value`), in the instruction's operand order.
  */
+import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Finding, Report } from '../core/index';
 
@@ -130,4 +131,18 @@ export function turnsRedZoneOff(args: readonly string[]): boolean {
     else if (arg === '-mred-zone') off = false;
   }
   return off;
+}
+
+/**
+ * True when two absolute paths name the same file, through symbolic links too: clang writes the
+ * real path of its working directory in `.file 0`, while the editor and the database may reach
+ * the same tree through a link.
+ */
+export function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }

@@ -15,7 +15,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { findMagicComment, findingDocUrl, type Finding } from '../core/index';
 import { JobLimiter } from '../host/compile-source';
 import { checkSource, findSourceEntry, type SourceCheck } from '../host/source-check';
-import { sourceMessage, turnsRedZoneOff, type SourceFinding } from '../host/source-findings';
+import { sameFile, sourceMessage, turnsRedZoneOff, type SourceFinding } from '../host/source-findings';
 import { checkRustCrate, findRustCrate } from '../host/rust-source';
 import { statusNotification, type StatusParams } from '../protocol';
 import { analysisOptions } from './analysis';
@@ -147,7 +147,7 @@ export function createSourcePublisher(context: ServerContext): SourcePublisher {
       for (const placed of checked.placed) {
         const override = settings.severity[placed.finding.code];
         if (override === 'off') continue;
-        if (placed.path !== path) {
+        if (!sameFile(placed.path, path)) {
           elsewhere.push(placed);
           continue;
         }
