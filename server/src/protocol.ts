@@ -82,6 +82,12 @@ export interface ScanObjectsResult {
   readonly sourceFiles: number;
   /** Objects with findings, for the summary; `path` is workspace-relative where possible. */
   readonly withFindings: readonly { readonly path: string; readonly findings: number }[];
+  /**
+   * Objects with findings that could not be shown on a source line, each with the reason (no line
+   * table: built without `-g`; or the files its line table names are not in the workspace) and the
+   * remedy; `absolute` is the object's path, for opening its disassembly.
+   */
+  readonly unmapped: readonly { readonly path: string; readonly absolute: string; readonly findings: number; readonly reason: string }[];
   /** Files that could not be analyzed, as "path: why" (at most a few). */
   readonly errors: readonly string[];
   /** True when the user cancelled; what was found until then is published. */
