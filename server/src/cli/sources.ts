@@ -14,6 +14,12 @@ import type { FileResult } from './check';
 /** Extensions of the sources `check` compiles (assembler sources, `.S`, are read as assembly). */
 const compiledExtensions = new Set(['.c', '.cc', '.cpp', '.cxx', '.c++', '.C']);
 
+/**
+ * The time limit of one compile in CI: long, because a 9 MB amalgamation at -O2 on a busy runner
+ * takes minutes, and a CI step has its own limit; the editor keeps the short default.
+ */
+const cliCompileTimeoutMs = 30 * 60_000;
+
 /** True when `check` compiles this input rather than reading it. */
 export function isCompiledSource(path: string): boolean {
   return compiledExtensions.has(extname(path));
@@ -32,7 +38,7 @@ export async function checkSourceInput(
     const why = found.problem ?? 'no compile_commands.json or compile_flags.txt was found for it (name one with --compile-commands)';
     return [{ path, input: 'c', kernel: false, functions: 0, error: `cannot compile: ${why}`, report: undefined, text: undefined }];
   }
-  const checked = await limiter.run(() => checkSource(found.entry, options));
+  const checked = await limiter.run(() => checkSource(found.entry, options, { timeoutMs: cliCompileTimeoutMs }));
   if (!checked.ok) return [{ path, input: 'c', kernel: false, functions: 0, error: checked.message, report: undefined, text: undefined }];
   const absolute = resolve(cwd, path);
   const assemblyLines = checked.assembly.split('\n');

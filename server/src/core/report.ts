@@ -59,7 +59,7 @@ export interface FunctionSummary {
   /** True when the analysis lost track of the stack pointer somewhere in the function. */
   readonly stackUnknown: boolean;
   readonly findingCount: number;
-  /** The C source position of the function's first instruction that has one (`.loc`, DWARF). */
+  /** The function's source position: the first `.loc` after its label, else that of its first instruction that has one (DWARF for objects). */
   readonly source?: { readonly path: string; readonly line: number };
 }
 

@@ -19,6 +19,7 @@ import { defaultCompileTimeoutMs, runProgram } from './compile-source';
 import type { SourceCheck } from './source-check';
 import { placeOnSources, type SourceFinding } from './source-findings';
 
+
 /** A crate and what its configuration says. */
 export interface RustCrate {
   /** The directory of its Cargo.toml. */
@@ -114,15 +115,101 @@ export async function checkRustCrate(crate: RustCrate, options: AnalysisOptions,
   }
   const report = analyzeText(assembly, { ...options, syntax: undefined, ...(options.forcedKernel === undefined && crate.kernelReason !== undefined ? { buildKernel: { kernel: true, reason: crate.kernelReason } } : {}) });
   const { placed, unplaced } = placeOnSources(report, assembly, crate.directory);
-  return { ok: true, report, assembly, placed: placed.map((finding) => insideCrate(finding, crate.directory, report.functions)), unplaced, compileMs: performance.now() - started };
+  const lines = new FunctionLines(crate.directory);
+  const inCrate = [...placed];
+  // A finding without any line goes to its function's line too, when the crate declares it once.
+  for (const finding of unplaced) inCrate.push({ finding, path: '', line: 0, placed: 'function', variable: undefined });
+  const moved = inCrate.map((finding) => (isInside(crate.directory, finding.path) && finding.path !== '' ? finding : lines.place(finding)));
+  return {
+    ok: true,
+    report,
+    assembly,
+    placed: moved.filter((finding) => finding.path !== ''),
+    unplaced: moved.filter((finding) => finding.path === '').map((finding) => finding.finding),
+    compileMs: performance.now() - started,
+  };
 }
 
-/** A finding in code inlined from outside the crate, moved to the line of the function it is in. */
-function insideCrate(placed: SourceFinding, directory: string, functions: readonly { readonly name: string; readonly source?: { readonly path: string; readonly line: number } }[]): SourceFinding {
-  if (isInside(directory, placed.path)) return placed;
-  const fn = functions.find((summary) => summary.name === placed.finding.function && summary.source !== undefined);
-  const path = fn?.source === undefined ? undefined : isAbsolute(fn.source.path) ? fn.source.path : resolve(directory, fn.source.path);
-  return path !== undefined && isInside(directory, path) ? { ...placed, path, line: fn!.source!.line, placed: 'function' } : placed;
+/**
+ * Where the crate declares each function: `fn name` in its `.rs` files under `src/`. rustc's
+ * `.loc` of an optimized function may name only the inlined `core` code and the closing brace, so
+ * the declaration is found in the source; a name declared more than once places nothing.
+ */
+class FunctionLines {
+  readonly #directory: string;
+  #files: { path: string; text: string }[] | undefined;
+  readonly #found = new Map<string, { path: string; line: number } | undefined>();
+
+  constructor(directory: string) {
+    this.#directory = directory;
+  }
+
+  /** The finding on its function's declaration line, or unchanged when that is not known. */
+  place(placed: SourceFinding): SourceFinding {
+    const name = rustFunctionName(placed.finding.function);
+    if (!this.#found.has(name)) this.#found.set(name, this.#declaration(name));
+    const at = this.#found.get(name);
+    return at === undefined ? placed : { ...placed, path: at.path, line: at.line, placed: 'function' };
+  }
+
+  #declaration(name: string): { path: string; line: number } | undefined {
+    this.#files ??= rustFiles(join(this.#directory, 'src'));
+    const pattern = new RegExp(`\\bfn\\s+${name.replace(/[^\w]/g, '')}\\b`);
+    const hits: { path: string; line: number }[] = [];
+    for (const file of this.#files) {
+      const lines = file.text.split('\n');
+      lines.forEach((line, index) => {
+        if (pattern.test(line)) hits.push({ path: file.path, line: index + 1 });
+      });
+    }
+    return hits.length === 1 ? hits[0] : undefined;
+  }
+}
+
+/** `leaf_sum` from `leaf_sum` (`#[no_mangle]`) or from the legacy mangling `_ZN4kern8leaf_sum17h0123456789abcdefE`. */
+export function rustFunctionName(symbol: string): string {
+  if (!symbol.startsWith('_ZN')) return symbol;
+  const parts: string[] = [];
+  let at = 3;
+  while (at < symbol.length && symbol[at] !== 'E') {
+    const digits = /^\d+/.exec(symbol.slice(at))?.[0];
+    if (digits === undefined) break;
+    at += digits.length;
+    parts.push(symbol.slice(at, at + Number(digits)));
+    at += Number(digits);
+  }
+  // The last component is the hash (`h` and 16 hex digits).
+  const named = parts.filter((part) => !/^h[0-9a-f]{16}$/.test(part));
+  return named[named.length - 1] ?? symbol;
+}
+
+/** The `.rs` files under `dir` (at most 2,000, a few levels deep). */
+function rustFiles(dir: string): { path: string; text: string }[] {
+  const files: { path: string; text: string }[] = [];
+  const visit = (folder: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (files.length >= 2000) return;
+      const path = join(folder, name);
+      if (name.endsWith('.rs')) {
+        const text = readText(path);
+        if (text !== undefined) files.push({ path, text });
+      } else if (depth < 8 && !name.startsWith('.')) {
+        try {
+          if (statSync(path).isDirectory()) visit(path, depth + 1);
+        } catch {
+          // An unreadable entry is not a source.
+        }
+      }
+    }
+  };
+  visit(dir, 0);
+  return files;
 }
 
 /**

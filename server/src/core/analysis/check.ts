@@ -180,7 +180,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     redZoneBytes,
     stackUnknown,
     findingCount: findings.length,
-    source: fn.sources.find((position) => position !== undefined),
+    source: fn.declaredAt ?? fn.sources.find((position) => position !== undefined),
   };
   return { findings, summary };
 }
