@@ -151,3 +151,26 @@ test('in an untrusted workspace no compiler runs, and the server says so once', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with redzone.compileOnChange the unsaved text is compiled: an edit moves the findings before any save', async () => {
+  const dir = buildProject('gcc');
+  const irq = join(dir, 'irq.c');
+  const uri = uriOf(irq);
+  const source = readFileSync(irq, 'utf8');
+  const { client } = await startTestServer({ settings: { compileOnChange: true }, workspaceFolders: [uriOf(dir)], initializationOptions: { workspaceTrusted: true } });
+  try {
+    const first = await openSource(client, irq);
+    const valueLine = lineOf(source, 'int value = 42;');
+    assert.ok(first.some((diagnostic) => diagnostic.code === 'red-zone-store' && diagnostic.range.start.line === valueLine));
+    // Two blank lines above the function, not saved: the findings follow the buffer, through the line marker.
+    const edited = source.replace('unsigned long irq_save_flags(void)', '\n\nunsigned long irq_save_flags(void)');
+    const before = client.publicationCount(uri);
+    await client.change(uri, 2, edited);
+    const after = (await client.publication(uri, before)).diagnostics;
+    assert.ok(after.some((diagnostic) => diagnostic.code === 'red-zone-store' && diagnostic.range.start.line === valueLine + 2), JSON.stringify(after.map((d) => [d.code, d.range.start.line])));
+    assert.equal(readFileSync(irq, 'utf8'), source, 'the file on disk is untouched');
+  } finally {
+    client.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -285,6 +285,8 @@ export function sourceLanguageOf(path: string): 'c' | 'c++' | 'assembler-with-cp
 export function invocationFor(entry: CompileCommand, request: InvocationRequest): Invocation {
   const [program = 'cc', ...rest] = entry.arguments;
   const args: string[] = [];
+  const source = request.stdin ? ['-iquote', dirname(entry.file), '-x', sourceLanguageOf(entry.file) ?? 'c', '-'] : undefined;
+  let sawSource = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (droppedWithValue.has(arg)) {
@@ -293,12 +295,14 @@ export function invocationFor(entry: CompileCommand, request: InvocationRequest)
     }
     if (droppedFlag(arg)) continue;
     if (!arg.startsWith('-') && resolve(entry.directory, arg) === entry.file) {
-      if (request.stdin) args.push('-iquote', dirname(entry.file), '-x', sourceLanguageOf(entry.file) ?? 'c', '-');
-      else args.push(arg);
+      sawSource = true;
+      args.push(...(source ?? [arg]));
       continue;
     }
     args.push(arg);
   }
+  // The command may spell the source another way (through a link): the entry's `file` is the input then.
+  if (!sawSource) args.push(...(source ?? [entry.file]));
   args.push(request.stop, ...(request.extra ?? []), '-o', request.output);
   return { program, args, cwd: entry.directory };
 }

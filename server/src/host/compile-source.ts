@@ -15,8 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invocationFor, type CompileCommand, type Invocation } from './compile-commands';
 
-/** Flags added to every compile: line tables (`.loc`) for the source mapping, and gcc's names of the variables behind stack slots. */
-export const assemblyFlags: readonly string[] = ['-g', '-fverbose-asm'];
+/**
+ * Flags added to every compile: line tables (`.loc`) for the source mapping, and gcc's names of
+ * the variables behind stack slots. `-g1` (clang: `-gline-tables-only`) is the debug level that
+ * has the line tables and no more: full `-g` output of the SQLite amalgamation at -O2 is over
+ * 64 MiB of location lists nobody reads here, and takes longer to write. Debug levels never
+ * change the code, so the findings are those of `-g` (test/cli/sources-equivalence.test.ts).
+ */
+export const assemblyFlags: readonly string[] = ['-g1', '-fverbose-asm'];
 
 /** The default time limit of one compile. */
 export const defaultCompileTimeoutMs = 60_000;

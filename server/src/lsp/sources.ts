@@ -41,7 +41,7 @@ export const untrustedMessage =
   'redzone-lint does not compile C, C++ or Rust sources in an untrusted workspace, because the compiler is a program the workspace names. Trust the workspace to see red-zone findings in them (other editors: pass `workspaceTrusted: true` in initializationOptions).';
 
 /** The pause after a save, and after an edit with `compileOnChange`. */
-const saveDebounceMs = 150;
+const saveDebounceMs = 50;
 const changeDebounceMs = 600;
 
 /** The diagnostic codes of this module that are not findings. */
