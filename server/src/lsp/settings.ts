@@ -42,6 +42,10 @@ export interface Settings {
   readonly defines: readonly string[];
   /** Show lines that could not be expanded or read as information diagnostics. */
   readonly showCoverage: boolean;
+  /** At most this many compilers run at once for C, C++ and Rust sources (trusted workspaces only). */
+  readonly sourceJobs: number;
+  /** Also compile a C or C++ source while it is edited (its unsaved text on standard input), not only on save. */
+  readonly compileOnChange: boolean;
   readonly trace: { readonly server: TraceSetting };
 }
 
@@ -68,13 +72,15 @@ export const defaultSettings: Settings = {
   includePaths: [],
   defines: [],
   showCoverage: false,
+  sourceJobs: 2,
+  compileOnChange: false,
   trace: { server: 'off' },
 };
 
 /** One entry of the settings schema, in the shape package.json `contributes.configuration` uses. */
 export interface SettingSpec {
   readonly key: string;
-  readonly type: 'array' | 'boolean' | 'string' | 'object';
+  readonly type: 'array' | 'boolean' | 'string' | 'object' | 'integer';
   readonly default: unknown;
   readonly enum?: readonly string[];
   readonly description: string;
@@ -150,6 +156,18 @@ export const settingsSchema: readonly SettingSpec[] = [
     description: 'Show the lines that were not analyzed (a macro that could not be expanded, a condition that could not be evaluated, an unreadable line) as information diagnostics.',
   },
   {
+    key: 'redzone.sourceJobs',
+    type: 'integer',
+    default: defaultSettings.sourceJobs,
+    description: 'At most this many compilers run at once to check C, C++ and Rust sources on save (trusted workspaces only).',
+  },
+  {
+    key: 'redzone.compileOnChange',
+    type: 'boolean',
+    default: defaultSettings.compileOnChange,
+    description: 'Also compile C and C++ sources while they are edited (the unsaved text, on standard input), not only on save.',
+  },
+  {
     key: 'redzone.trace.server',
     type: 'string',
     default: defaultSettings.trace.server,
@@ -188,6 +206,8 @@ export function parseSettings(raw: unknown): ParsedSettings {
     includePaths: reader.globs('includePaths'),
     defines: reader.globs('defines'),
     showCoverage: reader.boolean('showCoverage'),
+    sourceJobs: reader.integer('sourceJobs', 1, 64),
+    compileOnChange: reader.boolean('compileOnChange'),
     trace: { server: reader.trace() },
   };
   return { settings, problems };
@@ -218,7 +238,15 @@ class Reader {
     return globs;
   }
 
-  boolean(key: 'detectKernel' | 'codeLens' | 'showCoverage'): boolean {
+  integer(key: 'sourceJobs', min: number, max: number): number {
+    const value = this.#raw[key];
+    if (value === undefined || value === null) return defaultSettings[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    this.#reject(key, value, `a whole number from ${min} to ${max}`);
+    return defaultSettings[key];
+  }
+
+  boolean(key: 'detectKernel' | 'codeLens' | 'compileOnChange' | 'showCoverage'): boolean {
     const value = this.#raw[key];
     if (value === undefined || value === null) return defaultSettings[key];
     if (typeof value === 'boolean') return value;
