@@ -67,4 +67,19 @@ describe('check: preprocessing and problems', () => {
     const plain = runCli(['check', '--include-path', 'inc', '--define', 'WITH_SPILL=1', 'g.S'], dir);
     assert.match(plain.stdout, /^g\.S:7:2: warning: .*\[red-zone-store\]$/m);
   });
+
+  test('--compile-commands: a .S file is preprocessed by its own entry (its -I and -D, through the compiler), not the built-in preprocessor', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'inc'));
+    // The header defines the macro only for the real compiler: the built-in preprocessor would not see __GNUC_PATCHLEVEL__ + a define only given in the entry.
+    writeFileSync(join(dir, 'inc', 'spill.h'), '#if defined(FROM_ENTRY) && defined(__GNUC_PATCHLEVEL__)\n#define SPILL(reg) movq %reg, -8(%rsp)\n#else\n#define SPILL(reg) movq %reg, 8(%rsp)\n#endif\n');
+    writeFileSync(join(dir, 'g.S'), usesHeader);
+    writeFileSync(join(dir, 'compile_commands.json'), JSON.stringify([{ directory: dir, file: 'g.S', arguments: ['gcc', '-c', '-Iinc', '-DFROM_ENTRY', '-DWITH_SPILL', 'g.S', '-o', 'g.o'] }]));
+    const doc = parseJson(runCli(['check', '--format', 'json', '--compile-commands', 'compile_commands.json', 'g.S'], dir));
+    assert.deepEqual(doc.files[0].problems, []);
+    assert.deepEqual(doc.findings.map((f: { line: number; code: string }) => `${f.line}: ${f.code}`), ['7: red-zone-store']);
+    // Without the database the built-in preprocessor reads the same header with the flags given here: no finding.
+    const builtIn = parseJson(runCli(['check', '--format', 'json', '-I', 'inc', '-D', 'FROM_ENTRY', '-D', 'WITH_SPILL', 'g.S'], dir));
+    assert.deepEqual(builtIn.findings, []);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { analyzeText, type AnalysisOptions, type KernelVerdict, type Report } from '../core/index';
-import { sourceOptionsFor } from '../host/asm-source';
+import { assemblyEntry, preprocessWithCompiler, sourceOptionsFor } from '../host/asm-source';
 import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { ObjectPool, objectWorkerScript } from '../host/object-pool';
@@ -60,14 +60,17 @@ export interface CheckSettings {
  * they are errors when the user named the database with --compile-commands and warnings otherwise.
  */
 export function analysisOptionsFor(path: string, flags: AnalysisFlags, cwd: string): { options: AnalysisOptions; notices: Notice[] } {
-  const { source } = sourceOptionsFor(path, { includePaths: flags.includePaths, defines: flags.defines, base: cwd });
+  // A `.S` file's own compiler runs only when the user named the database (--compile-commands).
+  const compileCommand = flags.compileCommands === undefined ? undefined : assemblyEntry(resolve(cwd, path), resolve(cwd, flags.compileCommands));
+  const { source, problem } = sourceOptionsFor(path, { includePaths: flags.includePaths, defines: flags.defines, base: cwd, compileCommand, preprocess: preprocessWithCompiler });
+  const sourceNotices: Notice[] = problem === undefined ? [] : [{ level: 'warning', message: `${path}: ${problem}` }];
   const base = { syntax: flags.syntax, abi: flags.abi, detectKernel: flags.detectKernel, source };
   if (flags.forced !== undefined) {
     const forcedKernel: KernelVerdict =
       flags.forced === 'kernel'
         ? { kernel: true, reason: 'the command line says --kernel.' }
         : { kernel: false, reason: 'the command line says --user.' };
-    return { options: { ...base, forcedKernel }, notices: [] };
+    return { options: { ...base, forcedKernel }, notices: sourceNotices };
   }
   const evidence = kernelEvidence(path, {
     root: cwd,
@@ -76,10 +79,10 @@ export function analysisOptionsFor(path: string, flags: AnalysisFlags, cwd: stri
     compileCommands: flags.compileCommands,
     settingNames: { kernelFiles: '--kernel-glob', userFiles: '--user-glob' },
   });
-  const level = flags.compileCommands !== undefined ? 'error' : 'warning';
+  const level: Notice['level'] = flags.compileCommands !== undefined ? 'error' : 'warning';
   return {
     options: { ...base, globKernel: evidence.globKernel, buildKernel: evidence.buildKernel },
-    notices: evidence.problems.map((message) => ({ level, message })),
+    notices: [...sourceNotices, ...evidence.problems.map((message) => ({ level, message }))],
   };
 }
 

@@ -4,10 +4,11 @@
  * whose compile_commands.json entry is known in a trusted setting, the output of that entry's own
  * compiler run with `-E` (through `execFile`, never a shell).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { SourceOptions } from '../core/index';
-import type { CompileCommand } from './compile-commands';
+import { invocationFor, loadCompileCommands, matchCompileCommand, type CompileCommand } from './compile-commands';
 
 /** Includes larger than this are not read (a hostile include path must not exhaust memory). */
 const maxIncludeBytes = 16 * 1024 * 1024;
@@ -58,6 +59,30 @@ export function sourceOptionsFor(path: string, settings: SourceSettings): { sour
   const preprocessed = settings.preprocess(settings.compileCommand);
   if (typeof preprocessed === 'string') return { source: { ...source, preprocessed }, problem: undefined };
   return { source, problem: `${preprocessed.problem}; the built-in preprocessor is used instead` };
+}
+
+/**
+ * Runs the entry's own compiler with `-E` (its flags and include paths; `-o -`, so nothing is
+ * written) through `execFile`, never a shell, and returns the preprocessed text with its line
+ * markers, or why it failed.
+ */
+export function preprocessWithCompiler(entry: CompileCommand): string | { problem: string } {
+  const invocation = invocationFor(entry, { stop: '-E', output: '-' });
+  try {
+    return execFileSync(invocation.program, [...invocation.args], { cwd: invocation.cwd, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    const first = stderr.split('\n').find((line) => line.trim() !== '') ?? (error instanceof Error ? error.message : String(error));
+    return { problem: `${invocation.program} -E failed: ${first.slice(0, 300)}` };
+  }
+}
+
+/** The compile_commands.json entry of a `.S` file in the database at `databasePath`, if it has one. */
+export function assemblyEntry(path: string, databasePath: string): CompileCommand | undefined {
+  if (!isCppAssembly(path)) return undefined;
+  const loaded = loadCompileCommands(databasePath);
+  if (!loaded.ok) return undefined;
+  return matchCompileCommand(loaded.database, path)?.entry;
 }
 
 function toSlashes(path: string): string {
