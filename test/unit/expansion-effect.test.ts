@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandSource, type SourceOptions } from '../../server/src/core/index';
+import { readIfFile } from './fixture-expectations';
 
 const fixtures = join(process.cwd(), 'test', 'fixtures', 'asm');
 const includes = join(process.cwd(), 'test', 'fixtures', 'asm-include');
@@ -20,13 +21,6 @@ function need(tool: string, args: string[], debianPackage: string): void {
   if (spawnSync(tool, args, { stdio: 'ignore' }).status !== 0) assert.fail(`${tool} is not installed: apt-get install -y ${debianPackage}`);
 }
 
-function readIfFile(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** `objdump -dr` without the header naming the file, and NASM's `..@N.` local-label numbers made neutral. */
 function disassemble(object: string): string {

@@ -43,8 +43,8 @@ export function readExpectations(text: string): Expected[] {
   return expected;
 }
 
-/** A file's contents, or undefined: the preprocessors' `readFile`. */
-function readIfFile(path: string): string | undefined {
+/** A file's contents, or undefined: the preprocessors' `readFile` in the tests. */
+export function readIfFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch {

@@ -21,19 +21,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { analyzeText, expandSource, type Report, type SourceOptions } from '../../server/src/core/index';
+import { readIfFile } from './fixture-expectations';
 // @ts-expect-error: a plain ES module without types, shared with the benchmark scripts.
 import { edk2Sources, glibcSources, linuxSources } from '../fixtures/sources/real-sources.mjs';
 
 const root = process.cwd();
 const log = (line: string): void => console.log(`# ${line}`);
 
-function readIfFile(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** What one file contributes to the totals. */
 interface Tally {
