@@ -65,3 +65,25 @@ test('macros: redzone.includePaths and redzone.defines reach the C preprocessor 
   assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['red-zone-store', 5]]);
   client.dispose();
 });
+
+test('macros: in a trusted workspace a .S file with a compile_commands.json entry is preprocessed by its compiler (the unsaved text, on standard input)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rz-lsp-cc-'));
+  mkdirSync(join(dir, 'inc'));
+  // Only the entry's compiler sees FROM_ENTRY and gcc's own __GNUC_PATCHLEVEL__: the built-in preprocessor takes the other branch.
+  writeFileSync(join(dir, 'inc', 'spill.h'), '#if defined(FROM_ENTRY) && defined(__GNUC_PATCHLEVEL__)\n#define SPILL(reg) movq %reg, -8(%rsp)\n#else\n#define SPILL(reg) movq %reg, 8(%rsp)\n#endif\n');
+  writeFileSync(join(dir, 'compile_commands.json'), JSON.stringify([{ directory: dir, file: 'g.S', arguments: ['gcc', '-c', '-Iinc', '-DFROM_ENTRY', 'g.S', '-o', 'g.o'] }]));
+  const saved = ['/* redzone: kernel */', '#include <spill.h>', '\t.globl g', 'g:', '\tret', ''].join('\n');
+  writeFileSync(join(dir, 'g.S'), saved);
+  // The buffer differs from the file on disk: the finding must follow the buffer's lines.
+  const edited = ['/* redzone: kernel */', '#include <spill.h>', '\t.globl g', 'g:', '\tnop', '\tSPILL(rdi)', '\tret', ''].join('\n');
+  const uri = pathToFileURL(join(dir, 'g.S')).toString();
+  const untrusted = await startTestServer({ workspaceFolders: [pathToFileURL(dir).toString()] });
+  await untrusted.client.open(uri, edited);
+  assert.deepEqual((await untrusted.client.diagnostics(uri)).diagnostics.map((d) => d.code), []);
+  untrusted.client.dispose();
+  const { client } = await startTestServer({ workspaceFolders: [pathToFileURL(dir).toString()], initializationOptions: { workspaceTrusted: true } });
+  await client.open(uri, edited);
+  const { diagnostics } = await client.diagnostics(uri);
+  assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['red-zone-store', 5]]);
+  client.dispose();
+});

@@ -64,12 +64,13 @@ export function sourceOptionsFor(path: string, settings: SourceSettings): { sour
 /**
  * Runs the entry's own compiler with `-E` (its flags and include paths; `-o -`, so nothing is
  * written) through `execFile`, never a shell, and returns the preprocessed text with its line
- * markers, or why it failed.
+ * markers, or why it failed. With `text`, that text is preprocessed instead of the file on disk.
  */
-export function preprocessWithCompiler(entry: CompileCommand): string | { problem: string } {
-  const invocation = invocationFor(entry, { stop: '-E', output: '-' });
+export function preprocessWithCompiler(entry: CompileCommand, text?: string): string | { problem: string } {
+  // With `text` (an editor's unsaved buffer) the compiler reads it on standard input.
+  const invocation = invocationFor(entry, { stop: '-E', output: '-', stdin: text !== undefined });
   try {
-    return execFileSync(invocation.program, [...invocation.args], { cwd: invocation.cwd, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    return execFileSync(invocation.program, [...invocation.args], { cwd: invocation.cwd, encoding: 'utf8', maxBuffer: 256 << 20, ...(text === undefined ? { stdio: ['ignore', 'pipe', 'pipe'] as const } : { input: text, stdio: ['pipe', 'pipe', 'pipe'] as const }), timeout: 60_000 });
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '');
     const first = stderr.split('\n').find((line) => line.trim() !== '') ?? (error instanceof Error ? error.message : String(error));

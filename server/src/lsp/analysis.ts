@@ -7,10 +7,12 @@
  * and code lenses of one version share one analysis. The engine is a parameter so that tests can
  * drive every handler with a fixed report; the server passes the core's façade.
  */
+import { resolve } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeText, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
 import { kernelEvidence } from '../host/kernel-evidence';
-import { sourceOptionsFor } from '../host/asm-source';
+import { assemblyEntry, preprocessWithCompiler, sourceOptionsFor } from '../host/asm-source';
+import { findCompileCommands, type CompileCommand } from '../host/compile-commands';
 import { folderOf, uriToPath } from './paths';
 import type { Settings } from './settings';
 
@@ -60,11 +62,11 @@ export class Analyzer {
   }
 
   /** The analysis of the document's current version under these settings. Never throws. */
-  analyze(document: TextDocument, settings: Settings, folders: readonly string[]): Analysis {
-    const key = `${document.version}\u0000${JSON.stringify(settings)}`;
+  analyze(document: TextDocument, settings: Settings, folders: readonly string[], trusted = false): Analysis {
+    const key = `${document.version}\u0000${JSON.stringify(settings)}\u0000${trusted}`;
     const state = this.#stateOf(document.uri);
     if (state.last !== undefined && state.last.key === key) return state.last.analysis;
-    const analysis = this.#run(document, settings, folders, state.cache);
+    const analysis = this.#run(document, settings, folders, state.cache, trusted);
     state.last = { key, analysis };
     return analysis;
   }
@@ -129,8 +131,8 @@ export class Analyzer {
     return state;
   }
 
-  #run(document: TextDocument, settings: Settings, folders: readonly string[], cache: AnalysisCache): Analysis {
-    const { options, problems } = analysisOptions(document.uri, settings, folders);
+  #run(document: TextDocument, settings: Settings, folders: readonly string[], cache: AnalysisCache, trusted = false): Analysis {
+    const { options, problems } = analysisOptions(document.uri, settings, folders, trusted ? document.getText() : undefined);
     const base = { uri: document.uri, version: document.version, settings, options, evidenceProblems: problems };
     const text = document.getText();
     if (text.length > this.#maxFileSize) {
@@ -155,6 +157,7 @@ export function analysisOptions(
   uri: string,
   settings: Settings,
   folders: readonly string[],
+  trustedText?: string,
 ): { readonly options: AnalysisOptions; readonly problems: readonly string[] } {
   let globKernel: KernelVerdict | undefined;
   let buildKernel: KernelVerdict | undefined;
@@ -175,7 +178,14 @@ export function analysisOptions(
       problems = [`redzone-lint could not read the build evidence: ${error instanceof Error ? error.message : String(error)}`];
     }
   }
-  const source = path === undefined ? undefined : sourceOptionsFor(path, { includePaths: settings.includePaths, defines: settings.defines, base: folderOf(path, folders) }).source;
+  // In a trusted workspace, a `.S` file with a compile_commands.json entry is preprocessed by that
+  // entry's compiler, reading the editor's text on standard input.
+  const database = path === undefined || trustedText === undefined ? undefined : settings.compileCommands === '' ? findCompileCommands(path) : resolve(folderOf(path, folders), settings.compileCommands);
+  const compileCommand = path === undefined || database === undefined ? undefined : assemblyEntry(path, database);
+  const sourceSettings = { includePaths: settings.includePaths, defines: settings.defines, base: path === undefined ? '' : folderOf(path, folders), compileCommand, preprocess: (entry: CompileCommand) => preprocessWithCompiler(entry, trustedText) };
+  const prepared = path === undefined ? undefined : sourceOptionsFor(path, sourceSettings);
+  const source = prepared?.source;
+  if (prepared?.problem !== undefined) problems = [...problems, prepared.problem];
   const options: AnalysisOptions = {
     ...(source === undefined ? {} : { source }),
     ...(settings.abi === 'auto' ? {} : { abi: settings.abi }),

@@ -64,7 +64,7 @@ export class ServerContext {
     const target = disassemblyTarget(document.uri);
     const analysis =
       target === undefined
-        ? this.analyzer.analyze(document, settings, this.folders)
+        ? this.analyzer.analyze(document, settings, this.folders, this.workspaceTrusted)
         : this.analyzer.analyzeListing(document, settings, this.folders, await this.objects.unitFor(target, await this.settingsFor(pathToUri(target.path)), this.folders));
     this.showProblems(analysis.evidenceProblems);
     return analysis;

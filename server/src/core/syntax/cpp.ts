@@ -22,7 +22,8 @@ export function linesFromPreprocessed(preprocessed: string, fileName: string | u
     const marker = /^#\s*(?:line\s+)?(\d+)\s+"((?:\\.|[^"\\])*)"(.*)$/.exec(text);
     if (marker !== null) {
       const name = marker[2]!.replace(/\\(.)/g, '$1');
-      if (mainFile === undefined && !name.startsWith('<')) mainFile = name;
+      // The first file named is the main one (`<stdin>` when the text came on standard input).
+      if (mainFile === undefined && name !== '<built-in>' && name !== '<command-line>') mainFile = name;
       file = name;
       if (file === mainFile) next = Number(marker[1]) - 1;
       else if (/\s1(\s|$)/.test(marker[3]!) && lines.length > 0) includeLine = Math.max(0, next - 1);
