@@ -82,7 +82,27 @@ export function remapReport(report: Report, front: FrontEnd, written: string): R
     };
   };
   const functions = report.functions.map((fn): FunctionSummary => ({ ...fn, startLine: map.line(fn.startLine), endLine: map.line(fn.endLine), span: map.span(fn.span, fn.startLine) }));
-  return { ...report, inputReason: front.syntaxReason, findings: report.findings.map(finding), functions, problems: dedupe(problems), coverage };
+  const ignored = ignoredWrittenLines(written);
+  const findings = report.findings.map(finding).filter((f) => !ignored.has(f.line));
+  return { ...report, inputReason: front.syntaxReason, findings, functions, problems: dedupe(problems), coverage };
+}
+
+/**
+ * The written lines a `redzone-ignore` comment suppresses: its own line, and the next when the
+ * comment stands alone. The expansion drops the comments of the lines it rewrites (a macro
+ * invocation), so the written text decides, as the parsers decide for unexpanded text.
+ */
+function ignoredWrittenLines(written: string): Set<number> {
+  const lines = new Set<number>();
+  if (written.indexOf('redzone-ignore') < 0) return lines;
+  written.split('\n').forEach((text, line) => {
+    const at = text.indexOf('redzone-ignore');
+    if (at < 0) return;
+    lines.add(line);
+    const before = text.slice(0, at).replace(/(#|;|\/\/|\/\*).*$/, '').trim();
+    if (before === '') lines.add(line + 1);
+  });
+  return lines;
 }
 
 /** The written line of the expanded `line` that the user points at: the first that has a layout. */
