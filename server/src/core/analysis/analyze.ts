@@ -140,6 +140,9 @@ export interface TextPlan {
   readonly chunks: readonly Chunk[];
   readonly starts: ReadonlySet<string>;
   readonly files: ReadonlyMap<number, string>;
+  /** An objdump listing of an unlinked object (`ChunkScan.relocatable`). */
+  readonly relocatable: boolean;
+  /** What every chunk's parse depends on besides its own text: cached chunks are dropped when it changes. */
   readonly fileKey: string;
 }
 
@@ -155,7 +158,8 @@ export function planText(text: string, options: AnalysisOptions): TextPlan {
   const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
   const scan = scanChunks(text, detection.syntax);
   return {
-    syntax: detection.syntax, syntaxReason: detection.reason, chunks: scan.chunks, starts: scan.functionStarts, files: fileTable(scan.fileDirectives), fileKey: scan.fileDirectives,
+    syntax: detection.syntax, syntaxReason: detection.reason, chunks: scan.chunks, starts: scan.functionStarts, files: fileTable(scan.fileDirectives),
+    relocatable: scan.relocatable, fileKey: `${scan.relocatable ? 'relocatable\n' : ''}${scan.fileDirectives}`,
   };
 }
 
@@ -180,7 +184,7 @@ function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, e
 
 export function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
   const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
-  const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files });
+  const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files, relocatable: plan.relocatable });
   return { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 

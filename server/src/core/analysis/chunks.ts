@@ -31,6 +31,11 @@ export interface ChunkScan {
   readonly functionStarts: ReadonlySet<string>;
   /** `.file N "path"` lines of the whole text, which `.loc` in any chunk refers to. */
   readonly fileDirectives: string;
+  /**
+   * True for an objdump listing of an unlinked object: a function header at address 0. Every
+   * section of a relocatable object starts at 0, and linked code is never placed there.
+   */
+  readonly relocatable: boolean;
 }
 
 const objdumpHeader = /^[0-9a-fA-F]+ <([^>\n]+)>:[ \t]*$/gm;
@@ -157,8 +162,10 @@ function wordEndAt(text: string, i: number, end: number): number {
 export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
   const starts = new Set<string>();
   const boundaries: { offset: number; name: string }[] = [];
+  let relocatable = false;
   if (syntax === 'objdump-att' || syntax === 'objdump-intel') {
     for (const match of text.matchAll(objdumpHeader)) {
+      relocatable ||= /^0+ /.test(match[0]);
       starts.add(match[1]!);
       boundaries.push({ offset: match.index!, name: match[1]! });
     }
@@ -197,7 +204,7 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
     chunks.push({ offset, end, line, syntax: currentSyntax, mode: currentMode });
   });
   const fileDirectives = syntax === 'att' || syntax === 'intel' ? (facts?.files ?? []).join('\n') : '';
-  return { chunks, functionStarts: starts, fileDirectives };
+  return { chunks, functionStarts: starts, fileDirectives, relocatable };
 }
 
 function countLines(text: string, from: number, to: number): number {

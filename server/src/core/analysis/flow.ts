@@ -45,7 +45,7 @@ const maxVisitsPerBlock = 64;
 /** Runs the analysis over one function and replays the fixed point through the visitor. */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
-  const effects = effectsOf(fn, options);
+  const effects = effectsOf(fn, program, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
@@ -184,21 +184,27 @@ function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): b
 const effectCache = new WeakMap<AsmFunction, Effect[]>();
 
 /** The effects of a function's instructions, computed once per function. */
-export function effectsOf(fn: AsmFunction, options: FlowOptions): Effect[] {
+export function effectsOf(fn: AsmFunction, program: Program, options: FlowOptions): Effect[] {
   let effects = effectCache.get(fn);
   if (effects === undefined) {
-    effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+    effects = fn.insns.map((insn, index) => effectOf(fn, program, index, insn, options));
     effectCache.set(fn, effects);
   }
   return effects;
 }
 
 /** Describes an instruction, marking calls to the next instruction (`call 1f; 1: pop %ebx`) and no-return calls. */
-function effectOf(fn: AsmFunction, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
+function effectOf(fn: AsmFunction, program: Program, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
   const effect = describe(insn, fn.mode);
   if (effect.flow !== 'call' || effect.target === undefined) return effect;
   const target = targetIndex(fn, insn.operands[0]);
-  if (target === index + 1) return { ...effect, target: '(next)' };
+  if (target === index + 1) {
+    // `call 13 <f+0x13>` (e8 00 00 00 00) in a listing of an unlinked object is a call to another
+    // symbol whose relocation objdump did not print. Only 32- and 16-bit code reads the program
+    // counter with a call, and then the next instruction pops it (`call 1f; 1: pop %ebx`).
+    if (program.relocatable && (fn.mode === 8 || fn.insns[index + 1]?.mnemonic !== 'pop')) return { ...effect, target: undefined };
+    return { ...effect, target: '(next)' };
+  }
   if (options.noReturn.has(plainSymbol(effect.target))) return { ...effect, flow: 'stop' };
   return effect;
 }

@@ -45,6 +45,8 @@ export interface Program {
   readonly kernelEvidence: KernelEvidence | undefined;
   /** The address size the file starts in and mostly uses. */
   readonly mode: 2 | 4 | 8;
+  /** An objdump listing of an unlinked object, whose calls to other symbols are not relocated (`e8 00 00 00 00`). */
+  readonly relocatable: boolean;
 }
 
 const privileged = new Set([
@@ -70,6 +72,8 @@ export interface ProgramContext {
   readonly mode?: 2 | 4 | 8;
   /** `.file N "path"` entries declared anywhere in the file. */
   readonly files?: ReadonlyMap<number, string>;
+  /** An objdump listing of an unlinked object (see `Program.relocatable`). */
+  readonly relocatable?: boolean;
 }
 
 /** Builds the program from parsed items. Never throws. */
@@ -180,7 +184,7 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
         break;
     }
   }
-  return { functions, dataTables, dataLabels, kernelEvidence: evidence, mode };
+  return { functions, dataTables, dataLabels, kernelEvidence: evidence, mode, relocatable: context.relocatable ?? false };
 }
 
 /** `.L5` from `.L5`, `.L5-.L4` or `.LBB0_3-.LJTI0_0`; undefined for numbers. */
