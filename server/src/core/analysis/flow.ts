@@ -12,6 +12,7 @@ import { RSP } from './registers';
 import { describe, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
+import { branchEdgeStates, branchOutcome } from './branches';
 import { implicitStackWriters, step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
@@ -47,6 +48,8 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
   const effects = effectsOf(fn, program, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
+  // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
+  const anyIndexed = hasIndexed.includes(true);
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
@@ -98,9 +101,15 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;
       }
+      const last = block.end - 1;
+      const edges = anyIndexed && effects[last]!.flow === 'branch'
+        ? branchEdgeStates(state, branchOutcome(last > block.start ? fn.insns[last - 1] : undefined, fn.insns[last]!, state, fn.mode))
+        : undefined;
       for (let k = 0; k < block.successors.length; k++) {
         const next = block.successors[k]!;
-        if (propagate(next, state) && !queued.has(next)) {
+        // successors of a branch: [target, next] (or [next] when the target leaves the function).
+        const edgeState = edges === undefined ? state : k === block.successors.length - 1 && next === block.end ? edges.fallThrough : edges.taken;
+        if (propagate(next, edgeState) && !queued.has(next)) {
           work.push(next);
           queued.add(next);
         }
