@@ -8,7 +8,7 @@
  * drive every handler with a fixed report; the server passes the core's façade.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeText, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
+import { analyzeText, binaryContent, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { folderOf, uriToPath } from './paths';
 import type { Settings } from './settings';
@@ -35,7 +35,7 @@ export interface Analysis {
   /** Present when the analysis ran. */
   readonly report: Report | undefined;
   /** Why the document was not analyzed (too large, or the engine failed), as a sentence. */
-  readonly skipped: { readonly code: 'file-too-large' | 'internal-error'; readonly message: string } | undefined;
+  readonly skipped: { readonly code: 'file-too-large' | 'binary-content' | 'internal-error'; readonly message: string } | undefined;
   /** Problems with the on-disk evidence (a broken compile_commands.json), worth showing once. */
   readonly evidenceProblems: readonly string[];
 }
@@ -137,6 +137,12 @@ export class Analyzer {
       const limit = (this.#maxFileSize / (1024 * 1024)).toFixed(0);
       const message = `redzone-lint did not analyze this file: it is ${size} MB, over the ${limit} MB limit of the editor integration. Run \`redzone-lint check\` on it instead.`;
       return { ...base, report: undefined, skipped: { code: 'file-too-large', message } };
+    }
+    // The CLI's rule (`binaryContent`): `check` refuses this content as a binary file, so the
+    // editor does not publish diagnostics for it either.
+    const binary = binaryContent(text);
+    if (binary !== undefined) {
+      return { ...base, report: undefined, skipped: { code: 'binary-content', message: `redzone-lint did not analyze this file: it is binary content, not assembly text (${binary}).` } };
     }
     try {
       return { ...base, report: this.#engine.analyzeText(text, options, cache), skipped: undefined };

@@ -24,6 +24,9 @@ export const diagnosticSource = 'redzone';
 /** The code of the diagnostic that says a file was too large to analyze. */
 export const tooLargeCode = 'file-too-large';
 
+/** The code of the diagnostic that says a document is binary content, by the rule the CLI applies too. */
+export const binaryContentCode = 'binary-content';
+
 /** The code of the diagnostic that says the analysis itself failed (a bug, reported instead of crashing). */
 export const internalErrorCode = 'internal-error';
 
