@@ -20,8 +20,8 @@ export function accessState(state: State, access: MemoryAccess): State {
 }
 
 /**
- * One concrete landing of an indexed access, found while the index was still a known constant that
- * no undecided branch stands between (the first iteration of `for (i = 0; i < 10; i++)`).
+ * One concrete landing of an indexed access, found on a path that reaches it with a known index and
+ * that the known constants do not refute (the first iteration of a loop from `i = 0`).
  */
 export interface IndexWitness {
   /** Offset of the access relative to RSP on that path. */
@@ -39,8 +39,8 @@ export function recordWitnesses(state: State, effect: Effect, index: number, anc
     if (mem.index === undefined || witnesses.has(key)) continue;
     const at = accessState(state, access);
     const address = evaluateAddress(mem, at);
-    // An index (or base) computed on a path through a branch the analysis could not decide is an
-    // assumption, not a witness: that path may be one no execution takes.
+    // An index (or base) carried along a branch edge its own constants refute is no witness: no
+    // execution with that index reaches the access that way (SQLite's putVarint64).
     if (address.kind !== 'stack' || address.indexed || address.assumed) continue;
     const rel = offsetFromRsp(anchors, address.anchor, address.off, at.regs[RSP]);
     const register = gpr(mem.index);

@@ -1,9 +1,10 @@
 /**
- * Conditional branches whose outcome the state decides: `cmpl $9,-4(%rbp); jle .L3` on the first
- * pass through a `for (i = 0; i < 10; i++)` loop, where the counter is a known constant. The
- * fixpoint uses it only to tell which constants hold on a path every execution takes: on an edge
- * it cannot decide, constants become assumed (`state.ts`), and an indexed access reached only with
- * an assumed index is not reported as landing anywhere.
+ * Conditional branches whose outcome the state decides: `leaq -1(%rax),%r8; cmpq $7,%r8; jae` with
+ * %rax = 1 from a loop's first pass. The fixpoint uses it only to refute paths: the edge the known
+ * constants decide against is one no execution with those values takes, so the constants carried
+ * along it become assumed (`state.ts`), and an indexed access reached only with an assumed index
+ * has no witness (`address.ts`). Reachability itself is not changed: the state still flows, so
+ * no code goes unchecked because of a decision.
  */
 import type { Instruction } from '../ir';
 import { registerWidth } from './registers';
@@ -36,14 +37,13 @@ export function branchOutcome(compare: Instruction | undefined, jump: Instructio
 }
 
 /**
- * The states for the two edges of a conditional branch at the end of a block: the edge the state
- * decides keeps its constants; the other edge, and both edges of an undecided branch, assume them.
+ * The states for the two edges of a conditional branch at the end of a block: the edge the known
+ * constants decide against carries them as assumed; an undecided branch leaves both edges alone.
  */
 export function branchEdgeStates(state: State, outcome: boolean | undefined): { taken: State; fallThrough: State } {
   if (outcome === true) return { taken: state, fallThrough: assumeConstants(state) };
   if (outcome === false) return { taken: assumeConstants(state), fallThrough: state };
-  const assumed = assumeConstants(state);
-  return { taken: assumed, fallThrough: assumed };
+  return { taken: state, fallThrough: state };
 }
 
 /** Flags of `a - b` at `bytes` width (Intel operand order: `cmp a, b`). */

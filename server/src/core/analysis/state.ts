@@ -14,9 +14,9 @@
 
 /**
  * An abstract register value; undefined is "unknown". A constant or stack address marked
- * `assumed` was computed on a path through a conditional branch whose outcome the analysis did not
- * decide: it holds on every execution that takes that path, if any does. Joins and transfers treat
- * it like any other value; only the witnesses of indexed accesses (`address.ts`) refuse it.
+ * `assumed` was carried along a branch edge that the known constants decide against
+ * (`branches.ts`): no execution with those values takes it. Joins and transfers treat it like any
+ * other value; only the witnesses of indexed accesses (`address.ts`) refuse it.
  */
 export type Value =
   | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly assumed?: true }
@@ -104,9 +104,9 @@ export function isAssumed(value: Value): boolean {
 }
 
 /**
- * The state on an edge of a conditional branch whose outcome is not decided: every constant in a
- * register or a stack cell becomes assumed (`cmpq $7,%r8; jae` with %r8 computed from a loop's
- * first iteration: the path may be one no execution takes).
+ * The state on the edge of a conditional branch that its constants decide against: every constant
+ * in a register or a stack cell becomes assumed (`cmpq $7,%r8; jae` with %r8 = 0 from a loop's
+ * first pass: the jump is taken by no execution in which %r8 is 0).
  */
 export function assumeConstants(state: State): State {
   let regs: Value[] | undefined;
