@@ -19,7 +19,7 @@
 import type { Instruction, Operand } from '../ir';
 import { parseInstruction, withStatementCaches } from './instruction';
 import { parseHexDigits } from './numbers';
-import { forEachLine, pushDirective, skipBlanks, trimEnd, type Sink } from './sink';
+import { forEachLine, pushDirective, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses an objdump listing in the given spelling into `sink`. */
 export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink): void {
@@ -88,7 +88,7 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
         if (gap > 0 && gap <= 15) replaceLast({ ...previous, length: gap });
       }
     }
-    sink.items.push({ kind: 'insn', insn, line });
+    pushInsn(sink, insn);
     last = sink.items.length - 1;
     lastHasBytes = bytes > 0;
   }
