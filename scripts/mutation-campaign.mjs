@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleHarness } from './bundle-harness.mjs';
+import { withRepeatedHeaders } from '../test/fixtures/objects/mutate.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -146,27 +147,6 @@ function mutateText(text) {
 }
 
 // ---- Object mutations. ----
-function repeatHeaders(bytes, copies) {
-  if (bytes.length < 64 || bytes[4] !== 2) return bytes;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shoff = Number(view.getBigUint64(0x28, true));
-  const entsize = view.getUint16(0x3a, true);
-  const count = view.getUint16(0x3c, true);
-  if (entsize < 64 || shoff + count * entsize > bytes.length) return bytes;
-  const headers = Array.from({ length: count }, (_, k) => bytes.subarray(shoff + k * entsize, shoff + (k + 1) * entsize));
-  const code = headers.filter((h) => (new DataView(h.buffer, h.byteOffset, h.byteLength).getBigUint64(8, true) & 4n) !== 0n);
-  if (code.length === 0) return bytes;
-  const all = [...headers, ...Array.from({ length: copies }, (_, k) => code[k % code.length])].slice(0, 65000);
-  const table = (bytes.length + 7) & ~7;
-  const out = new Uint8Array(table + all.length * entsize);
-  out.set(bytes);
-  all.forEach((h, k) => out.set(h, table + k * entsize));
-  const outView = new DataView(out.buffer);
-  outView.setBigUint64(0x28, BigInt(table), true);
-  outView.setUint16(0x3c, all.length, true);
-  return out;
-}
-
 function arHeader(name, size) {
   const field = (text, width) => text.padEnd(width, ' ').slice(0, width);
   return new TextEncoder().encode(`${field(name, 16)}${field('0', 12)}${field('0', 6)}${field('0', 6)}${field('644', 8)}${field(String(size), 10)}\`\n`);
@@ -193,7 +173,7 @@ function mutateObject(base) {
   const rounds = int(1, 3);
   for (let r = 0; r < rounds; r++) {
     switch (int(0, 5)) {
-      case 0: bytes = repeatHeaders(bytes, int(1, 3000)); break;
+      case 0: bytes = withRepeatedHeaders(bytes, int(1, 3000)); break;
       case 1: bytes = bytes.slice(0, int(0, bytes.length)); break;
       case 2: { bytes = bytes.slice(); for (let k = int(1, 32); k > 0 && bytes.length > 0; k--) bytes[int(0, bytes.length - 1)] ^= 1 << int(0, 7); break; }
       case 3: { bytes = bytes.slice(); if (bytes.length >= 64) { const at = pick([0x18, 0x20, 0x28, 0x34, 0x36, 0x3a, 0x3c, 0x3e]); for (let k = 0; k < 2; k++) bytes[at + k] = int(0, 255); } break; }

@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { analyzeObject, disassembleObject } from '../../server/src/core/objects/index';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
+import { withRepeatedHeaders } from '../fixtures/objects/mutate.mjs';
 
 let dir = '';
 let capstone: CapstoneDisassembler;
@@ -27,36 +28,13 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The object with its section header table moved to the end and `copies` repeats of its executable sections' headers appended. */
-function withRepeatedHeaders(bytes: Uint8Array, copies: number): Uint8Array {
-  if (bytes.length < 64) return bytes;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shoff = Number(view.getBigUint64(0x28, true));
-  const entsize = view.getUint16(0x3a, true);
-  const count = view.getUint16(0x3c, true);
-  // A file an earlier mutation broke keeps its (broken) headers.
-  if (entsize < 64 || shoff + count * entsize > bytes.length) return bytes;
-  const headers = Array.from({ length: count }, (_, k) => bytes.subarray(shoff + k * entsize, shoff + (k + 1) * entsize));
-  const code = headers.filter((h) => (new DataView(h.buffer, h.byteOffset, h.byteLength).getBigUint64(8, true) & 4n) !== 0n);
-  if (code.length === 0) return bytes;
-  const all = [...headers, ...Array.from({ length: copies }, (_, k) => code[k % code.length]!)].slice(0, 65000);
-  const table = (bytes.length + 7) & ~7;
-  const out = new Uint8Array(table + all.length * entsize);
-  out.set(bytes);
-  all.forEach((h, k) => out.set(h, table + k * entsize));
-  const outView = new DataView(out.buffer);
-  outView.setBigUint64(0x28, BigInt(table), true);
-  outView.setUint16(0x3c, all.length, true);
-  return out;
-}
+type Mutation = { kind: 'repeat'; copies: number } | { kind: 'truncate'; keep: number } | { kind: 'flip'; flips: [number, number][] };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('repeat' as const), copies: fc.integer({ min: 1, max: 3000 }) }),
   fc.record({ kind: fc.constant('truncate' as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant('flip' as const), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 16 }) }),
 );
-
-type Mutation = { kind: 'repeat'; copies: number } | { kind: 'truncate'; keep: number } | { kind: 'flip'; flips: [number, number][] };
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
   if (m.kind === 'repeat') return withRepeatedHeaders(bytes, m.copies);
