@@ -38,7 +38,7 @@ export function isSourceDocument(document: TextDocument): boolean {
 
 /** Said once per session when a source opens in an untrusted workspace. */
 export const untrustedMessage =
-  'redzone-lint does not compile C, C++ or Rust sources in an untrusted workspace, because the compiler is a program the workspace names. Trust the workspace to see red-zone findings in them (other editors: pass `workspaceTrusted: true` in initializationOptions).';
+  'C, C++ and Rust sources are not compiled in an untrusted workspace, because the compiler is a program the workspace names. Trust the workspace to see red-zone findings in them (other editors: pass `workspaceTrusted: true` in initializationOptions).';
 
 /** The pause after a save, and after an edit with `compileOnChange`. */
 const saveDebounceMs = 50;
