@@ -56,6 +56,7 @@ test("gcc's -fverbose-asm names the variable of a store's destination and a load
   assert.equal(variableOf('\tmovl\t-4(%rbp), %eax\t# value, _5', 'load'), 'value');
   assert.equal(variableOf('\tmovq\t%rax, -16(%rbp)\t# tmp, D.1234', 'store'), undefined);
   assert.equal(variableOf('\tmovl\t%edi, -20(%rbp)', 'store'), undefined);
+  assert.equal(variableOf('\tmovq\t%rax, -8(%rsp)\t# tmp87, tmp87', 'store'), undefined);
 });
 
 test('Rust function names from symbols', () => {
