@@ -120,7 +120,8 @@ export function createSourcePublisher(context: ServerContext): SourcePublisher {
       } else {
         const found = findSourceEntry(path, { root, compileCommands: settings.compileCommands });
         if (!found.ok) {
-          if (found.problem !== undefined) context.showProblems([found.problem]);
+          // A header or a stray file without an entry is normal (the status bar says so); a broken database is not.
+          if (found.unreadable && found.problem !== undefined) context.showProblems([found.problem]);
           return publish(uri, document, [], skipped(uri, document, found.problem ?? 'no compile_commands.json or compile_flags.txt compiles this file'));
         }
         noRedZone = turnsRedZoneOff(found.entry.arguments);
