@@ -19,7 +19,9 @@ import {
   InitializedNotification,
   InitializeRequest,
   PublishDiagnosticsNotification,
+  ShowDocumentRequest,
   ShowMessageNotification,
+  ShowMessageRequest,
   createProtocolConnection,
   type ApplyWorkspaceEditParams,
   type CodeAction,
@@ -29,6 +31,8 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Range,
+  type ShowDocumentParams,
+  type ShowMessageRequestParams,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, type ServerOptions } from '../../server/src/lsp/server';
 import { statusNotification, type StatusParams } from '../../server/src/protocol';
@@ -48,6 +52,11 @@ export class TestClient {
   readonly messages: string[] = [];
   readonly statuses: StatusParams[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
+  /** `window/showMessageRequest`s received; the client answers with `messageAnswer` when it is one of the actions. */
+  readonly messageRequests: ShowMessageRequestParams[] = [];
+  messageAnswer: string | undefined;
+  /** `window/showDocument`s received. */
+  readonly shownDocuments: ShowDocumentParams[] = [];
   settings: unknown;
   readonly #published: PublishDiagnosticsParams[] = [];
   readonly #waiters: (() => void)[] = [];
@@ -68,6 +77,16 @@ export class TestClient {
       this.#wake();
     });
     connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    connection.onRequest(ShowMessageRequest.type, (params) => {
+      this.messageRequests.push(params);
+      this.#wake();
+      return params.actions?.find((action) => action.title === this.messageAnswer) ?? null;
+    });
+    connection.onRequest(ShowDocumentRequest.type, (params) => {
+      this.shownDocuments.push(params);
+      this.#wake();
+      return { success: true };
+    });
     connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
       this.appliedEdits.push(params);
       return { applied: true };
@@ -148,7 +167,7 @@ export async function startTestServer(options: TestClientOptions = {}): Promise<
   const initialize = await connection.sendRequest(InitializeRequest.type, {
     processId: null,
     rootUri: null,
-    capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true } },
+    capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true }, window: { showDocument: { support: true } } },
     workspaceFolders: folders.map((uri, index) => ({ uri, name: `folder${index}` })),
   });
   await connection.sendNotification(InitializedNotification.type, {});

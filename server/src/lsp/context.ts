@@ -21,6 +21,8 @@ export class ServerContext {
   folders: readonly string[] = [];
   /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
   pullSettings = false;
+  /** Whether the client opens documents on `window/showDocument` (LSP 3.16). */
+  canShowDocument = false;
   readonly #settings = new Map<string, Promise<Settings>>();
   #pushed: unknown = undefined;
   readonly #shownProblems = new Set<string>();

@@ -1,11 +1,11 @@
 /**
  * `textDocument/hover`: the stack frame at the instruction under the cursor, drawn as a table,
- * and on a finding also why kernel code cannot rely on those bytes and why this file counts as
- * kernel code.
+ * led by one sentence about the finding there, and followed by why this file counts as kernel
+ * code and a link to the finding's documentation (`convert.ts`, `hoverMarkdown`).
  */
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import type { ServerContext } from './context';
-import { findingMarkdown, frameLayoutMarkdown, spanToRange } from './convert';
+import { hoverMarkdown, spanToRange } from './convert';
 
 /** Registers the hover handler. */
 export function registerHover(context: ServerContext): void {
@@ -32,12 +32,9 @@ export async function hover(context: ServerContext, params: HoverParams): Promis
     (finding) => analysis.settings.severity[finding.code] !== 'off',
   );
   if (layout === undefined && findings.length === 0) return null;
-  const sections: string[] = [];
-  for (const finding of findings) sections.push(findingMarkdown(finding, layout?.kernel ?? report.kernel, layout?.interruptFrame));
-  if (layout !== undefined) sections.push(frameLayoutMarkdown(layout));
   const first = findings[0];
   return {
-    contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') },
+    contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(findings, layout, layout?.kernel ?? report.kernel) },
     ...(first !== undefined ? { range: spanToRange(document, first.span) } : {}),
   };
 }

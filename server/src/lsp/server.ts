@@ -40,6 +40,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialize((params): InitializeResult => {
     // Clients send all sorts of partial initialize params; none of them may fail the handshake.
     context.pullSettings = params?.capabilities?.workspace?.configuration === true;
+    context.canShowDocument = params?.capabilities?.window?.showDocument?.support === true;
     const folders = Array.isArray(params?.workspaceFolders) ? params.workspaceFolders.map((folder) => folder?.uri) : [params?.rootUri];
     context.folders = folders
       .filter((uri): uri is string => typeof uri === 'string')

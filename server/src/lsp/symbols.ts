@@ -16,10 +16,13 @@ export function registerSymbols(context: ServerContext): void {
       const report = (await context.analysisOf(document)).report;
       if (report === undefined) return [];
       return report.functions.map((summary): DocumentSymbol => {
-        const range = spanToRange(document, summary.span);
-        const selection = lineRange(document, summary.startLine);
+        // The range runs from the function's label (the outline and sticky scroll show it, not
+        // the first `pushq %rbp`) to its last instruction.
+        const label = lineRange(document, summary.startLine);
+        const body = spanToRange(document, summary.span);
+        const range = body.end.line >= label.start.line ? { start: label.start, end: body.end } : label;
         // LSP requires the selection range to lie inside the range.
-        const selectionRange = selection.start.line >= range.start.line && selection.end.line <= range.end.line ? selection : range;
+        const selectionRange = label.end.line <= range.end.line ? label : range;
         return { name: summary.name, kind: SymbolKind.Function, detail: frameSummary(summary), range, selectionRange };
       });
     } catch (error) {
