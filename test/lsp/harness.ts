@@ -44,6 +44,8 @@ export interface TestClientOptions extends ServerOptions {
   /** Whether the client announces `workspace/configuration` support; default true. */
   readonly configuration?: boolean;
   readonly workspaceFolders?: readonly string[];
+  /** What the client passes as `initializationOptions`. */
+  readonly initializationOptions?: unknown;
 }
 
 /** A client connected to a fresh in-process server. */
@@ -124,6 +126,11 @@ export class TestClient {
     await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { redzone: settings } });
   }
 
+  /** Pushes `settings` as the whole `workspace/didChangeConfiguration` payload, without changing what `workspace/configuration` answers. */
+  async pushSettings(settings: unknown): Promise<void> {
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings });
+  }
+
   hover(uri: string, line: number, character = 2) {
     return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
   }
@@ -169,6 +176,7 @@ export async function startTestServer(options: TestClientOptions = {}): Promise<
     rootUri: null,
     capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true }, window: { showDocument: { support: true } } },
     workspaceFolders: folders.map((uri, index) => ({ uri, name: `folder${index}` })),
+    ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return { client, initialize };

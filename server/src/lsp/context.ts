@@ -19,7 +19,11 @@ export class ServerContext {
   readonly objects = new ObjectStore();
   /** Absolute paths of the workspace folders, for glob roots and build-file searches. */
   folders: readonly string[] = [];
-  /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
+  /**
+   * Whether the client answers `workspace/configuration` (VS Code, Neovim). Its answer wins when it
+   * has a `redzone` section; otherwise the settings from `initializationOptions` or
+   * `workspace/didChangeConfiguration` apply, as for clients that only push.
+   */
   pullSettings = false;
   /** Whether the client opens documents on `window/showDocument` (LSP 3.16). */
   canShowDocument = false;
@@ -82,10 +86,12 @@ export class ServerContext {
     let raw: unknown = this.#pushed;
     if (this.pullSettings) {
       try {
-        raw = await this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'redzone' });
+        const pulled: unknown = await this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'redzone' });
+        // A client that knows no `redzone` section (Neovim without `settings`) answers null or {}:
+        // then what it passed in `initializationOptions` or pushed still holds.
+        if (typeof pulled === 'object' && pulled !== null && Object.keys(pulled).length > 0) raw = pulled;
       } catch {
         // A client that fails the request still has the pushed settings or the defaults.
-        raw = this.#pushed;
       }
     }
     try {

@@ -13,6 +13,7 @@ import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
+import { redzoneSection } from './settings';
 import { registerScan } from './scan';
 import { registerSymbols } from './symbols';
 
@@ -46,7 +47,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       .filter((uri): uri is string => typeof uri === 'string')
       .map(uriToPath)
       .filter((path): path is string => path !== undefined);
-    const initializationSettings = (params?.initializationOptions as { settings?: unknown } | null | undefined)?.settings;
+    // Clients that cannot answer `workspace/configuration` per resource (or answer it with
+    // nothing, as Neovim does for a section it was not given) pass the settings here.
+    const initializationSettings = redzoneSection(params?.initializationOptions);
     if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
     return {
       capabilities: {
@@ -71,8 +74,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerScan(context);
 
   connection.onDidChangeConfiguration((params) => {
-    const pushed = (params.settings as { redzone?: unknown } | null | undefined)?.redzone;
-    context.resetSettings(pushed);
+    // VS Code sends `null` and is asked again; other clients push the section itself.
+    context.resetSettings(redzoneSection(params?.settings));
     publisher.refreshAll();
   });
 
