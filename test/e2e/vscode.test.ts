@@ -1,7 +1,7 @@
 /**
  * A real VS Code end to end: code-server 4.100.3 (VS Code 1.100.3) with the packaged `.vsix`
  * installed, driven by Debian's Chromium through playwright-core (see codeServer.ts and
- * notes/real-editor-tests.md for why this is the way that works here).
+ * docs/real-editors.md for why this is the way that works here).
  *
  * A small C project whose Makefile builds `leaf.s` with `gcc -O0 -S`, tagged kernel by the
  * workspace's `redzone.kernelFiles`: opening `leaf.s` shows the squiggle and a Problems entry
