@@ -8,13 +8,15 @@
  * - "Reserve N bytes of stack in <function>" for hand-written assembly, where no build flag helps.
  * - "Ignore on this line": a `redzone-ignore` comment, for deliberate use.
  */
-import { basename, dirname, isAbsolute, join } from 'node:path';
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  addFlagToCompileDatabase,
   addNoRedZone,
   applyEdits,
   assemblyRuleFor,
+  buildFileKind,
   commentStyleFor,
   compilerSources,
   flagSpelling,
@@ -31,7 +33,8 @@ import { findBuildFiles, readBuildFile, type BuildFile } from './buildFiles';
 import type { ServerContext } from './context';
 import { diagnosticData, diagnosticSource, toTextEdit } from './convert';
 import { disassemblyTarget } from './objects';
-import { folderOf, pathToUri, slashRelative, uriToPath } from './paths';
+import { folderOf, isInside, pathToUri, slashRelative, uriToPath } from './paths';
+import { findSourceEntry } from '../host/source-check';
 
 /** Codes that a build without the red zone fixes. */
 const buildFixable = new Set(['red-zone-store', 'red-zone-load', 'red-zone-clobbered', 'below-red-zone']);
@@ -64,18 +67,23 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   const actions: CodeAction[] = [];
 
   const fixable = ours.filter((diagnostic) => buildFixable.has(diagnosticData(diagnostic)!.code));
+  // A finding in a C, C++ or Rust source came from compiling it: its fix is in the build, like compiler output's.
+  const compiled = ours.some((diagnostic) => diagnosticData(diagnostic)!.compiled === true);
   let buildFiles: BuildFile[] = [];
+  const settings = await context.settingsFor(uri);
+  const root = path === undefined ? '' : folderOf(path, context.folders);
   if (fixable.length > 0 && path !== undefined) {
-    const settings = await context.settingsFor(uri);
-    buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root: folderOf(path, context.folders) });
+    buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root });
   }
   // A Makefile rule that compiles this file with -S says it is compiler output as surely as a `.file` directive.
   const rules = new Map(buildFiles.map((buildFile) => [buildFile, path === undefined ? undefined : ruleMaking(context, buildFile, path)]));
-  const generated = looksCompilerGenerated(text) || [...rules.values()].some((rule) => rule !== undefined);
+  const generated = compiled || looksCompilerGenerated(text) || [...rules.values()].some((rule) => rule !== undefined);
   if (fixable.length > 0 && !generated) actions.push(...(await reserveActions(context, document, fixable)));
   if (fixable.length > 0 && path !== undefined && generated) {
+    // The compile command the editor compiles with is updated too, so the next save shows the fix at once.
+    const database = compiled ? databaseEdit(context, path, settings.compileCommands, root) : undefined;
     for (const buildFile of buildFiles) {
-      const action = buildFileAction(context, buildFile, path, text, fixable, rules.get(buildFile));
+      const action = buildFileAction(context, buildFile, path, text, fixable, database, rules.get(buildFile));
       if (action !== undefined) actions.push(action);
     }
     if (actions.length > 0) actions[0].isPreferred = true;
@@ -88,7 +96,8 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   }
 
   const lines = new Set<number>();
-  for (const diagnostic of ours) {
+  // A `redzone-ignore` comment works in assembly, where the finding's instruction is; not in a source compiled to it.
+  for (const diagnostic of compiled ? [] : ours) {
     const line = diagnostic.range.start.line;
     if (lines.has(line)) continue;
     lines.add(line);
@@ -119,7 +128,15 @@ async function reserveActions(context: ServerContext, document: TextDocument, di
   return actions;
 }
 
-function buildFileAction(context: ServerContext, buildFile: BuildFile, path: string, text: string, diagnostics: Diagnostic[], rule: MakeRule | undefined): CodeAction | undefined {
+function buildFileAction(
+  context: ServerContext,
+  buildFile: BuildFile,
+  path: string,
+  text: string,
+  diagnostics: Diagnostic[],
+  database: { readonly uri: string; readonly edits: (directory: string) => TextEdit[] | undefined } | undefined,
+  rule: MakeRule | undefined,
+): CodeAction | undefined {
   const buildUri = pathToUri(buildFile.path);
   const buildText = buildFileText(context, buildFile);
   if (buildText === undefined) return undefined;
@@ -131,7 +148,10 @@ function buildFileAction(context: ServerContext, buildFile: BuildFile, path: str
   const shown = buildFile.path.startsWith(root) ? slashRelative(root, buildFile.path) : buildFile.path;
   const flag = flagSpelling(buildFile.kind);
   const title = `Add ${flag} to ${shown}`;
-  const action = quickFix(title, diagnostics, { changes: { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) } });
+  const changes: Record<string, TextEdit[]> = { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) };
+  const databaseEdits = database?.edits(buildDir);
+  if (database !== undefined && databaseEdits !== undefined && database.uri !== buildUri) changes[database.uri] = databaseEdits;
+  const action = quickFix(title, diagnostics, { changes });
   // After the edit, the client runs this command: the server says what changed and what to rebuild.
   const changed = changedLine(buildText, edits);
   const args: BuildFileChangedArgs = {
@@ -166,6 +186,28 @@ function changedLine(text: string, edits: readonly CoreTextEdit[]): { line: numb
   const at = first.start + (first.newText.length - first.newText.replace(/^\s+/, '').length);
   const line = after.slice(0, at).split('\n').length - 1;
   return { line, text: (after.split('\n')[line] ?? '').replace(/\r$/, '') };
+}
+
+/**
+ * The edit of compile_commands.json that adds `-mno-red-zone` to the entries of the sources under
+ * a build file's directory (what the build file's fix makes the next build write there), so the
+ * editor's next compile of the source uses it before the database is regenerated.
+ */
+function databaseEdit(context: ServerContext, path: string, compileCommands: string, root: string): { uri: string; edits: (directory: string) => TextEdit[] | undefined } | undefined {
+  const found = findSourceEntry(path, { root, compileCommands });
+  if (!found.ok || buildFileKind(found.from) === 'compile-flags') return undefined;
+  const uri = pathToUri(found.from);
+  const open = context.documents.get(uri);
+  const databaseText = open?.getText() ?? readBuildFile(found.from);
+  if (databaseText === undefined) return undefined;
+  return {
+    uri,
+    edits: (directory) => {
+      const edit = addFlagToCompileDatabase(databaseText, (entry) => isInside(directory, resolve(dirname(found.from), entry.directory ?? '.', entry.file)));
+      if (edit === undefined) return undefined;
+      return [toTextEdit(open ?? TextDocument.create(uri, 'json', 0, databaseText), edit)];
+    },
+  };
 }
 
 /** The analyzed file and the sources its `.file` directives name, relative to the build file's directory. */

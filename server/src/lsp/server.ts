@@ -14,6 +14,7 @@ import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
 import { redzoneSection } from './settings';
+import { workspaceTrustNotification, type InitializationOptions, type WorkspaceTrustParams } from '../protocol';
 import { registerScan } from './scan';
 import { registerSymbols } from './symbols';
 
@@ -49,11 +50,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       .filter((path): path is string => path !== undefined);
     // Clients that cannot answer `workspace/configuration` per resource (or answer it with
     // nothing, as Neovim does for a section it was not given) pass the settings here.
-    const initializationSettings = redzoneSection(params?.initializationOptions);
+    const initialization = params?.initializationOptions as InitializationOptions | null | undefined;
+    const initializationSettings = redzoneSection(initialization);
     if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
+    context.workspaceTrusted = initialization?.workspaceTrusted === true;
     return {
       capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // Saves are what C, C++ and Rust sources are compiled on.
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
@@ -72,6 +76,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerCodeLens(context);
   registerCommands(context);
   registerScan(context);
+
+  connection.onNotification(workspaceTrustNotification.method, (params: WorkspaceTrustParams | undefined) => {
+    const trusted = params?.trusted === true;
+    if (trusted === context.workspaceTrusted) return;
+    context.workspaceTrusted = trusted;
+    publisher.refreshAll();
+  });
 
   connection.onDidChangeConfiguration((params) => {
     // VS Code sends `null` and is asked again; other clients push the section itself.
