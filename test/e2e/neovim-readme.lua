@@ -4,22 +4,10 @@
 -- `workspace/didChangeConfiguration` that empties kernelFiles must take them away.
 -- Inputs: REDZONE_FILE (the .S file), REDZONE_RESULT (where to write the JSON result).
 local file = os.getenv('REDZONE_FILE')
-local result_path = os.getenv('REDZONE_RESULT')
-local result = { steps = {} }
-
-local function finish(ok)
-  result.ok = ok
-  local handle = io.open(result_path, 'w')
-  handle:write(vim.fn.json_encode(result))
-  handle:close()
-  vim.cmd(ok and 'qa!' or 'cq')
-end
-
-local function step(name, ok, detail)
-  table.insert(result.steps, { name = name, ok = ok, detail = detail })
-  if not ok then finish(false) end
-  return ok
-end
+-- The shared result and steps, from the file beside this one.
+local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
+local run = dofile(here .. 'neovim-result.lua')
+local result, finish, step = run.result, run.finish, run.step
 
 vim.cmd('edit ' .. vim.fn.fnameescape(file))
 local buf = vim.api.nvim_get_current_buf()

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,36 @@ interface NeovimResult {
   after_edit?: number[];
 }
 
+/**
+ * Runs headless Neovim in `dir` (its XDG folders there) with the Lua files given, each by
+ * `luafile`, in `cwd`; the driver writes its JSON result to REDZONE_RESULT, which is returned with
+ * the run.
+ */
+function runNeovim<T>(dir: string, cwd: string, luaFiles: readonly string[], extraEnv: Record<string, string>): { result: T; run: SpawnSyncReturns<string> } {
+  const resultPath = join(dir, 'result.json');
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_DATA_HOME: join(dir, 'data'),
+    XDG_STATE_HOME: join(dir, 'state'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    REDZONE_RESULT: resultPath,
+    ...extraEnv,
+  };
+  const run = spawnSync('nvim', ['--headless', '--clean', '-n', '-i', 'NONE', ...luaFiles.flatMap((file) => ['-c', `luafile ${file}`])], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    // A safety net so a hung editor cannot hang CI; not a timing assertion.
+    timeout: 120_000,
+  });
+  try {
+    return { result: JSON.parse(readFileSync(resultPath, 'utf8')) as T, run };
+  } catch {
+    assert.fail(`nvim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
 test('Neovim shows red-zone-store diagnostics, the frame hover and the quick fixes', { skip: !haveNvim && 'nvim is not installed' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'redzone-nvim-'));
   try {
@@ -33,29 +63,7 @@ test('Neovim shows red-zone-store diagnostics, the frame hover and the quick fix
     writeFileSync(join(project, 'Makefile'), 'CFLAGS = -O0\n\nadd.s: add.c\n\t$(CC) $(CFLAGS) -S $<\n');
     const file = join(project, 'add.s');
     copyFileSync('test/fixtures/lsp/kernel.s', file);
-    const resultPath = join(dir, 'result.json');
-    const env = {
-      ...process.env,
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      XDG_DATA_HOME: join(dir, 'data'),
-      XDG_STATE_HOME: join(dir, 'state'),
-      XDG_CACHE_HOME: join(dir, 'cache'),
-      REDZONE_SERVER: resolve('dist/server.js'),
-      REDZONE_FILE: file,
-      REDZONE_RESULT: resultPath,
-    };
-    const run = spawnSync('nvim', ['--headless', '--clean', '-n', '-i', 'NONE', '-c', `luafile ${resolve('test/e2e/neovim.lua')}`], {
-      env,
-      encoding: 'utf8',
-      // A safety net so a hung editor cannot hang CI; not a timing assertion.
-      timeout: 120_000,
-    });
-    let result: NeovimResult;
-    try {
-      result = JSON.parse(readFileSync(resultPath, 'utf8')) as NeovimResult;
-    } catch {
-      assert.fail(`nvim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
-    }
+    const { result, run } = runNeovim<NeovimResult>(dir, project, [resolve('test/e2e/neovim.lua')], { REDZONE_SERVER: resolve('dist/server.js'), REDZONE_FILE: file });
     assert.ok(result.ok, `failed at ${JSON.stringify(result.steps)}\n${run.stderr}`);
     assert.equal(run.status, 0, run.stderr);
     assert.ok(result.codes?.includes('red-zone-store'), JSON.stringify(result.codes));
@@ -96,29 +104,7 @@ test("the README's Neovim 0.7 block sets kernelFiles through init_options and sh
     assert.match(block, /init_options = \{ redzone = \{ kernelFiles = \{ 'arch\/\*\*\/\*\.S' \} \} \}/);
     const init = join(dir, 'init.lua');
     writeFileSync(init, block.replace('/path/to/redzone-lint/dist/server.js', resolve('dist/server.js')));
-    const resultPath = join(dir, 'result.json');
-    const env = {
-      ...process.env,
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      XDG_DATA_HOME: join(dir, 'data'),
-      XDG_STATE_HOME: join(dir, 'state'),
-      XDG_CACHE_HOME: join(dir, 'cache'),
-      REDZONE_FILE: file,
-      REDZONE_RESULT: resultPath,
-    };
-    const run = spawnSync('nvim', ['--headless', '--clean', '-n', '-i', 'NONE', '-c', `luafile ${init}`, '-c', `luafile ${resolve('test/e2e/neovim-readme.lua')}`], {
-      cwd: project,
-      env,
-      encoding: 'utf8',
-      // A safety net so a hung editor cannot hang CI; not a timing assertion.
-      timeout: 120_000,
-    });
-    let result: { ok: boolean; steps: unknown[]; filetype?: string; codes?: string[]; hover?: string; after_change?: number };
-    try {
-      result = JSON.parse(readFileSync(resultPath, 'utf8')) as typeof result;
-    } catch {
-      assert.fail(`nvim wrote no result (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
-    }
+    const { result, run } = runNeovim<{ ok: boolean; steps: unknown[]; filetype?: string; codes?: string[]; hover?: string; after_change?: number }>(dir, project, [init, resolve('test/e2e/neovim-readme.lua')], { REDZONE_FILE: file });
     assert.ok(result.ok, `failed at ${JSON.stringify(result.steps)} (filetype ${result.filetype})\n${run.stderr}`);
     assert.ok(result.codes?.includes('red-zone-store'), JSON.stringify(result.codes));
     // What Neovim shows in the hover: the function's name as written, the table right after one sentence.

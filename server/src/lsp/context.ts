@@ -3,9 +3,10 @@
  * of each resource. The handlers themselves stay stateless; everything cached here is keyed by
  * document version or dropped when the settings change.
  */
-import { MessageType, ShowMessageNotification, type Connection, type TextDocuments } from 'vscode-languageserver';
+import { MessageType, ShowMessageNotification, type CancellationToken, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Analyzer } from './analysis';
+import { EditLog } from './editLog';
 import { disassemblyTarget, ObjectStore } from './objects';
 import { pathToUri } from './paths';
 import { defaultSettings, parseSettings, type Settings } from './settings';
@@ -16,6 +17,8 @@ export class ServerContext {
   readonly connection: Connection;
   readonly documents: TextDocuments<TextDocument>;
   readonly analyzer: Analyzer;
+  /** The line edits of each document since its last analysis (hovers map lines through them). */
+  readonly edits: EditLog;
   /** Analyzed objects behind the open disassembly documents. */
   readonly objects = new ObjectStore();
   /** Absolute paths of the workspace folders, for glob roots and build-file searches. */
@@ -34,8 +37,9 @@ export class ServerContext {
   #pushed: unknown = undefined;
   readonly #shownProblems = new Set<string>();
 
-  constructor(connection: Connection, documents: TextDocuments<TextDocument>, analyzer: Analyzer) {
+  constructor(connection: Connection, documents: TextDocuments<TextDocument>, analyzer: Analyzer, edits: EditLog = new EditLog()) {
     this.connection = connection;
+    this.edits = edits;
     this.documents = documents;
     this.analyzer = analyzer;
   }
@@ -56,10 +60,21 @@ export class ServerContext {
     this.#settings.clear();
   }
 
+  /**
+   * Lets the messages already read run first (an editor cancels a request for symbols or lenses
+   * when the text changes again), and says whether the request was cancelled meanwhile: an
+   * analysis for it would be of a version already replaced.
+   */
+  async superseded(token: CancellationToken): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return token.isCancellationRequested;
+  }
+
   /** Forgets what belongs to a closed document. */
   forget(uri: string): void {
     this.#settings.delete(uri);
     this.analyzer.forget(uri);
+    this.edits.forget(uri);
   }
 
   /** The analysis of the document's current version, with the document's settings. */
@@ -72,6 +87,8 @@ export class ServerContext {
       target === undefined
         ? this.analyzer.analyze(document, settings, this.folders)
         : this.analyzer.analyzeListing(document, settings, this.folders, await this.objects.unitFor(target, await this.settingsFor(pathToUri(target.path)), this.folders));
+    // The analysis ran on the text as it is in this tick: edits recorded so far are in it.
+    if (analysis.version === document.version) this.edits.analyzed(document.uri);
     this.showProblems(analysis.evidenceProblems);
     return analysis;
   }

@@ -11,6 +11,7 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands, serverCommands } from './commands';
 import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
+import { EditLog } from './editLog';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
 import { redzoneSection } from './settings';
@@ -35,9 +36,18 @@ export interface ServerOptions {
 
 /** Registers every handler on the connection and starts listening. */
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  // Every change passes through the edit log on its way into the document, so a hover can map
+  // lines of the current text to the last analyzed one.
+  const edits = new EditLog();
+  const documents = new TextDocuments<TextDocument>({
+    create: TextDocument.create,
+    update: (document, changes, version) => {
+      edits.record(document.uri, changes);
+      return TextDocument.update(document, changes, version);
+    },
+  });
   const analyzer = new Analyzer(options.engine ?? coreEngine, options.maxFileSize ?? defaultMaxFileSize);
-  const context = new ServerContext(connection, documents, analyzer);
+  const context = new ServerContext(connection, documents, analyzer, edits);
 
   connection.onInitialize((params): InitializeResult => {
     // Clients send all sorts of partial initialize params; none of them may fail the handshake.

@@ -9,8 +9,9 @@ import { lineRange, spanToRange } from './convert';
 
 /** Registers the document symbol handler. */
 export function registerSymbols(context: ServerContext): void {
-  context.connection.onDocumentSymbol(async (params) => {
+  context.connection.onDocumentSymbol(async (params, token) => {
     try {
+      if (await context.superseded(token)) return null;
       const document = context.documents.get(params.textDocument.uri);
       if (document === undefined) return null;
       const report = (await context.analysisOf(document)).report;

@@ -118,11 +118,22 @@ export interface MakeRule {
 /**
  * The rule of a Makefile that compiles `target` (a path relative to the Makefile's directory, with
  * `/`) to assembly: an explicit rule naming it (`irq.s: irq.c`) or a pattern rule matching it
- * (`%.s: %.c`), whose recipe passes `-S` (`$(CC) $(CFLAGS) -S -o $@ $<`). Such a rule says the file
- * is compiler output as surely as a `.file` directive in it. Undefined when no rule does.
+ * (`%.s: %.c`), whose recipe passes `-S` (`$(CC) $(CFLAGS) -S -o $@ $<`), itself or through a
+ * variable assigned in the file (`CFLAGS = -O0 -S`). Such a rule says the file is compiler output
+ * as surely as a `.file` directive in it. Undefined when no rule does.
  */
 export function assemblyRuleFor(text: string, target: string): MakeRule | undefined {
   const logical = logicalLines(splitLines(text));
+  const passesS = (words: string): boolean => /(^|\s)-S(\s|$)/.test(words);
+  // Variables whose value passes -S: `CFLAGS = -O0 -S`, `ASMFLAGS += -S`.
+  const sVariables = new Set<string>();
+  for (const line of logical) {
+    const joined = stripComment(line.parts.map((part) => part.text.replace(/\\$/, ' ')).join(' '));
+    const assignment = /^\s*(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\+=|:::=|::=|:=|\?=|=)(.*)$/.exec(joined);
+    if (assignment !== null && !joined.startsWith('\t') && passesS(assignment[2]!)) sVariables.add(assignment[1]!);
+  }
+  const recipePassesS = (line: string): boolean =>
+    passesS(line) || [...line.matchAll(/\$[({]([A-Za-z_][A-Za-z0-9_-]*)[)}]/g)].some((use) => sVariables.has(use[1]!));
   for (let i = 0; i < logical.length; i++) {
     const head = logical[i].parts.map((part) => part.text.replace(/\\$/, ' ')).join(' ');
     if (head.startsWith('\t')) continue;
@@ -132,7 +143,7 @@ export function assemblyRuleFor(text: string, target: string): MakeRule | undefi
     if (stem === undefined) continue;
     const recipe: string[] = [];
     for (let j = i + 1; j < logical.length && logical[j].parts[0].text.startsWith('\t'); j++) recipe.push(logical[j].parts.map((part) => part.text).join(' '));
-    if (!recipe.some((line) => /(^|\s)-S(\s|$)/.test(line))) continue;
+    if (!recipe.some(recipePassesS)) continue;
     const prerequisites = rule[2].trim() === '' ? [] : rule[2].trim().split(/\s+/).map((name) => name.replace('%', stem));
     return { target, prerequisites };
   }
