@@ -2,7 +2,7 @@
  * Turning the PATH arguments of `check` into files, and files into text or bytes.
  *
  * Every failure here is a per-input error message, never an exception: one bad input must not stop
- * the others from being analyzed (DESIGN.md: "the other inputs are still analyzed and reported").
+ * the others from being analyzed (docs/contracts.md: "they are still analyzed and reported").
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';

@@ -2,7 +2,7 @@
  * The `redzone-lint` executable. The only module that touches argv, stdout, stderr and the exit
  * code: everything else returns strings and results.
  *
- * Exit status (DESIGN.md): 0 no findings of warning or error severity; 1 such findings; 2 a usage
+ * Exit status (docs/contracts.md): 0 no findings of warning or error severity; 1 such findings; 2 a usage
  * or input error, with a message on stderr while the other inputs are still analyzed and reported.
  * No input and no internal failure ever ends in a stack trace (set REDZONE_DEBUG=1 to see one).
  */

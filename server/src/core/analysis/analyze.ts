@@ -11,7 +11,7 @@ import type { AsmItem, ParsedAsm, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
 import { detectSyntax, parseAsm } from '../syntax/index';
-import { checkFunction, defaultAbi } from './check';
+import { checkFunction, clobberedMessage, defaultAbi } from './check';
 import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
@@ -239,8 +239,10 @@ export function checkChunk(entry: ChunkEntry, context: CheckContext): NonNullabl
 
 function shiftFinding(finding: Finding, chunk: Chunk): Finding {
   if (chunk.offset === 0 && chunk.line === 0) return finding;
+  const clobber = finding.clobber === undefined ? undefined : { ...finding.clobber, line: finding.clobber.line + chunk.line };
   return {
     ...finding,
+    ...(clobber !== undefined ? { clobber, message: clobberedMessage(finding.size, clobber) } : {}),
     line: finding.line + chunk.line,
     span: { start: finding.span.start + chunk.offset, end: finding.span.end + chunk.offset },
     related: finding.related.map((r) => ({ ...r, line: r.line + chunk.line, span: { start: r.span.start + chunk.offset, end: r.span.end + chunk.offset } })),

@@ -55,7 +55,9 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
       bytes++;
       i += 3;
     }
-    if (i + 2 === end && isHex(text.charCodeAt(i)) && isHex(text.charCodeAt(i + 1))) {
+    // The last byte may end the line, or meet the tab at once when the bytes fill their column
+    // (`48 c7 45 f8 2a 00 00 00\tmovq $0x2a,-0x8(%rbp)`, as an 8-byte instruction is printed).
+    if (isHex(text.charCodeAt(i)) && isHex(text.charCodeAt(i + 1)) && (i + 2 === end || text.charCodeAt(i + 2) === 9)) {
       bytes++;
       i += 2;
     }
