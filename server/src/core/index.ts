@@ -16,6 +16,7 @@ export type { SourceOptions } from './syntax/expansion';
 export { expandSource } from './syntax/preprocess';
 export type * from './report';
 export { findingTable, findingInfo, findingDocUrl } from './findings';
+export { binaryContent } from './syntax/text-content';
 export { findMagicComment } from './analysis/kernel';
 export type { FindingCode, FindingInfo, Severity } from './findings';
 
