@@ -7,6 +7,7 @@
  * disassemblers differ mapped here (`movabs`), and the codes whose text the IR reads in a way
  * iced's fields do not give (far pointers, whose operand is `seg:offset`) left to capstone.
  */
+import type { DisassemblyMode } from '../core/elf/disassembler';
 import type { MemOperand, RegOperand } from '../core/ir';
 import { canonicalRegister } from '../core/syntax/registers';
 import { internMnemonic, isKnownMnemonic } from '../core/syntax/mnemonics';
@@ -29,14 +30,14 @@ export interface IcedNames {
   /** 1 for the codes whose sign-extended immediates capstone prints unsigned (`and`, `or`, `xor`). */
   readonly unsignedImmediates: Uint8Array;
   /** The IR mnemonic of an instruction code, or undefined when capstone's reading must be used. */
-  mnemonicOf(code: number, insn: IcedInstruction): string | undefined;
+  mnemonicOf(code: number, insn: IcedInstruction, mode: DisassemblyMode): string | undefined;
   /** The implicit memory operand of a string instruction (`[rdi]`), or undefined for other kinds. */
   implicitMemory(kind: number, insn: IcedInstruction): MemOperand | undefined;
 }
 
-/** Mnemonics capstone spells differently from iced, by iced code name prefix. */
-const CODE_SPELLINGS: readonly [RegExp, string][] = [
-  // `mov rax, imm64` and the moffs forms: capstone prints `movabs`.
+/** Mnemonics capstone spells differently from iced in 64-bit code, by iced code name. */
+const CODE_SPELLINGS_64: readonly [RegExp, string][] = [
+  // `mov rax, imm64` and the moffs forms: capstone prints `movabs` (in 32-bit code, `mov`).
   [/^Mov_r64_imm64$|^Mov_(AL|AX|EAX|RAX)_moffs|^Mov_moffs(8|16|32|64)_(AL|AX|EAX|RAX)$/, 'movabs'],
 ];
 
@@ -45,9 +46,13 @@ const CODE_SPELLINGS: readonly [RegExp, string][] = [
  * (`ljmp 0x10:0x1000`, `ljmp ptr [rax]`), and x87 register forms (capstone prints `fxch st(1)`
  * and `fadd st(0)` with one operand where iced gives two). EVEX and MVEX encodings (AVX-512) go to
  * capstone by their encoding: their masks and broadcasts are only in the text, and capstone prints
- * some of them under another name (`vpcmpb ..., 0` as `vpcmpeqb`).
+ * some of them under another name (`vpcmpb ..., 0` as `vpcmpeqb`). `xabort` capstone prints with
+ * a signed immediate (`xabort -1`). And `ud1`, which the SDM and objdump decode with a ModRM byte
+ * (`0f b9 cc`, `ud1 %esp,%ecx`, three bytes) and capstone 5.0-rc2 without (two bytes): the listing
+ * is capstone's, and the analysis must cut the code where the listing does, so its reading is
+ * taken. Both end the path, so only the unreachable byte after it is read differently.
  */
-const CAPSTONE_CODES = /_m16(16|32|64)$|_ptr16(16|32)$|_st0|_sti|^EVEX_|^MVEX_/;
+const CAPSTONE_CODES = /_m16(16|32|64)$|_ptr16(16|32)$|_st0|_sti|^EVEX_|^MVEX_|^Xabort_|^Ud1_/;
 
 /**
  * Memory sizes capstone's text does not state (`fldenv [rcx]`, `fxsave [rsp]`, `xsave ptr [rsp]`):
@@ -78,16 +83,18 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
   const codeEnum = iced.Code as unknown as Record<number, string>;
   const mnemonicEnum = iced.Mnemonic as unknown as Record<number, string>;
   const codeCount = Object.keys(iced.Code).length;
-  // Per code: undefined not yet seen, null for capstone, else the IR mnemonic.
-  const byCode: (string | null | undefined)[] = new Array<string | null | undefined>(codeCount);
+  // Per mode and code: undefined not yet seen, null for capstone, else the IR mnemonic.
+  const byCode32: (string | null | undefined)[] = new Array<string | null | undefined>(codeCount);
+  const byCode64: (string | null | undefined)[] = new Array<string | null | undefined>(codeCount);
   const stringCodes = new Uint8Array(codeCount + 1);
   const unsignedImmediates = new Uint8Array(codeCount + 1);
-  const mnemonicOf = (code: number, insn: IcedInstruction): string | undefined => {
+  const mnemonicOf = (code: number, insn: IcedInstruction, mode: DisassemblyMode): string | undefined => {
+    const byCode = mode === 64 ? byCode64 : byCode32;
     let ir = byCode[code];
     if (ir === undefined) {
       const codeName = codeEnum[code] ?? '';
       let word = (mnemonicEnum[insn.mnemonic] ?? '').toLowerCase();
-      for (const [pattern, spelling] of CODE_SPELLINGS) if (pattern.test(codeName)) word = spelling;
+      if (mode === 64) for (const [pattern, spelling] of CODE_SPELLINGS_64) if (pattern.test(codeName)) word = spelling;
       const interned = internMnemonic(word);
       ir = word === '' || CAPSTONE_CODES.test(codeName) || !isKnownMnemonic(interned) ? null : interned;
       if (insn.isStringInstruction) stringCodes[code] = 1;
@@ -97,6 +104,8 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
     return ir ?? undefined;
   };
   const { OpKind } = iced;
+  // Capstone names the `es:` of a 16- or 32-bit string destination (`movsd dword ptr es:[edi], ...`), not of a 64-bit one.
+  const esDestination = new Set<number>([OpKind.MemoryESDI, OpKind.MemoryESEDI]);
   const implicitBase = new Map<number, string>([
     [OpKind.MemorySegSI, 'si'], [OpKind.MemorySegESI, 'esi'], [OpKind.MemorySegRSI, 'rsi'],
     [OpKind.MemorySegDI, 'di'], [OpKind.MemorySegEDI, 'edi'], [OpKind.MemorySegRDI, 'rdi'],
@@ -107,7 +116,8 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
     if (base === undefined) return undefined;
     const segmentId = insn.segmentPrefix;
     const size = memorySizes[insn.memorySize];
-    return { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment: segmentId === 0 ? undefined : registerNames[segmentId], size: size === 0 ? undefined : size };
+    const segment = segmentId !== 0 ? registerNames[segmentId] : esDestination.has(kind) ? 'es' : undefined;
+    return { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment, size: size === 0 ? undefined : size };
   };
   return { registers, registerNames, stackPointer, memorySizes, stringCodes, unsignedImmediates, mnemonicOf, implicitMemory };
 }

@@ -84,7 +84,7 @@ export class IcedDecoder {
   private state(insn: IcedInstruction, address: number, length: number, mode: DisassemblyMode): DecodedInstruction | undefined {
     const names = this.names;
     const code = insn.code;
-    const mnemonic = names.mnemonicOf(code, insn);
+    const mnemonic = names.mnemonicOf(code, insn, mode);
     if (mnemonic === undefined || insn.hasOpMask || insn.isBroadcast) return undefined;
     const count = insn.opCount;
     const operands: Operand[] = [];
@@ -169,7 +169,8 @@ export class IcedDecoder {
     if ((baseId !== 0 && base === undefined) || (indexId !== 0 && index === undefined)) return undefined;
     let disp: number;
     if (base === 'rip' || base === 'eip') disp = Number(BigInt.asIntN(64, insn.memoryDisplacement - insn.nextIP));
-    else disp = Number(BigInt.asIntN(mode === 64 ? 64 : 32, insn.memoryDisplacement));
+    // A 32-bit address in 64-bit code (`lea edx, [ecx - 1]`) has a 32-bit displacement: signed, as capstone prints it.
+    else disp = Number(BigInt.asIntN(mode === 64 && insn.memoryDisplSize === 8 ? 64 : insn.memoryDisplSize === 2 ? 16 : 32, insn.memoryDisplacement));
     const segmentId = insn.segmentPrefix;
     const segment = segmentId === 0 ? undefined : names.registerNames[segmentId];
     const size = names.memorySizes[insn.memorySize];
