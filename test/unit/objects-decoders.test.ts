@@ -136,6 +136,14 @@ const FLOWS: Record<string, readonly Flow[]> = {
 /** Differences of description, by `kind: mnemonic`, and why they are not disagreements about the instruction. */
 const KNOWN: Record<string, string> = {
   'flow: syscall': 'iced calls `syscall` a call (control enters the kernel and comes back after it); for the function\'s stack it falls through, as the engine says, with the registers it writes (rax, rcx, r11)',
+  'flow: vmcall': 'a hypercall (Intel): iced calls it a call into the hypervisor, which returns after it; for the function it falls through',
+  'flow: vmmcall': 'a hypercall (AMD): as vmcall',
+  'memory access: clflush': 'iced counts flushing the cache line as reading it; no value is read or written, so no data below RSP is used (the engine gives it no access)',
+  'memory access: clflushopt': 'as clflush',
+  'memory access: clwb': 'as clflush',
+  'memory access: xsave': 'iced marks the save area read and written (the header is read); the engine calls it a store, and the red-zone check reports a store either way',
+  'memory access: xsaveopt': 'as xsave',
+  'memory access: xsavec': 'as xsave',
 };
 
 function accessName(access: number): 'load' | 'store' | 'both' | 'none' {

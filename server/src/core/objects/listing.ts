@@ -24,7 +24,8 @@
  */
 import { formatAddress, functionSymbols, instructionText, relocationInRange, relocationsFor, type DecodedInstruction, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
 import type { ItemPieces } from '../analysis/one-pass';
-import type { AsmItem, Instruction, Span } from '../ir';
+import type { AsmItem, Instruction, MemOperand, Span } from '../ir';
+import { jumpTables, tableItems, targetLabel, type SectionJumpTables } from './jump-tables';
 import { attText } from './att';
 import { lower, lowerDecoded, lowerPlain, withOperands, type TextOf } from './lower';
 import { branchTarget, hexAddress, pltNames, relocated, relocationText, symbolNamer } from './names';
@@ -176,6 +177,8 @@ function* pieces<T extends { readonly address: number; readonly length: number }
   }
 }
 
+const NO_SPAN: Span = { start: 0, end: 0 };
+
 /** A decoded instruction of either decoder, as far as `walk` needs it. */
 interface Placed {
   readonly address: number;
@@ -300,6 +303,7 @@ function splitter(emit: (items: AsmItem[]) => void): { add(item: AsmItem): void;
 /** Walks a unit and gives each analysis item to `add`, in listing order; returns the line count. */
 function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
   const namers = new Map<DecodedSection, (address: number) => string | undefined>();
+  const tables = new Map<DecodedSection, SectionJumpTables>();
   const visitor = <T extends Placed>(lowered: (raw: T, line: number, ds: DecodedSection) => Instruction): Visitor<T> => ({
     other(_line, _text, item) {
       if (item !== undefined) add(item);
@@ -307,9 +311,18 @@ function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
     insn(line, ds, raw, offset, open, relocation) {
       if (!open) return;
       let insn = lowered(raw, line, ds);
+      let section = tables.get(ds);
+      if (section === undefined) tables.set(ds, (section = jumpTables(unit.elf, ds.section, ds.relocations, ds.ranges)));
+      if (section.targets.has(offset)) add({ kind: 'label', name: targetLabel(offset), line, span: NO_SPAN, address: raw.address });
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
-      if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
-      else insn = named(insn, ds, namers, unit.plt);
+      if (relocation) {
+        insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
+        const table = section.byRelocation.get(relocation.offset);
+        if (table !== undefined) {
+          for (const item of tableItems(table, line, raw.address)) add(item);
+          insn = namingTable(insn, table.name);
+        }
+      } else insn = named(insn, ds, namers, unit.plt);
       add({ kind: 'insn', insn, line });
     },
   });
@@ -320,6 +333,15 @@ function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
   return walk<RawInstruction>(unit, visitor((raw, line) => lower(raw, line, unit.mode)), (ds) => ds.pieces(true));
 }
 
+
+/** `insn` with its memory operand naming the jump table it reads (`jmp *.Ljt_2_1a(,%rax,8)`, `lea .Ljt_2_1a(%rip),%rdx`). */
+function namingTable(insn: Instruction, name: string): Instruction {
+  const at = insn.operands.findIndex((op) => op.kind === 'mem');
+  if (at < 0) return insn;
+  const operands = insn.operands.slice();
+  operands[at] = { ...(operands[at] as MemOperand), symbol: name };
+  return withOperands(insn, operands);
+}
 
 /**
  * Names a direct branch's target by the function at that address (`helper`, `foo+0x1a`), as
