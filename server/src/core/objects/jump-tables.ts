@@ -51,18 +51,31 @@ export function jumpTables(elf: ElfFile, section: ElfSection, relocations: reado
   if (elf.type !== 'relocatable' || elf.machine !== 'x86-64' || relocations.length === 0) return NONE;
   const byRelocation = new Map<number, JumpTable>();
   const targets = new Set<number>();
+  // Where the code points into each data section: one table ends where the next one the code uses
+  // starts (clang puts a function's tables one after the other).
+  const starts = new Map<number, number[]>();
+  const candidates: { r: ElfRelocation; absolute: boolean; data: ElfSection; table: number }[] = [];
   for (const r of relocations) {
     const absolute = r.type === R_X86_64_32S || r.type === R_X86_64_32;
     if (!absolute && r.type !== R_X86_64_PC32) continue;
     const data = elf.sections[r.symbolSection];
     if (data === undefined || data.executable || data.index === section.index) continue;
+    // The lea's displacement is the last 4 bytes of the instruction, so the table lies 4 bytes past `S + A`.
+    const table = r.symbolValue + r.addend + (absolute ? 0 : 4);
+    candidates.push({ r, absolute, data, table });
+    const list = starts.get(data.index) ?? [];
+    list.push(table);
+    starts.set(data.index, list);
+  }
+  for (const list of starts.values()) list.sort((a, b) => a - b);
+  for (const { r, absolute, data, table } of candidates) {
     const fn = rangeAt(ranges, r.offset);
     if (fn === undefined) continue;
     const entries = relocationsFor(elf, data.index);
     if (entries.length === 0) continue;
-    // The lea's displacement is the last 4 bytes of the instruction, so the table lies 4 bytes past `S + A`.
-    const table = r.symbolValue + r.addend + (absolute ? 0 : 4);
-    const found = readTable(entries, table, absolute, section.index, fn);
+    const list = starts.get(data.index)!;
+    const end = list[firstAbove(list, table)] ?? Infinity;
+    const found = readTable(entries, table, end, absolute, section.index, fn);
     if (found.length === 0) continue;
     byRelocation.set(r.offset, { name: `.Ljt_${section.index}_${r.offset.toString(16)}`, targets: found });
     for (const t of found) targets.add(t);
@@ -70,14 +83,14 @@ export function jumpTables(elf: ElfFile, section: ElfSection, relocations: reado
   return byRelocation.size === 0 ? NONE : { byRelocation, targets };
 }
 
-/** The targets of the table at `table`, while its entries point into `fn`. */
-function readTable(entries: readonly ElfRelocation[], table: number, absolute: boolean, code: number, fn: FunctionRange): number[] {
+/** The targets of the table at `table`, while its entries lie before `end` and point into `fn`. */
+function readTable(entries: readonly ElfRelocation[], table: number, end: number, absolute: boolean, code: number, fn: FunctionRange): number[] {
   const width = absolute ? 8 : 4;
   const targets: number[] = [];
   let at = firstAtOrAfter(entries, table);
   for (let k = 0; k < MAX_ENTRIES && at < entries.length; k++, at++) {
     const entry = entries[at]!;
-    if (entry.offset !== table + k * width || entry.symbolSection !== code) break;
+    if (entry.offset !== table + k * width || entry.offset >= end || entry.symbolSection !== code) break;
     if (absolute ? entry.type !== R_X86_64_64 : entry.type !== R_X86_64_PC32) break;
     const target = entry.symbolValue + entry.addend - (absolute ? 0 : k * 4);
     if (target < fn.start || target >= fn.end) break;
@@ -110,6 +123,18 @@ function rangeAt(ranges: readonly FunctionRange[], offset: number): FunctionRang
     else return range;
   }
   return undefined;
+}
+
+/** The index of the first value above `value` in a sorted list. */
+function firstAbove(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function firstAtOrAfter(entries: readonly ElfRelocation[], offset: number): number {
