@@ -74,7 +74,7 @@ export function jumpTables(elf: ElfFile, section: ElfSection, relocations: reado
     const entries = relocationsFor(elf, data.index);
     if (entries.length === 0) continue;
     const list = starts.get(data.index)!;
-    const end = list[firstAbove(list, table)] ?? Infinity;
+    const end = list[firstNotBefore(list.length, (i) => list[i]! <= table)] ?? Infinity;
     const found = readTable(entries, table, end, absolute, section.index, fn);
     if (found.length === 0) continue;
     byRelocation.set(r.offset, { name: `.Ljt_${section.index}_${r.offset.toString(16)}`, targets: found });
@@ -87,7 +87,7 @@ export function jumpTables(elf: ElfFile, section: ElfSection, relocations: reado
 function readTable(entries: readonly ElfRelocation[], table: number, end: number, absolute: boolean, code: number, fn: FunctionRange): number[] {
   const width = absolute ? 8 : 4;
   const targets: number[] = [];
-  let at = firstAtOrAfter(entries, table);
+  let at = firstNotBefore(entries.length, (i) => entries[i]!.offset < table);
   for (let k = 0; k < MAX_ENTRIES && at < entries.length; k++, at++) {
     const entry = entries[at]!;
     if (entry.offset !== table + k * width || entry.offset >= end || entry.symbolSection !== code) break;
@@ -125,24 +125,13 @@ function rangeAt(ranges: readonly FunctionRange[], offset: number): FunctionRang
   return undefined;
 }
 
-/** The index of the first value above `value` in a sorted list. */
-function firstAbove(list: readonly number[], value: number): number {
+/** The first index in [0, length) at which `before` turns false (it is true, then false, along the list). */
+function firstNotBefore(length: number, before: (index: number) => boolean): number {
   let lo = 0;
-  let hi = list.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]! <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function firstAtOrAfter(entries: readonly ElfRelocation[], offset: number): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.offset < offset) lo = mid + 1;
+    if (before(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
