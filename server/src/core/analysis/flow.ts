@@ -12,6 +12,7 @@ import { RSP } from './registers';
 import { describe, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
+import { branchEdgeStates, branchOutcome } from './branches';
 import { implicitStackWriters, step, type TransferContext } from './transfer';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
@@ -45,8 +46,10 @@ const maxVisitsPerBlock = 64;
 /** Runs the analysis over one function and replays the fixed point through the visitor. */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
-  const effects = effectsOf(fn, options);
+  const effects = effectsOf(fn, program, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
+  // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
+  const anyIndexed = hasIndexed.includes(true);
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
@@ -98,9 +101,15 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;
       }
+      const last = block.end - 1;
+      const edges = anyIndexed && effects[last]!.flow === 'branch'
+        ? branchEdgeStates(state, branchOutcome(last > block.start ? fn.insns[last - 1] : undefined, fn.insns[last]!, state, fn.mode))
+        : undefined;
       for (let k = 0; k < block.successors.length; k++) {
         const next = block.successors[k]!;
-        if (propagate(next, state) && !queued.has(next)) {
+        // successors of a branch: [target, next] (or [next] when the target leaves the function).
+        const edgeState = edges === undefined ? state : k === block.successors.length - 1 && next === block.end ? edges.fallThrough : edges.taken;
+        if (propagate(next, edgeState) && !queued.has(next)) {
           work.push(next);
           queued.add(next);
         }
@@ -184,21 +193,27 @@ function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): b
 const effectCache = new WeakMap<AsmFunction, Effect[]>();
 
 /** The effects of a function's instructions, computed once per function. */
-export function effectsOf(fn: AsmFunction, options: FlowOptions): Effect[] {
+export function effectsOf(fn: AsmFunction, program: Program, options: FlowOptions): Effect[] {
   let effects = effectCache.get(fn);
   if (effects === undefined) {
-    effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+    effects = fn.insns.map((insn, index) => effectOf(fn, program, index, insn, options));
     effectCache.set(fn, effects);
   }
   return effects;
 }
 
 /** Describes an instruction, marking calls to the next instruction (`call 1f; 1: pop %ebx`) and no-return calls. */
-function effectOf(fn: AsmFunction, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
+function effectOf(fn: AsmFunction, program: Program, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
   const effect = describe(insn, fn.mode);
   if (effect.flow !== 'call' || effect.target === undefined) return effect;
   const target = targetIndex(fn, insn.operands[0]);
-  if (target === index + 1) return { ...effect, target: '(next)' };
+  if (target === index + 1) {
+    // `call 13 <f+0x13>` (e8 00 00 00 00) in a listing of an unlinked object is a call to another
+    // symbol whose relocation objdump did not print. Only 32- and 16-bit code reads the program
+    // counter with a call, and then the next instruction pops it (`call 1f; 1: pop %ebx`).
+    if (program.relocatable && (fn.mode === 8 || fn.insns[index + 1]?.mnemonic !== 'pop')) return { ...effect, target: undefined };
+    return { ...effect, target: '(next)' };
+  }
   if (options.noReturn.has(plainSymbol(effect.target))) return { ...effect, flow: 'stop' };
   return effect;
 }
