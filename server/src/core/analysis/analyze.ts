@@ -17,6 +17,7 @@ import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
 import { buildProgram, indexAtAddress, type AsmFunction, type KernelEvidence, type Program } from './program';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
+import { Control, opcodeControl } from '../x86/opcodes';
 
 /** Per-document memory of earlier analyses; pass the same object for each version of a text. */
 export interface AnalysisCache {
@@ -269,8 +270,9 @@ function localNoReturn(program: Program): string[] {
 
 function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
   return fn.insns.some((insn) => {
-    const m = insn.mnemonic;
-    if (m.charCodeAt(0) !== 106 /* j */ && m !== 'ret' && !m.startsWith('iret') && !m.startsWith('sysret')) return false;
+    // Only returns (`ret`, `lret`, `retf`, `iret`, `sysexit`...) and jumps can leave the function to its caller.
+    const control = opcodeControl[insn.opcode];
+    if (control !== Control.Return && control !== Control.Jump && control !== Control.Conditional && control !== Control.FarJump) return false;
     const effect = describe(insn, fn.mode);
     if (effect.flow === 'return' || effect.flow === 'indirect-jump') return true;
     if (effect.flow === 'jump' || effect.flow === 'branch') {

@@ -10,6 +10,7 @@ import type { AsmFunction, Program } from './program';
 import { gpr, RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
 import { evaluateAddress, offsetFromRsp, witnessKey } from './address';
+import { hasFlag, OpcodeFlag } from '../x86/opcodes';
 import type { TransferContext } from './transfer';
 import type { State } from './state';
 
@@ -201,7 +202,7 @@ function unreadStackRegister(insn: Instruction, state: State): string | undefine
 
 /** Linux's `smp_mb()`: `lock addl $0,-4(%rsp)`, a full barrier that keeps no value below RSP. */
 function isBarrier(insn: Instruction): boolean {
-  if (!insn.prefixes.includes('lock') || (insn.mnemonic !== 'add' && insn.mnemonic !== 'or')) return false;
+  if (!insn.prefixes.includes('lock') || !hasFlag(insn.opcode, OpcodeFlag.LockedBarrier)) return false;
   const src = insn.operands[1];
   return src?.kind === 'imm' && src.value === 0;
 }

@@ -12,7 +12,8 @@ import { RSP } from './registers';
 import { describe, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
-import { implicitStackWriters, step, type TransferContext } from './transfer';
+import { step, type TransferContext } from './transfer';
+import { movesStackImplicitly } from '../x86/opcodes';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -166,7 +167,7 @@ function fmt(off: number): string {
 /**
  * True when a block may produce a finding or change RSP: a memory access, a control transfer,
  * a named write to RSP (`mov %rbp,%rsp`, `xchg`, which `effect.writes` lists), one of the stack
- * operations the transfer models without naming RSP (the one list, `implicitStackWriters`), or an
+ * operations the transfer models without naming RSP (the x86 table's `movesStackImplicitly`), or an
  * instruction that was not understood.
  */
 function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): boolean {
@@ -174,7 +175,7 @@ function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): b
     const effect = effects[i]!;
     if (effect.accesses.length > 0 || effect.writes.includes(RSP) || (effect.flow !== 'next' && effect.flow !== 'branch' && effect.flow !== 'jump')) return true;
     const insn = fn.insns[i]!;
-    if (insn.unknown || implicitStackWriters.has(insn.mnemonic)) return true;
+    if (insn.unknown || movesStackImplicitly(insn.opcode)) return true;
   }
   return false;
 }

@@ -11,6 +11,7 @@ import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
 import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
 import { evaluateAddress } from './address';
+import { opcodeTransfer, Transfer } from '../x86/opcodes';
 
 interface SlotUse {
   from: number;
@@ -45,10 +46,11 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
       const insn = fn.insns[i]!;
       const rsp = before.regs[RSP];
       // push %rbx writes the saved slot at RSP-8; pop %rbx reads it back.
-      if (rsp?.kind === 'stack' && rsp.anchor === 0 && (insn.mnemonic === 'push' || insn.mnemonic === 'pop') && insn.operands[0]?.kind === 'reg') {
-        const slot = insn.mnemonic === 'push' ? rsp.off - width : rsp.off;
+      const transfer = opcodeTransfer[insn.opcode];
+      if (rsp?.kind === 'stack' && rsp.anchor === 0 && (transfer === Transfer.Push || transfer === Transfer.Pop) && insn.operands[0]?.kind === 'reg') {
+        const slot = transfer === Transfer.Push ? rsp.off - width : rsp.off;
         const lines = savedSlotLines.get(slot) ?? { writtenAt: [], readAt: [] };
-        (insn.mnemonic === 'push' ? lines.writtenAt : lines.readAt).push(insn.line);
+        (transfer === Transfer.Push ? lines.writtenAt : lines.readAt).push(insn.line);
         savedSlotLines.set(slot, lines);
       }
       for (const access of effect.accesses) {

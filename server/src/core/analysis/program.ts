@@ -3,6 +3,7 @@
  * jump tables in data sections, `.loc` source positions, and kernel evidence in the content.
  * Which labels start functions is decided by the text scan in `chunks.ts`.
  */
+import { hasFlag, OpcodeFlag, opcodeTransfer, Transfer } from '../x86/opcodes';
 import type { AsmItem, Instruction, ParsedAsm } from '../ir';
 
 /** A C source position from `.loc` or DWARF. */
@@ -47,11 +48,6 @@ export interface Program {
   readonly mode: 2 | 4 | 8;
 }
 
-const privileged = new Set([
-  'cli', 'sti', 'hlt', 'lgdt', 'lidt', 'ltr', 'lldt', 'swapgs', 'iret', 'iretq', 'iretd', 'sysret', 'sysretq', 'sysexit',
-  'wrmsr', 'rdmsr', 'invlpg', 'in', 'out', 'insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd', 'clts', 'wbinvd', 'invd',
-  'lmsw', 'vmlaunch', 'vmresume', 'vmcall', 'vmxon', 'vmxoff', 'wrfsbase', 'wrgsbase', 'stac', 'clac',
-]);
 const kernelSections = ['.init.text', '.head.text', '.noinstr.text', '.entry.text', '.exit.text', '.ref.text', '.meminit.text', '.cpuidle.text'];
 
 /** True for labels that are local to a function: `.L3`, `.LBB0_2`, `Ltmp0`, `1`, NASM `.loop`. */
@@ -190,9 +186,8 @@ function firstSymbol(value: string): string | undefined {
 }
 
 function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
-  const m = insn.mnemonic;
-  if (privileged.has(m)) return { line: insn.line, what: `the privileged instruction \`${m}\`` };
-  if (m !== 'mov') return undefined;
+  if (hasFlag(insn.opcode, OpcodeFlag.Privileged)) return { line: insn.line, what: `the privileged instruction \`${insn.mnemonic}\`` };
+  if (opcodeTransfer[insn.opcode] !== Transfer.Move) return undefined;
   for (let k = 0; k < insn.operands.length; k++) {
     const op = insn.operands[k]!;
     if (op.kind === 'reg' && (op.reg.startsWith('cr') || op.reg.startsWith('dr')) && /^(cr|dr)\d+$/.test(op.reg)) {

@@ -9,6 +9,9 @@
  */
 import { splitLines, newlineOf, type TextEdit } from './edit';
 
+/** File extensions used for NASM, YASM and GAS sources alike; the text decides which comment to write. */
+const nasmExtensions: ReadonlySet<string> = new Set(['asm', 'nasm', 'inc', 'yasm']);
+
 /** `hash` is GAS (`#`), `semicolon` is NASM/YASM (`;`), `block` is a C-preprocessed `.S` file. */
 export type CommentStyle = 'hash' | 'semicolon' | 'block';
 
@@ -29,7 +32,7 @@ export function commentStyleFor(context: CommentContext): CommentStyle {
   if (id === 'nasm' || id === 'nasm-x86') return 'semicolon';
   const extension = /\.([^./\\]+)$/.exec(context.fileName)?.[1] ?? '';
   if (extension === 'S' || extension === 'sx') return 'block';
-  if (extension === 'asm' || extension === 'nasm' || extension === 'inc' || extension === 'yasm') {
+  if (nasmExtensions.has(extension)) {
     return looksLikeGas(context.text) ? 'hash' : 'semicolon';
   }
   if (extension === 's' || id.startsWith('gas') || id === 'objdump-x86') return 'hash';
