@@ -5,55 +5,16 @@
  *     movl %edi, -20(%rbp)
  * # ^ red-zone-store offset=-20 size=4
  *
- * A first-lines comment `# options: --abi ms --user` sets analysis options.
+ * A first-lines comment `# options: --abi ms --user` sets analysis options (`fixture-expectations.ts`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeText, type AnalysisOptions } from '../../server/src/core/index';
+import { analyzeText } from '../../server/src/core/index';
+import { readExpectations, readOptions } from './fixture-expectations';
 
 const dir = join(process.cwd(), 'test', 'fixtures', 'asm');
-const expectation = /^\s*[#;]\s*\^\s*([a-z-]+)((?:\s+\w+=\S+)*)\s*$/;
-
-interface Expected {
-  line: number;
-  code: string;
-  attrs: Record<string, string>;
-}
-
-function readExpectations(text: string): Expected[] {
-  const lines = text.split('\n');
-  const expected: Expected[] = [];
-  let target = -1;
-  lines.forEach((content, line) => {
-    const match = expectation.exec(content);
-    if (match === null) {
-      target = line;
-      return;
-    }
-    const attrs: Record<string, string> = {};
-    for (const pair of match[2]!.trim().split(/\s+/).filter(Boolean)) {
-      const [key, value] = pair.split('=') as [string, string];
-      attrs[key] = value;
-    }
-    expected.push({ line: target, code: match[1]!, attrs });
-  });
-  return expected;
-}
-
-function readOptions(text: string): AnalysisOptions {
-  const match = /options:\s*(.*)/.exec(text.split('\n').slice(0, 5).join('\n'));
-  const words = match?.[1]?.split(/\s+/) ?? [];
-  const options: { abi?: AnalysisOptions['abi']; forcedKernel?: AnalysisOptions['forcedKernel'] } = {};
-  words.forEach((word, i) => {
-    if (word === '--abi') options.abi = words[i + 1] as AnalysisOptions['abi'];
-    if (word === '--user') options.forcedKernel = { kernel: false, reason: 'forced by the test' };
-    if (word === '--kernel') options.forcedKernel = { kernel: true, reason: 'forced by the test' };
-  });
-  return options;
-}
-
 for (const name of readdirSync(dir).sort()) {
   test(`fixture ${name}`, () => {
     const text = readFileSync(join(dir, name), 'utf8');

@@ -5,8 +5,19 @@
  */
 import type { MemOperand } from '../ir';
 import { gpr, RSP } from './registers';
-import type { Effect } from './semantics';
-import type { Anchor, State, Value } from './state';
+import type { Effect, MemoryAccess } from './semantics';
+import { addConstant, type Anchor, type State, type Value } from './state';
+
+/**
+ * The state in which an access's address is evaluated: `state` itself, or for a pop into memory
+ * (`popq -8(%rbp)`) the same state with RSP already moved up by the pop.
+ */
+export function accessState(state: State, access: MemoryAccess): State {
+  if (access.rspMovedBy === undefined) return state;
+  const regs = state.regs.slice();
+  regs[RSP] = addConstant(regs[RSP], access.rspMovedBy);
+  return { ...state, regs };
+}
 
 /** One concrete landing of an indexed access, found while the index was still a known constant. */
 export interface IndexWitness {
@@ -19,14 +30,16 @@ export interface IndexWitness {
 /** Records a witness for each indexed stack access whose index is known in this state. */
 export function recordWitnesses(state: State, effect: Effect, index: number, anchors: readonly Anchor[], witnesses: Map<number, IndexWitness>): void {
   for (let k = 0; k < effect.accesses.length; k++) {
-    const mem = effect.accesses[k]!.mem;
+    const access = effect.accesses[k]!;
+    const mem = access.mem;
     const key = witnessKey(index, k);
     if (mem.index === undefined || witnesses.has(key)) continue;
-    const address = evaluateAddress(mem, state);
+    const at = accessState(state, access);
+    const address = evaluateAddress(mem, at);
     if (address.kind !== 'stack' || address.indexed) continue;
-    const rel = offsetFromRsp(anchors, address.anchor, address.off, state.regs[RSP]);
+    const rel = offsetFromRsp(anchors, address.anchor, address.off, at.regs[RSP]);
     const register = gpr(mem.index);
-    const value = register === undefined ? undefined : state.regs[register.slot];
+    const value = register === undefined ? undefined : at.regs[register.slot];
     if (rel !== undefined && rel.lo === rel.hi && value?.kind === 'const') witnesses.set(key, { rel: rel.hi, index: mem.index, indexValue: value.value });
   }
 }

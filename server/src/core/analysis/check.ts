@@ -9,7 +9,7 @@ import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { gpr, RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
-import { evaluateAddress, offsetFromRsp, witnessKey } from './address';
+import { accessState, evaluateAddress, offsetFromRsp, witnessKey } from './address';
 import { hasFlag, OpcodeFlag } from '../x86/opcodes';
 import type { TransferContext } from './transfer';
 import type { State } from './state';
@@ -104,7 +104,8 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   });
 
   /** Reports one access; returns how many bytes below RSP it reaches, if it is below. */
-  function checkAccess(insn: Instruction, index: number, k: number, access: MemoryAccess, state: State, ctx: TransferContext): number | undefined {
+  function checkAccess(insn: Instruction, index: number, k: number, access: MemoryAccess, before: State, ctx: TransferContext): number | undefined {
+    const state = accessState(before, access);
     const address = evaluateAddress(access.mem, state);
     if (address.kind !== 'stack') return undefined;
     const rel = offsetFromRsp(ctx.anchors, address.anchor, address.off, state.regs[RSP]);
@@ -112,7 +113,9 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     const kind = access.access === 'load' ? 'load' : 'store';
     const size = access.size;
     const where = describeAddress(address.via, rel.hi);
-    const clobber = kind === 'load' && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
+    // addq $1,-8(%rsp) reads the slot before it writes it: a read-modify-write of destroyed data is a read.
+    const reads = access.access !== 'store';
+    const clobber = reads && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
     if (clobber !== undefined) {
       const clobberInsn = lineText(fn, clobber.line);
       const related: RelatedLocation[] = [];

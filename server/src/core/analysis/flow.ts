@@ -9,7 +9,7 @@
 import type { Abi } from '../report';
 import { indexAtAddress, type AsmFunction, type Program } from './program';
 import { RSP } from './registers';
-import { describe, plainSymbol, type Effect } from './semantics';
+import { describe, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
 import { step, type TransferContext } from './transfer';
@@ -37,6 +37,8 @@ interface Block {
   readonly end: number;
   /** Successor block starts; undefined for an unresolved indirect jump. */
   readonly successors: readonly number[] | undefined;
+  /** Alignment padding after a jump or return that no label or branch names: never code. */
+  readonly padding: boolean;
 }
 
 const maxVisitsPerBlock = 64;
@@ -137,7 +139,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     run([0]);
     // Blocks reached only through an unresolved indirect jump start from the state at that jump.
     for (let round = 0; round < 3 && indirectState !== undefined; round++) {
-      const unreached = blocks.filter((b) => !inStates.has(b.start)).map((b) => b.start);
+      const unreached = blocks.filter((b) => !b.padding && !inStates.has(b.start)).map((b) => b.start);
       if (unreached.length === 0) break;
       const seed = indirectState;
       for (const start of unreached) inStates.set(start, seed);
@@ -250,12 +252,28 @@ function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect
     successorsOf.set(i, successors);
   });
   void options;
+  // jmp .L2; nop; .L4: — the nop aligns the loop head. Padding right after an instruction that does
+  // not fall through, and named by no label or branch, is its own block that nothing enters; it is
+  // not code an unresolved indirect jump may reach either (jump tables never point at padding).
+  const paddingStarts = new Set<number>();
+  const named = new Set<number>(fn.labels.values());
+  successorsOf.forEach((successors) => successors?.forEach((s) => named.add(s)));
+  successorsOf.forEach((_successors, i) => {
+    const flow = effects[i]!.flow;
+    if (flow !== 'jump' && flow !== 'indirect-jump' && flow !== 'return' && flow !== 'stop') return;
+    let end = i + 1;
+    while (end < n && !named.has(end) && isPadding(fn.insns[end]!)) end++;
+    if (end === i + 1) return;
+    paddingStarts.add(i + 1);
+    if (end < n) leaders.add(end);
+  });
   const starts = [...leaders].sort((a, b) => a - b);
   return starts.map((start, k) => {
     const end = starts[k + 1] ?? n;
     const last = end - 1;
-    const successors = successorsOf.has(last) ? successorsOf.get(last) : end < n ? [end] : [];
-    return { start, end, successors };
+    const padding = paddingStarts.has(start);
+    const successors = padding ? [] : successorsOf.has(last) ? successorsOf.get(last) : end < n ? [end] : [];
+    return { start, end, successors, padding };
   });
 }
 

@@ -6,7 +6,7 @@
 import type { Instruction, MemOperand, Operand } from '../ir';
 import { gpr, registerWidth } from './registers';
 import {
-  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, StringOp,
+  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer,
 } from '../x86/opcodes';
 
 /** How control leaves an instruction. */
@@ -18,6 +18,13 @@ export interface MemoryAccess {
   readonly access: 'load' | 'store' | 'both';
   /** Bytes, or undefined when the instruction does not say (then 1 is assumed for overlap checks). */
   readonly size: number | undefined;
+  /**
+   * Bytes the instruction moves RSP up before it makes this access, or undefined for none.
+   * `popq -8(%rbp)`: the pop increments RSP first and then stores (Intel SDM, POP: "If the
+   * destination operand uses RSP as base register, the address is computed after the pop
+   * increments RSP"), so the address and its place relative to RSP are those after the increment.
+   */
+  readonly rspMovedBy?: number;
 }
 
 /** What the stack analysis needs to know about one instruction. */
@@ -44,6 +51,21 @@ export const noReturnFunctions = new Set([
 /** An instruction's text for messages: whitespace runs (the tab after the mnemonic) become one space. */
 export function quoted(insn: Instruction): string {
   return insn.text.replace(/\s+/g, ' ');
+}
+
+/**
+ * True for the instructions assemblers and compilers put between code as alignment padding:
+ * the nop family (`nop`, `nopw 0(%rax,%rax,1)`, `xchg %ax,%ax`, `data16 cs nopw`), `int3`, and the
+ * older gas fillers that move a register to itself (`lea 0(%esi,%eiz,1),%esi`, `mov %esi,%esi`).
+ */
+export function isPadding(insn: Instruction): boolean {
+  if (hasFlag(insn.opcode, OpcodeFlag.Filler)) return true;
+  const [first, second] = insn.operands;
+  if (insn.operands.length !== 2 || first?.kind !== 'reg') return false;
+  const transfer = opcodeTransfer[insn.opcode];
+  if (transfer === Transfer.Exchange || transfer === Transfer.Move) return second?.kind === 'reg' && second.reg === first.reg;
+  // lea 0x0(%esi,%eiz,1),%esi
+  return transfer === Transfer.Lea && second?.kind === 'mem' && second.base === first.reg && second.disp === 0 && second.symbol === undefined && (second.index === undefined || second.index === 'eiz' || second.index === 'riz');
 }
 
 /** Strips `@PLT`, `@plt` and the like from a call target (`call abort@PLT`). */
@@ -99,7 +121,10 @@ export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
       // One-operand arithmetic (`mul`, `div`, `idiv`, `imul`) reads its operand.
       else if (ops.length === 1 && role !== MemoryRole.StoreOnly) access = 'load';
       else access = 'store';
-      (accesses ??= []).push({ mem: op, access, size: accessSize(insn, op) });
+      const size = accessSize(insn, op);
+      // popq -8(%rbp): the store happens after the pop has moved RSP up by the operand's size.
+      if (opcodeTransfer[id] === Transfer.Pop) (accesses ??= []).push({ mem: op, access, size, rspMovedBy: size ?? addressSize });
+      else (accesses ??= []).push({ mem: op, access, size });
     }
   }
 

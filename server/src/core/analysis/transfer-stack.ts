@@ -43,8 +43,9 @@ export function transferPop(w: WorkingState, insn: Instruction, ctx: TransferCon
   const op = ops[0];
   const size = op?.kind === 'reg' ? gpr(op.reg)?.width ?? width : insn.suffixSize ?? width;
   const saved = cellValue(w.cells, rsp);
-  if (op?.kind === 'mem') writeMemoryDestination(op, w, w, width);
   regs[RSP] = addConstant(rsp, size);
+  // popq 8(%rsp): the address is computed after the increment (Intel SDM, POP).
+  if (op?.kind === 'mem') writeMemoryDestination(op, w, w, width);
   if (op?.kind === 'reg') {
     writeRegister(regs, width, op, saved);
     if (gpr(op.reg)?.slot === RSP && saved === undefined) lostReason = `\`${quoted(insn)}\` loads the stack pointer from memory`;

@@ -9,7 +9,7 @@ import type { Abi } from '../report';
 import { RSP } from './registers';
 import { transferAddSub, transferAnd, transferCdqe, transferExtend, transferIncDec, transferLea, transferMove, transferOther, transferXchg, transferXor } from './transfer-registers';
 import { transferCall, transferEnter, transferLeave, transferLss, transferPop, transferPopAll, transferPopFlags, transferPush, transferPushAll, transferPushFlags } from './transfer-stack';
-import { evaluateAddress, type IndexWitness } from './address';
+import { accessState, evaluateAddress, type IndexWitness } from './address';
 import { quoted, type Effect } from './semantics';
 import { subtractRange, type Anchor, type WorkingState } from './state';
 import { opcodeTransfer, Transfer } from '../x86/opcodes';
@@ -124,12 +124,15 @@ function recordStores(w: WorkingState, insn: Instruction, effect: Effect, rspOff
   for (let k = 0; k < effect.accesses.length; k++) {
     const access = effect.accesses[k]!;
     if (access.access === 'load') continue;
-    const address = evaluateAddress(access.mem, w);
+    const address = evaluateAddress(access.mem, accessState(w, access));
     if (address.kind !== 'stack' || address.indexed || address.anchor !== 0) continue;
     const to = address.off + (access.size ?? 1);
+    // addq $1,-8(%rsp) on bytes a pushfq destroyed computes from what pushfq left: they stay destroyed.
+    if (access.access === 'both' && w.clobbered.some((r) => r.from < to && address.off < r.to)) continue;
     w.clobbered = subtractRange(w.clobbered, address.off, to);
     w.redZoneData = subtractRange(w.redZoneData, address.off, to);
-    if (address.off < rspOff) w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    const rspAfter = rspOff + (access.rspMovedBy ?? 0);
+    if (address.off < rspAfter) w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
   }
 }
 

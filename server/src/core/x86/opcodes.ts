@@ -115,6 +115,8 @@ export const OpcodeFlag = {
   IntegerSource: 64,
   /** A string instruction only without operands; with operands it is another instruction (`movsd %xmm0, (%rax)`). */
   StringOnlyBare: 128,
+  /** Does nothing, and assemblers pad with it (`nop` in all its lengths, `int3`). */
+  Filler: 256,
 } as const;
 
 /** Every opcode's mnemonic, by id; `opcodeNames[0]` is the empty string of `UNKNOWN_OPCODE`. */
@@ -287,6 +289,7 @@ flag(words('mul div idiv imul'), OpcodeFlag.AccumulatorArithmetic);
 flag(words('add or'), OpcodeFlag.LockedBarrier);
 flag(words('push pop call jmp movzx movsx movsxd'), OpcodeFlag.SuffixSizedAccess);
 flag(words('cvtsi2sd cvtsi2ss'), OpcodeFlag.IntegerSource);
+flag(words('nop int3'), OpcodeFlag.Filler);
 
 const scalar4 = words('movss addss subss mulss divss minss maxss sqrtss cvtss2sd ucomiss comiss movd insertps');
 const scalar8 = words('movsd addsd subsd mulsd divsd minsd maxsd sqrtsd cvtsd2ss ucomisd comisd movq movlps movhps movlpd movhpd movddup');
