@@ -14,6 +14,7 @@ import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
 import { step, type TransferContext } from './transfer';
 import { movesStackImplicitly } from '../x86/opcodes';
+import { boundFor, BoundReached, charge, endBudget, startBudget } from './budget';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -24,6 +25,11 @@ export interface FlowVisitor {
   afterInstruction?(index: number, after: State, lostReason: string | undefined): void;
   /** An instruction whose block must be replayed in full even if it reports nothing (the layout's). */
   readonly focus?: number;
+  /**
+   * Called instead of finishing when the function's analysis reached its work bound (`budget.ts`):
+   * what the visitor received before is not a complete walk and must be dropped.
+   */
+  onBound?(message: string): void;
 }
 
 /** What the caller knows about the world outside the function. */
@@ -43,9 +49,28 @@ interface Block {
 
 const maxVisitsPerBlock = 64;
 
-/** Runs the analysis over one function and replays the fixed point through the visitor. */
+/**
+ * Runs the analysis over one function and replays the fixed point through the visitor, within the
+ * function's work bound; past it, the visitor's `onBound` says why instead.
+ */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
+  const outer = startBudget(boundFor(fn.insns.length));
+  try {
+    walkFunction(fn, program, options, visitor, ctx);
+  } catch (error) {
+    if (!(error instanceof BoundReached)) throw error;
+    visitor.onBound?.(
+      `its analysis reached the bound of ${error.units} units of work set for a function of ${fn.insns.length} instructions ` +
+        '(the abstract state kept growing: very many pushes or stack slots, or loops that keep moving the stack pointer)',
+    );
+  } finally {
+    endBudget(outer, fn.insns.length);
+  }
+  return ctx;
+}
+
+function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor, ctx: TransferContext): void {
   const effects = effectsOf(fn, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   const blocks = buildBlocks(fn, program, effects, options);
@@ -89,6 +114,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const entry = inStates.get(start);
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
+      charge(block.end - block.start);
       for (let i = block.start; i < block.end; i++) {
         if (hasIndexed[i]) recordWitnesses(working, effects[i]!, i, ctx.anchors, ctx.witnesses);
         step(working, fn.insns[i]!, effects[i]!, i, ctx);
@@ -113,6 +139,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     const note = mismatches.get(block.start);
     if (note !== undefined) visitor.onMismatch?.(block.start, note);
     const working = workingCopy(entry);
+    charge(block.end - block.start);
     for (let i = block.start; i < block.end; i++) {
       visitor.onInstruction(i, working, effects[i]!, ctx);
       const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
@@ -131,7 +158,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const out = visitBlock(block, entry);
       for (const next of block.successors!) propagate(next, out);
     }
-    return ctx;
+    return;
   }
 
   if (blocks.length > 0) {
@@ -159,7 +186,6 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       visitor.onInstruction(block.start, workingCopy(entry), effects[block.start]!, ctx);
     }
   }
-  return ctx;
 }
 
 function fmt(off: number): string {

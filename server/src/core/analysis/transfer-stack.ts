@@ -8,6 +8,7 @@ import { quoted, type Effect } from './semantics';
 import { addConstant, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
 import { opcodeStackElement } from '../x86/opcodes';
+import { charge } from './budget';
 import { cellValue, clearSlots, clobberRange, operandValue, pushValue, writeMemoryDestination, writeRegister } from './transfer-values';
 
 /** `push`. */
@@ -138,6 +139,7 @@ export function transferCall(w: WorkingState, insn: Instruction, effect: Effect,
   let reachable = w.escaped;
   for (let slot = 0; slot < regs.length && !reachable; slot++) if (slot !== RSP && slot !== RBP && regs[slot]?.kind === 'stack') reachable = true;
   // Map.forEach, not for-of: an iterator and an entry per cell, per call, showed in the profile.
+  charge(2 * w.cells.size);
   if (!reachable) w.cells.forEach((value) => (reachable ||= value?.kind === 'stack'));
   if (w.cells.size > 0) {
     w.cells.forEach((_value, key) => {

@@ -13,6 +13,7 @@ import { accessState, evaluateAddress, type IndexWitness } from './address';
 import { quoted, type Effect } from './semantics';
 import { subtractRange, type Anchor, type WorkingState } from './state';
 import { opcodeTransfer, Transfer } from '../x86/opcodes';
+import { charge } from './budget';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -132,7 +133,10 @@ function recordStores(w: WorkingState, insn: Instruction, effect: Effect, rspOff
     w.clobbered = subtractRange(w.clobbered, address.off, to);
     w.redZoneData = subtractRange(w.redZoneData, address.off, to);
     const rspAfter = rspOff + (access.rspMovedBy ?? 0);
-    if (address.off < rspAfter) w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    if (address.off < rspAfter) {
+      charge(w.redZoneData.length);
+      w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    }
   }
 }
 
