@@ -81,7 +81,9 @@ export function frameLayoutWithCache(text: string, line: number, options: Analys
   const chunk = prepared.chunks[k];
   const entry = prepared.entries[k];
   if (chunk === undefined || entry === undefined) return undefined;
-  const layout = frameLayoutInProgram(entry.program, line - chunk.line, prepared.context);
+  // The findings the check reported on the line (cached with the chunk, `redzone-ignore` applied).
+  const findings = checkChunk(entry, prepared.context).findings.filter((f) => f.line === line - chunk.line);
+  const layout = frameLayoutInProgram(entry.program, line - chunk.line, prepared.context, findings);
   if (layout === undefined) return undefined;
   const shiftLines = (lines: readonly number[]): number[] => lines.map((l) => l + chunk.line);
   return {
