@@ -3,8 +3,8 @@
  * our language ids and those of the popular assembly extensions, so the diagnostics appear
  * whichever extension colours the file.
  */
-import type { ExtensionContext } from 'vscode';
-import { disassemblyScheme } from '../../server/src/protocol';
+import { workspace, type ExtensionContext } from 'vscode';
+import { disassemblyScheme, type InitializationOptions } from '../../server/src/protocol';
 import { LanguageClient, RevealOutputChannelOn, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /** Our language ids (package.json `contributes.languages`). */
@@ -13,12 +13,17 @@ export const ownLanguages = ['gas-x86', 'nasm-x86', 'objdump-x86'];
 /** Language ids of other assembly extensions whose files we analyze too. */
 export const foreignLanguages = ['asm', 'asm-intel-x86-generic', 'asm-collection', 'nasm', 'gas'];
 
-/** Every document the server sees: saved files and unsaved editors of those languages, and disassembly documents. */
+/** Sources the server compiles on save (trusted workspaces only) to show findings on their lines. */
+export const sourceLanguages = ['c', 'cpp', 'rust'];
+
+/** Every document the server sees: saved files and unsaved editors of those languages, saved sources, and disassembly documents. */
 export const documentSelector: DocumentSelector = [
   ...[...ownLanguages, ...foreignLanguages].flatMap((language) => [
     { scheme: 'file', language },
     { scheme: 'untitled', language },
   ]),
+  // A source must be a file on disk: its compile command names it.
+  ...sourceLanguages.map((language) => ({ scheme: 'file', language })),
   { scheme: disassemblyScheme, language: 'objdump-x86' },
 ];
 
@@ -36,6 +41,8 @@ export function createClient(context: ExtensionContext): LanguageClient {
     documentSelector,
     // Diagnostics already say what is wrong; popping the output panel on every server log line would not.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // The server runs compilers only when the user trusts the workspace; later grants arrive as redZone/workspaceTrust.
+    initializationOptions: { workspaceTrusted: workspace.isTrusted } satisfies InitializationOptions,
   };
   return new LanguageClient(clientId, 'Red Zone Lint', serverOptions, clientOptions);
 }

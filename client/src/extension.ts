@@ -2,8 +2,9 @@
  * The extension's entry: start the language client, then the features that use it.
  * Everything that knows VS Code lives in client/; the analysis runs in the server process.
  */
-import type { ExtensionContext } from 'vscode';
+import { workspace, type ExtensionContext } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { workspaceTrustNotification, type WorkspaceTrustParams } from '../../server/src/protocol';
 import { createClient } from './client';
 import { activateCommands } from './commands';
 import { activateObjects } from './objects';
@@ -18,6 +19,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
   activateCommands(context, client);
   activateObjects(context, client);
   await client.start();
+  // Trust is granted once and never revoked while VS Code runs (revoking reloads the window).
+  context.subscriptions.push(
+    workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification(workspaceTrustNotification.method, { trusted: true } satisfies WorkspaceTrustParams)),
+  );
 }
 
 /** Stops the server so VS Code does not have to kill it. */

@@ -105,6 +105,13 @@ async function scanObjects(client: LanguageClient): Promise<void> {
   const problems = result.errors.length > 0 ? ` ${result.errors.length} file(s) could not be read: ${result.errors[0]}` : '';
   const truncated = result.truncated ? ' The walk stopped at its file limit; narrow redzone.objectGlobs.' : '';
   void window.showInformationMessage(`Red Zone Lint: ${head}: ${found}${problems}${truncated}`);
+  // Findings that could not go on a source line are not lost: say which objects, why, and offer their disassembly.
+  for (const entry of result.unmapped.slice(0, 3)) {
+    const open = 'Open Disassembly';
+    void window
+      .showWarningMessage(`Red Zone Lint: ${entry.findings} finding${entry.findings === 1 ? '' : 's'} in ${entry.path} not shown on a source line: ${entry.reason}.`, open)
+      .then((choice) => (choice === open ? openDisassembly(client, Uri.file(entry.absolute)) : undefined));
+  }
 }
 
 async function openDisassembly(client: LanguageClient, uri: Uri | undefined): Promise<void> {

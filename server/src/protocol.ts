@@ -82,6 +82,12 @@ export interface ScanObjectsResult {
   readonly sourceFiles: number;
   /** Objects with findings, for the summary; `path` is workspace-relative where possible. */
   readonly withFindings: readonly { readonly path: string; readonly findings: number }[];
+  /**
+   * Objects with findings that could not be shown on a source line, each with the reason (no line
+   * table: built without `-g`; or the files its line table names are not in the workspace) and the
+   * remedy; `absolute` is the object's path, for opening its disassembly.
+   */
+  readonly unmapped: readonly { readonly path: string; readonly absolute: string; readonly findings: number; readonly reason: string }[];
   /** Files that could not be analyzed, as "path: why" (at most a few). */
   readonly errors: readonly string[];
   /** True when the user cancelled; what was found until then is published. */
@@ -144,3 +150,26 @@ export interface DisassemblyResult {
  * findings on that document and answers hovers on it.
  */
 export const disassemblyRequest = { method: 'redZone/disassembly' } as const;
+
+/**
+ * What a client may pass in `initialize`'s `initializationOptions`. `workspaceTrusted` says whether
+ * the user trusts the workspace: only then does the server run the compilers that
+ * `compile_commands.json` names to check C, C++ and Rust sources. A client that does not say is
+ * treated as untrusted (other editors pass `true` to opt in).
+ */
+export interface InitializationOptions {
+  /** The `redzone` settings section, for clients that do not answer `workspace/configuration`. */
+  readonly settings?: unknown;
+  readonly workspaceTrusted?: boolean;
+}
+
+/** Parameters of `redZone/workspaceTrust`. */
+export interface WorkspaceTrustParams {
+  readonly trusted: boolean;
+}
+
+/**
+ * `redZone/workspaceTrust`: the client tells the server that the workspace's trust changed (VS Code
+ * grants trust while running); once trusted, the open C, C++ and Rust sources are compiled and checked.
+ */
+export const workspaceTrustNotification = { method: 'redZone/workspaceTrust' } as const;

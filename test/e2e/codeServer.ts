@@ -97,7 +97,7 @@ export function installExtension(entry: string, dirs: CodeServerDirs, vsix: stri
 }
 
 /** Starts code-server on `port` with `folder` open, and resolves once `/healthz` answers. */
-export async function startCodeServer(entry: string, dirs: CodeServerDirs, port: number, folder: string, timeoutMs = 60_000): Promise<RunningCodeServer> {
+export async function startCodeServer(entry: string, dirs: CodeServerDirs, port: number, folder: string, timeoutMs = 60_000, disableTrust = true): Promise<RunningCodeServer> {
   const config = join(dirs.xdg, 'code-server.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
@@ -105,7 +105,7 @@ export async function startCodeServer(entry: string, dirs: CodeServerDirs, port:
     '--config', config,
     '--user-data-dir', dirs.userData,
     '--extensions-dir', dirs.extensions,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--disable-telemetry', '--disable-update-check', ...(disableTrust ? ['--disable-workspace-trust'] : []), '--disable-getting-started-override',
     folder,
   ];
   const child = spawn('setsid', [process.execPath, ...args], { env: codeServerEnv(dirs), stdio: ['ignore', 'pipe', 'pipe'] });

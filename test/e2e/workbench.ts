@@ -29,15 +29,29 @@ export function packageExtension(repo: string, dir: string): string {
   return vsix;
 }
 
+/** How a session treats workspace trust: off (every folder trusted, the default), or on with the folder left untrusted (Restricted Mode, no prompt). */
+export type TrustMode = 'trusted' | 'untrusted';
+
 /** Starts code-server with `project` open and the `.vsix` installed, and opens it in Chromium. */
-export async function openWorkbench(vsix: string, dir: string, project: string, log: (line: string) => void): Promise<Workbench> {
+export async function openWorkbench(vsix: string, dir: string, project: string, log: (line: string) => void, trust: TrustMode = 'trusted'): Promise<Workbench> {
   const entry = ensureCodeServer(log);
   const dirs: CodeServerDirs = { userData: join(dir, 'user-data'), extensions: join(dir, 'extensions'), xdg: join(dir, 'xdg') };
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
   mkdirSync(dirs.xdg, { recursive: true });
   writeFileSync(
     join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'files.refactoring.autoSave': true }, null, 2),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': trust === 'untrusted',
+        // Untrusted without the modal prompt: the folder opens in Restricted Mode.
+        ...(trust === 'untrusted' ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {}),
+        'files.refactoring.autoSave': true,
+      },
+      null,
+      2,
+    ),
   );
   installExtension(entry, dirs, vsix);
   log('installed');
@@ -48,7 +62,7 @@ export async function openWorkbench(vsix: string, dir: string, project: string, 
     server?.stop();
   };
   try {
-    server = await startCodeServer(entry, dirs, await freePort(), project);
+    server = await startCodeServer(entry, dirs, await freePort(), project, undefined, trust === 'trusted');
     log('code-server listening');
     browser = await chromium.launch({
       executablePath: chromiumPath,

@@ -13,6 +13,7 @@ import {
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DidSaveTextDocumentNotification,
   DocumentSymbolRequest,
   ExecuteCommandRequest,
   HoverRequest,
@@ -40,6 +41,8 @@ export interface TestClientOptions extends ServerOptions {
   /** Whether the client announces `workspace/configuration` support; default true. */
   readonly configuration?: boolean;
   readonly workspaceFolders?: readonly string[];
+  /** `initializationOptions` of `initialize` (e.g. `{ workspaceTrusted: true }`). */
+  readonly initializationOptions?: unknown;
 }
 
 /** A client connected to a fresh in-process server. */
@@ -96,6 +99,24 @@ export class TestClient {
     await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] });
   }
 
+  async save(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidSaveTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** How many publications for `uri` arrived so far (to wait for a later one). */
+  publicationCount(uri: string): number {
+    return this.#published.filter((params) => params.uri === uri).length;
+  }
+
+  /** Resolves with the `index`-th publication for `uri` (0-based), waiting for it. */
+  async publication(uri: string, index: number): Promise<PublishDiagnosticsParams> {
+    for (;;) {
+      const found = this.#published.filter((params) => params.uri === uri)[index];
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
   async close(uri: string): Promise<void> {
     await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
@@ -150,6 +171,7 @@ export async function startTestServer(options: TestClientOptions = {}): Promise<
     rootUri: null,
     capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true } },
     workspaceFolders: folders.map((uri, index) => ({ uri, name: `folder${index}` })),
+    initializationOptions: options.initializationOptions,
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return { client, initialize };

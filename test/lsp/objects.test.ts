@@ -77,6 +77,29 @@ test('scanning publishes the findings on the C source line, with progress', { sk
   client.dispose();
 });
 
+test('the scan explains objects whose findings cannot go on a source line, and maps an object built from the parent directory', { skip: !haveGcc && 'gcc or ar is missing' }, async () => {
+  // nolines.o: built without -g, so no line table. parent.o: gcc run in the parent of the
+  // workspace writes the line table's directory 1 as the relative `project`, joined with DW_AT_comp_dir.
+  execFileSync('gcc', ['-O0', '-c', 'leaf.c', '-o', 'build/nolines.o'], { cwd: project });
+  execFileSync('gcc', ['-O0', '-g', '-c', 'project/leaf.c', '-o', 'project/build/parent.o'], { cwd: dir });
+  try {
+    const { client } = await startTestServer({ settings: { ...kernelObjects, objectGlobs: ['build/nolines.o', 'build/parent.o'] }, workspaceFolders: [pathToFileURL(project).href] });
+    const result = await client.connection.sendRequest<ScanObjectsResult>(scanObjectsRequest.method, {});
+    assert.deepEqual(result.withFindings.map((entry) => entry.path).sort(), ['build/nolines.o', 'build/parent.o']);
+    assert.deepEqual(result.unmapped.map((entry) => entry.path), ['build/nolines.o']);
+    assert.equal(result.unmapped[0]!.absolute, join(project, 'build', 'nolines.o'));
+    assert.match(result.unmapped[0]!.reason, /no DWARF line table .*without `-g`.*rebuild it with `-g`, or open its disassembly/);
+    const parent = result.withFindings.find((entry) => entry.path === 'build/parent.o')!;
+    assert.equal(result.sourceFindings, parent.findings, 'every finding of parent.o is shown on leaf.c');
+    const published = await client.diagnostics(pathToFileURL(join(project, 'leaf.c')).href, (params) => params.diagnostics.length > 0);
+    assert.ok(published.diagnostics.some((diagnostic) => diagnostic.range.start.line === 1));
+    client.dispose();
+  } finally {
+    rmSync(join(project, 'build', 'nolines.o'));
+    rmSync(join(project, 'build', 'parent.o'));
+  }
+});
+
 test('a rescan that finds nothing clears the source diagnostics', { skip: !haveGcc && 'gcc or ar is missing' }, async () => {
   const { client } = await startTestServer({ settings: { ...kernelObjects, objectGlobs: ['build/*.o'] }, workspaceFolders: [pathToFileURL(project).href] });
   const cUri = pathToFileURL(join(project, 'leaf.c')).href;

@@ -21,6 +21,8 @@ test('valid settings are taken as they are', () => {
     compileCommands: ' build/compile_commands.json ',
     objectGlobs: ['**/*.ko'],
     codeLens: false,
+    sourceJobs: 4,
+    compileOnChange: true,
     trace: { server: 'verbose' },
   };
   const { settings, problems } = parseSettings(raw);
@@ -43,6 +45,7 @@ test('every invalid value becomes its default, with one message naming the setti
     userFiles: [1, '', 'ok/**'],
     detectKernel: 'yes',
     abi: 'vax',
+    sourceJobs: 0,
     severity: { 'red-zone-store': 'loud', 'no-such-code': 'error' },
     compileCommands: 7,
     objectGlobs: { '*.o': true },
@@ -59,6 +62,7 @@ test('every invalid value becomes its default, with one message naming the setti
     /redzone\.severity: "no-such-code" is not a finding code/,
     /redzone\.compileCommands: expected a path, got number 7/,
     /redzone\.objectGlobs: expected a list of glob patterns, got an object/,
+    /redzone\.sourceJobs: expected a whole number from 1 to 64, got number 0/,
     /redzone\.codeLens: expected true or false, got number 1/,
     /redzone\.trace\.server: expected one of off, messages, verbose, got "everything"/,
   ];

@@ -8,9 +8,11 @@ import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { ObjectPool, objectWorkerScript } from '../host/object-pool';
 import { analyzeObjectFile, type ObjectFileAnalysis } from '../host/objects';
+import { JobLimiter } from '../host/compile-source';
 import { defaultJobs } from '../host/workers';
 import type { AnalysisFlags } from './args';
 import { collectInputs, isObjectFile, loadInput, maxInputBytes, type InputItem } from './inputs';
+import { checkSourceInput, isCompiledSource } from './sources';
 
 /** The outcome for one input path. */
 export interface FileResult {
@@ -93,12 +95,18 @@ export async function runCheck(settings: CheckSettings, now: () => number = () =
   }
   const items = collectInputs(settings.paths, settings.cwd);
   const pool = objectPoolFor(items, settings);
+  // C and C++ sources are compiled, at most --jobs compilers at once.
+  const compilers = new JobLimiter(settings.jobs > 0 ? settings.jobs : defaultJobs());
   // Results stay in input order: object files analyzed on workers are awaited in their slot.
   const slots: (FileResult[] | Promise<FileResult[]>)[] = [];
   try {
     for (const item of items) {
       if (item.kind === 'error') slots.push([failed(item.path, item.input, item.message)]);
-      else {
+      else if (isCompiledSource(item.path)) {
+        const { options, notices: found } = analysisOptionsFor(item.path, settings.flags, settings.cwd);
+        found.forEach(addNotice);
+        slots.push(checkSourceInput(item.path, settings.cwd, settings.flags.compileCommands, options, compilers));
+      } else {
         const result = await analyzeFile(item.path, settings, addNotice, pool);
         slots.push(result.now ?? result.later!);
       }

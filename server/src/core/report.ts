@@ -21,6 +21,8 @@ export interface RelatedLocation {
   readonly span: Span;
   /** e.g. "the frame is set up here: `push %rbp`" or "this `call` overwrites [RSP-8, RSP)". */
   readonly message: string;
+  /** The C source position of that instruction, from `.loc` or DWARF, when known. */
+  readonly source?: { readonly path: string; readonly line: number };
 }
 
 /** One finding. Lines are 0-based here; the CLI and LSP convert. */
@@ -57,6 +59,8 @@ export interface FunctionSummary {
   /** True when the analysis lost track of the stack pointer somewhere in the function. */
   readonly stackUnknown: boolean;
   readonly findingCount: number;
+  /** The function's source position: the first `.loc` after its label, else that of its first instruction that has one (DWARF for objects). */
+  readonly source?: { readonly path: string; readonly line: number };
 }
 
 /** The result of analyzing one input. */

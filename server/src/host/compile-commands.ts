@@ -231,3 +231,103 @@ export function matchCompileCommand(database: CompileDatabase, filePath: string)
   }
   return undefined;
 }
+
+/** What to make a database entry's compiler produce instead of its object. */
+export interface InvocationRequest {
+  /** `-S` (assembly) or `-E` (preprocessed source). */
+  readonly stop: '-S' | '-E';
+  /** Where the output goes; the entry's own `-o` is dropped, so its object is never overwritten. */
+  readonly output: string;
+  /** Flags appended after the entry's own, so they win where the compiler takes the last one (`-g` over `-g0`). */
+  readonly extra?: readonly string[];
+  /** Read the source from standard input (an unsaved buffer) instead of from the file. */
+  readonly stdin?: boolean;
+}
+
+/** A compiler run: the program and its arguments (for `execFile`, never a shell), in the entry's directory. */
+export interface Invocation {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/** Flags dropped together with the argument that follows them (`-o out.o`, `-MF dep.d`). */
+const droppedWithValue = new Set(['-o', '-MF', '-MT', '-MQ']);
+/** Flags that choose another output or write side files (dependencies, temporaries, LTO bytecode instead of code). */
+const droppedAlone = new Set(['-c', '-S', '-E', '-M', '-MM', '-MD', '-MMD', '-MG', '-MP', '-fsyntax-only', '-save-temps', '-flto', '-ffat-lto-objects', '-gsplit-dwarf']);
+
+/** True for one argument that must not reach the rewritten command on its own. */
+function droppedFlag(arg: string): boolean {
+  if (droppedAlone.has(arg)) return true;
+  // -ofoo.o, -MFfoo.d, -MTfoo.o: the joined spellings.
+  if (/^-(o|MF|MT|MQ).+/.test(arg)) return true;
+  // Kbuild writes dependency files through the preprocessor: -Wp,-MMD,dir/.foo.o.d
+  if (/^-Wp,-M{1,2}D,/.test(arg)) return true;
+  return arg.startsWith('-save-temps=') || arg.startsWith('-flto=');
+}
+
+/** The `-x` language of a source file by its extension, for reading it from standard input. */
+export function sourceLanguageOf(path: string): 'c' | 'c++' | 'assembler-with-cpp' | undefined {
+  const ext = extname(path);
+  if (ext === '.c' || ext === '.h') return 'c';
+  if (['.cc', '.cpp', '.cxx', '.c++', '.C', '.hh', '.hpp', '.hxx'].includes(ext)) return 'c++';
+  if (ext === '.S' || ext === '.sx') return 'assembler-with-cpp';
+  return undefined;
+}
+
+/**
+ * The entry's own compiler and flags, made to write `request.stop` output to `request.output`:
+ * its `-o`, `-c`, dependency-file and LTO flags are dropped, everything else (defines, include
+ * paths, `-O2`, `-m...`) is kept in order, and `request.extra` comes last. With `stdin`, the source
+ * argument becomes `-x LANG -` and the source's directory is added as a quote-include directory, so
+ * `#include "irq.h"` still finds its neighbour.
+ */
+export function invocationFor(entry: CompileCommand, request: InvocationRequest): Invocation {
+  const [program = 'cc', ...rest] = entry.arguments;
+  const args: string[] = [];
+  const source = request.stdin ? ['-iquote', dirname(entry.file), '-x', sourceLanguageOf(entry.file) ?? 'c', '-'] : undefined;
+  let sawSource = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (droppedWithValue.has(arg)) {
+      i++;
+      continue;
+    }
+    if (droppedFlag(arg)) continue;
+    if (!arg.startsWith('-') && resolve(entry.directory, arg) === entry.file) {
+      sawSource = true;
+      args.push(...(source ?? [arg]));
+      continue;
+    }
+    args.push(arg);
+  }
+  // The command may spell the source another way (through a link): the entry's `file` is the input then.
+  if (!sawSource) args.push(...(source ?? [entry.file]));
+  args.push(request.stop, ...(request.extra ?? []), '-o', request.output);
+  return { program, args, cwd: entry.directory };
+}
+
+/**
+ * A database entry made from `compile_flags.txt` (one flag a line, as clangd reads it): the flags
+ * apply to every source under its directory, compiled by `clang` as clangd assumes.
+ */
+export function compileFlagsEntry(flagsPath: string, text: string, sourcePath: string): CompileCommand {
+  const flags = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const file = resolve(sourcePath);
+  return { directory: dirname(resolve(flagsPath)), file, output: undefined, arguments: ['clang', ...flags, file], emitsAssembly: false };
+}
+
+/**
+ * Finds `compile_flags.txt` for a source: in its directory or the nearest ancestor that has one
+ * (clangd's rule). Returns an absolute path or undefined.
+ */
+export function findCompileFlags(filePath: string): string | undefined {
+  let dir = dirname(resolve(filePath));
+  for (;;) {
+    const candidate = join(dir, 'compile_flags.txt');
+    if (isFile(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}

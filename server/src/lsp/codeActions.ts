@@ -8,11 +8,13 @@
  * - "Reserve N bytes of stack in <function>" for hand-written assembly, where no build flag helps.
  * - "Ignore on this line": a `redzone-ignore` comment, for deliberate use.
  */
-import { dirname, isAbsolute, join } from 'node:path';
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type WorkspaceEdit } from 'vscode-languageserver';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
+  addFlagToCompileDatabase,
   addNoRedZone,
+  buildFileKind,
   commentStyleFor,
   compilerSources,
   flagSpelling,
@@ -27,7 +29,8 @@ import { findBuildFiles, readBuildFile, type BuildFile } from './buildFiles';
 import type { ServerContext } from './context';
 import { diagnosticData, diagnosticSource, toTextEdit } from './convert';
 import { disassemblyTarget } from './objects';
-import { folderOf, pathToUri, slashRelative, uriToPath } from './paths';
+import { folderOf, isInside, pathToUri, slashRelative, uriToPath } from './paths';
+import { findSourceEntry } from '../host/source-check';
 
 /** Codes that a build without the red zone fixes. */
 const buildFixable = new Set(['red-zone-store', 'red-zone-load', 'red-zone-clobbered', 'below-red-zone']);
@@ -60,13 +63,18 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   const actions: CodeAction[] = [];
 
   const fixable = ours.filter((diagnostic) => buildFixable.has(diagnosticData(diagnostic)!.code));
-  const generated = looksCompilerGenerated(text);
+  // A finding in a C, C++ or Rust source came from compiling it: its fix is in the build, like compiler output's.
+  const compiled = ours.some((diagnostic) => diagnosticData(diagnostic)!.compiled === true);
+  const generated = compiled || looksCompilerGenerated(text);
   if (fixable.length > 0 && !generated) actions.push(...(await reserveActions(context, document, fixable)));
   if (fixable.length > 0 && path !== undefined && generated) {
     const settings = await context.settingsFor(uri);
-    const buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root: folderOf(path, context.folders) });
+    const root = folderOf(path, context.folders);
+    const buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root });
+    // The compile command the editor compiles with is updated too, so the next save shows the fix at once.
+    const database = compiled ? databaseEdit(context, path, settings.compileCommands, root) : undefined;
     for (const buildFile of buildFiles) {
-      const action = buildFileAction(context, buildFile, path, text, fixable);
+      const action = buildFileAction(context, buildFile, path, text, fixable, database);
       if (action !== undefined) actions.push(action);
     }
     if (actions.length > 0) actions[0].isPreferred = true;
@@ -79,7 +87,8 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   }
 
   const lines = new Set<number>();
-  for (const diagnostic of ours) {
+  // A `redzone-ignore` comment works in assembly, where the finding's instruction is; not in a source compiled to it.
+  for (const diagnostic of compiled ? [] : ours) {
     const line = diagnostic.range.start.line;
     if (lines.has(line)) continue;
     lines.add(line);
@@ -110,7 +119,14 @@ async function reserveActions(context: ServerContext, document: TextDocument, di
   return actions;
 }
 
-function buildFileAction(context: ServerContext, buildFile: BuildFile, path: string, text: string, diagnostics: Diagnostic[]): CodeAction | undefined {
+function buildFileAction(
+  context: ServerContext,
+  buildFile: BuildFile,
+  path: string,
+  text: string,
+  diagnostics: Diagnostic[],
+  database: { readonly uri: string; readonly edits: (directory: string) => TextEdit[] | undefined } | undefined,
+): CodeAction | undefined {
   const buildUri = pathToUri(buildFile.path);
   const open = context.documents.get(buildUri);
   const buildText = open?.getText() ?? readBuildFile(buildFile.path);
@@ -122,7 +138,32 @@ function buildFileAction(context: ServerContext, buildFile: BuildFile, path: str
   const root = folderOf(path, context.folders);
   const shown = buildFile.path.startsWith(root) ? slashRelative(root, buildFile.path) : buildFile.path;
   const title = `Add ${flagSpelling(buildFile.kind)} to ${shown}`;
-  return quickFix(title, diagnostics, { changes: { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) } });
+  const changes: Record<string, TextEdit[]> = { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) };
+  const databaseEdits = database?.edits(buildDir);
+  if (database !== undefined && databaseEdits !== undefined && database.uri !== buildUri) changes[database.uri] = databaseEdits;
+  return quickFix(title, diagnostics, { changes });
+}
+
+/**
+ * The edit of compile_commands.json that adds `-mno-red-zone` to the entries of the sources under
+ * a build file's directory (what the build file's fix makes the next build write there), so the
+ * editor's next compile of the source uses it before the database is regenerated.
+ */
+function databaseEdit(context: ServerContext, path: string, compileCommands: string, root: string): { uri: string; edits: (directory: string) => TextEdit[] | undefined } | undefined {
+  const found = findSourceEntry(path, { root, compileCommands });
+  if (!found.ok || buildFileKind(found.from) === 'compile-flags') return undefined;
+  const uri = pathToUri(found.from);
+  const open = context.documents.get(uri);
+  const databaseText = open?.getText() ?? readBuildFile(found.from);
+  if (databaseText === undefined) return undefined;
+  return {
+    uri,
+    edits: (directory) => {
+      const edit = addFlagToCompileDatabase(databaseText, (entry) => isInside(directory, resolve(dirname(found.from), entry.directory ?? '.', entry.file)));
+      if (edit === undefined) return undefined;
+      return [toTextEdit(open ?? TextDocument.create(uri, 'json', 0, databaseText), edit)];
+    },
+  };
 }
 
 /** The analyzed file and the sources its `.file` directives name, relative to the build file's directory. */

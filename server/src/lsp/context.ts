@@ -9,6 +9,7 @@ import type { Analysis, Analyzer } from './analysis';
 import { disassemblyTarget, ObjectStore } from './objects';
 import { pathToUri } from './paths';
 import { defaultSettings, parseSettings, type Settings } from './settings';
+import { isSourceDocument } from './sources';
 
 /** The shared state of one server. */
 export class ServerContext {
@@ -21,6 +22,8 @@ export class ServerContext {
   folders: readonly string[] = [];
   /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
   pullSettings = false;
+  /** Whether the user trusts the workspace; only then are compilers run. Untrusted until the client says otherwise. */
+  workspaceTrusted = false;
   readonly #settings = new Map<string, Promise<Settings>>();
   #pushed: unknown = undefined;
   readonly #shownProblems = new Set<string>();
@@ -56,6 +59,8 @@ export class ServerContext {
   /** The analysis of the document's current version, with the document's settings. */
   async analysisOf(document: TextDocument): Promise<Analysis> {
     const settings = await this.settingsFor(document.uri);
+    // A C, C++ or Rust source is checked by compiling it (lsp/sources.ts), never read as assembly.
+    if (isSourceDocument(document)) return { uri: document.uri, version: document.version, settings, options: {}, report: undefined, skipped: undefined, evidenceProblems: [] };
     const target = disassemblyTarget(document.uri);
     const analysis =
       target === undefined

@@ -41,6 +41,8 @@ export interface DiagnosticData {
   readonly size: number | undefined;
   /** Whether the file counted as kernel code when the finding was made. */
   readonly kernel: boolean;
+  /** Set on findings in a C, C++ or Rust source, found by compiling it: the fix is in its build. */
+  readonly compiled?: boolean;
 }
 
 /** Reads `Diagnostic.data` back, or undefined when it is not ours (clients may drop or mangle it). */

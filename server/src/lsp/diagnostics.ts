@@ -15,6 +15,7 @@ import { statusNotification, type StatusParams } from '../protocol';
 import type { Analysis } from './analysis';
 import type { ServerContext } from './context';
 import { diagnosticSource, toDiagnostic } from './convert';
+import { createSourcePublisher, isSourceDocument } from './sources';
 
 /** The default pause after the last change before diagnostics are recomputed. */
 export const defaultDebounceMs = 30;
@@ -31,8 +32,12 @@ export interface DiagnosticsPublisher {
   refreshAll(): void;
 }
 
-/** Wires the document events to analysis and `textDocument/publishDiagnostics`. */
+/**
+ * Wires the document events to analysis and `textDocument/publishDiagnostics`. C, C++ and Rust
+ * sources go to `sources` instead, which compiles them on open and save.
+ */
 export function registerDiagnostics(context: ServerContext, debounceMs: number, maxDiagnostics = defaultMaxDiagnostics): DiagnosticsPublisher {
+  const sources = createSourcePublisher(context);
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const published = new Map<string, Analysis>();
   const openedAt = new Map<string, number>();
@@ -77,14 +82,23 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
 
   context.documents.onDidOpen((event) => {
     openedAt.set(event.document.uri, event.document.version);
+    if (isSourceDocument(event.document)) return sources.opened(event.document);
     void run(event.document.uri);
   });
   context.documents.onDidChangeContent((event) => {
+    if (isSourceDocument(event.document)) {
+      if (openedAt.get(event.document.uri) !== event.document.version) sources.changed(event.document);
+      return;
+    }
     // The open event already ran the first analysis; later changes wait for typing to pause.
     if (openedAt.get(event.document.uri) !== event.document.version) schedule(event.document.uri);
   });
+  context.documents.onDidSave((event) => {
+    if (isSourceDocument(event.document)) sources.saved(event.document);
+  });
   context.documents.onDidClose((event) => {
     const uri = event.document.uri;
+    sources.closed(uri);
     cancel(uri);
     published.delete(uri);
     openedAt.delete(uri);
@@ -96,7 +110,8 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
   return {
     refreshAll(): void {
       published.clear();
-      for (const document of context.documents.all()) void run(document.uri);
+      for (const document of context.documents.all()) if (!isSourceDocument(document)) void run(document.uri);
+      sources.refreshAll();
     },
   };
 }

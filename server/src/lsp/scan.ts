@@ -68,6 +68,7 @@ export async function scanObjects(
   const diagnostics = new Map<string, Diagnostic[]>();
   const errors: string[] = [];
   const withFindings: { path: string; findings: number }[] = [];
+  const unmapped: { path: string; absolute: string; findings: number; reason: string }[] = [];
   const globsUsed = new Set<string>();
   let truncated = false;
   const work: { file: string; folder: string }[] = [];
@@ -113,6 +114,9 @@ export async function scanObjects(
     objects++;
     if (analysis.error !== undefined) errors.push(`${shown}: ${analysis.error}`);
     let found = 0;
+    let shownHere = 0;
+    let withoutLine = 0;
+    const outside = new Set<string>();
     for (const unit of analysis.units) {
       if (unit.error !== undefined) errors.push(`${slashRelative(folder, unit.path)}: ${unit.error}`);
       const report = unit.report;
@@ -124,7 +128,12 @@ export async function scanObjects(
         if (override === 'off') continue;
         found++;
         const source = sourceOf(finding, file, context.folders);
-        if (source === undefined) continue;
+        if (source === undefined) {
+          if (finding.source === undefined || finding.source.line <= 0) withoutLine++;
+          else outside.add(finding.source.path);
+          continue;
+        }
+        shownHere++;
         let lines = sourceLines.get(source.path);
         if (!sourceLines.has(source.path)) {
           lines = readLines(source.path);
@@ -158,6 +167,7 @@ export async function scanObjects(
     }
     findings += found;
     if (found > 0) withFindings.push({ path: shown, findings: found });
+    if (found > shownHere) unmapped.push({ path: shown, absolute: file, findings: found - shownHere, reason: unmappedReason(withoutLine, [...outside]) });
   }
   progress.done();
   const result: ScanObjectsResult = {
@@ -166,12 +176,26 @@ export async function scanObjects(
     sourceFindings,
     sourceFiles: diagnostics.size,
     withFindings,
+    unmapped,
     errors: errors.slice(0, shownErrors),
     cancelled,
     truncated,
     globs: [...globsUsed],
   };
   return { result, diagnostics };
+}
+
+/** Why an object's findings could not go on source lines, and what to do about it. */
+function unmappedReason(withoutLine: number, outside: readonly string[]): string {
+  const parts: string[] = [];
+  if (withoutLine > 0) {
+    parts.push(`${withoutLine} finding${withoutLine === 1 ? ' has' : 's have'} no source line: the object has no DWARF line table for that code (it was built without \`-g\`); rebuild it with \`-g\`, or open its disassembly to see the findings`);
+  }
+  if (outside.length > 0) {
+    const named = outside.slice(0, 3).map((path) => `\`${path}\``).join(', ');
+    parts.push(`its line table names ${named}${outside.length > 3 ? ', …' : ''}, not a file in the workspace; open the workspace that holds the sources, or open its disassembly`);
+  }
+  return parts.join('; ');
 }
 
 /** The finding's source file, when it is known, exists and lies in a workspace folder. */

@@ -13,6 +13,7 @@ import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
+import { workspaceTrustNotification, type InitializationOptions, type WorkspaceTrustParams } from '../protocol';
 import { registerScan } from './scan';
 import { registerSymbols } from './symbols';
 
@@ -45,11 +46,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       .filter((uri): uri is string => typeof uri === 'string')
       .map(uriToPath)
       .filter((path): path is string => path !== undefined);
-    const initializationSettings = (params?.initializationOptions as { settings?: unknown } | null | undefined)?.settings;
-    if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
+    const initialization = params?.initializationOptions as InitializationOptions | null | undefined;
+    if (initialization?.settings !== undefined) context.resetSettings(initialization.settings);
+    context.workspaceTrusted = initialization?.workspaceTrusted === true;
     return {
       capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // Saves are what C, C++ and Rust sources are compiled on.
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
@@ -68,6 +71,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerCodeLens(context);
   registerCommands(context);
   registerScan(context);
+
+  connection.onNotification(workspaceTrustNotification.method, (params: WorkspaceTrustParams | undefined) => {
+    const trusted = params?.trusted === true;
+    if (trusted === context.workspaceTrusted) return;
+    context.workspaceTrusted = trusted;
+    publisher.refreshAll();
+  });
 
   connection.onDidChangeConfiguration((params) => {
     const pushed = (params.settings as { redzone?: unknown } | null | undefined)?.redzone;

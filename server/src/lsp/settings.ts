@@ -36,6 +36,10 @@ export interface Settings {
   readonly objectGlobs: readonly string[];
   /** Show "frame 24 B, red zone 16 B, 2 findings" above each function. */
   readonly codeLens: boolean;
+  /** At most this many compilers run at once for C, C++ and Rust sources (trusted workspaces only). */
+  readonly sourceJobs: number;
+  /** Also compile a C or C++ source while it is edited (its unsaved text on standard input), not only on save. */
+  readonly compileOnChange: boolean;
   readonly trace: { readonly server: TraceSetting };
 }
 
@@ -59,13 +63,15 @@ export const defaultSettings: Settings = {
   compileCommands: '',
   objectGlobs: [],
   codeLens: true,
+  sourceJobs: 2,
+  compileOnChange: false,
   trace: { server: 'off' },
 };
 
 /** One entry of the settings schema, in the shape package.json `contributes.configuration` uses. */
 export interface SettingSpec {
   readonly key: string;
-  readonly type: 'array' | 'boolean' | 'string' | 'object';
+  readonly type: 'array' | 'boolean' | 'string' | 'object' | 'integer';
   readonly default: unknown;
   readonly enum?: readonly string[];
   readonly description: string;
@@ -123,6 +129,18 @@ export const settingsSchema: readonly SettingSpec[] = [
     description: 'Show the frame size, red-zone bytes and finding count above each function.',
   },
   {
+    key: 'redzone.sourceJobs',
+    type: 'integer',
+    default: defaultSettings.sourceJobs,
+    description: 'At most this many compilers run at once to check C, C++ and Rust sources on save (trusted workspaces only).',
+  },
+  {
+    key: 'redzone.compileOnChange',
+    type: 'boolean',
+    default: defaultSettings.compileOnChange,
+    description: 'Also compile C and C++ sources while they are edited (the unsaved text, on standard input), not only on save.',
+  },
+  {
     key: 'redzone.trace.server',
     type: 'string',
     default: defaultSettings.trace.server,
@@ -158,6 +176,8 @@ export function parseSettings(raw: unknown): ParsedSettings {
     compileCommands: reader.string('compileCommands'),
     objectGlobs: reader.globs('objectGlobs'),
     codeLens: reader.boolean('codeLens'),
+    sourceJobs: reader.integer('sourceJobs', 1, 64),
+    compileOnChange: reader.boolean('compileOnChange'),
     trace: { server: reader.trace() },
   };
   return { settings, problems };
@@ -187,7 +207,15 @@ class Reader {
     return globs;
   }
 
-  boolean(key: 'detectKernel' | 'codeLens'): boolean {
+  integer(key: 'sourceJobs', min: number, max: number): number {
+    const value = this.#raw[key];
+    if (value === undefined || value === null) return defaultSettings[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    this.#reject(key, value, `a whole number from ${min} to ${max}`);
+    return defaultSettings[key];
+  }
+
+  boolean(key: 'detectKernel' | 'codeLens' | 'compileOnChange'): boolean {
     const value = this.#raw[key];
     if (value === undefined || value === null) return defaultSettings[key];
     if (typeof value === 'boolean') return value;

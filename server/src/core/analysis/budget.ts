@@ -16,7 +16,7 @@
 
 /** Units a function may spend per instruction, and in any case. */
 export const unitsPerInstruction = 256;
-export const minimumUnits = 1 << 18;
+export const minimumUnits = 1 << 23;
 
 /** Thrown by `charge` when the function's bound is exceeded; caught by `analyzeFlow` only. */
 export class BoundReached {

@@ -193,6 +193,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     redZoneBytes,
     stackUnknown,
     findingCount: findings.length,
+    source: fn.declaredAt ?? fn.sources.find((position) => position !== undefined),
   };
   return { findings, summary };
 }
@@ -236,6 +237,9 @@ function lineText(fn: AsmFunction, line: number): string {
 }
 
 function locationOf(fn: AsmFunction, line: number, message: string): RelatedLocation | undefined {
-  const insn = fn.insns.find((i) => i.line === line);
-  return insn === undefined ? undefined : { line, span: insn.span, message };
+  const index = fn.insns.findIndex((i) => i.line === line);
+  if (index < 0) return undefined;
+  const source = fn.sources[index];
+  // The source position lets a C view put a clobber where it happens: on the `asm` statement.
+  return source === undefined ? { line, span: fn.insns[index]!.span, message } : { line, span: fn.insns[index]!.span, message, source };
 }

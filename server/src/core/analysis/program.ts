@@ -24,6 +24,11 @@ export interface AsmFunction {
    */
   addressesAscend: boolean;
   readonly sources: (SourcePosition | undefined)[];
+  /**
+   * The first `.loc` position after the function's label: its declaration's line, even when the
+   * first instruction is inlined from elsewhere (rustc's `core::ptr` at the top of a function).
+   */
+  declaredAt?: SourcePosition;
   /** Address size in bytes: 8 for 64-bit code, 4 for 32-bit, 2 for 16-bit. */
   readonly mode: 2 | 4 | 8;
   readonly startLine: number;
@@ -164,6 +169,7 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
       case 'loc': {
         const path = files.get(item.fileNumber);
         source = path === undefined || item.sourceLine <= 0 ? undefined : { path, line: item.sourceLine };
+        if (current !== undefined && current.declaredAt === undefined && current.insns.length === 0 && source !== undefined) current.declaredAt = source;
         break;
       }
       case 'source-line':

@@ -125,6 +125,10 @@ function readProgram(
       files.push({ name, dir });
     }
   }
+  // Other directories are relative to the compilation directory when they are not absolute: gcc
+  // run in the parent of `ws/` writes directory 1 as `ws`, which alone names no file on disk.
+  const base = dirs[0] !== undefined && dirs[0].startsWith('/') ? dirs[0] : compDir;
+  for (let k = 1; k < dirs.length; k++) if (base !== undefined && dirs[k] !== '' && !dirs[k]!.startsWith('/')) dirs[k] = joinPath(base, dirs[k]!);
   const pathCache = new Map<number, string>();
   const pathOf = (index: number): string => {
     let path = pathCache.get(index);

@@ -31,7 +31,8 @@ export function commentStyleFor(context: CommentContext): CommentStyle {
   const id = context.languageId ?? '';
   if (id === 'nasm' || id === 'nasm-x86') return 'semicolon';
   const extension = /\.([^./\\]+)$/.exec(context.fileName)?.[1] ?? '';
-  if (extension === 'S' || extension === 'sx') return 'block';
+  // `.S` goes through the C preprocessor; C, C++ and Rust sources all read `/* */`.
+  if (extension === 'S' || extension === 'sx' || ['c', 'h', 'cc', 'cpp', 'cxx', 'hpp', 'hh', 'rs'].includes(extension) || id === 'c' || id === 'cpp' || id === 'rust') return 'block';
   if (nasmExtensions.has(extension)) {
     return looksLikeGas(context.text) ? 'hash' : 'semicolon';
   }

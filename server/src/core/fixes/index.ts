@@ -14,6 +14,7 @@ export { applyEdits, type TextEdit } from './edit';
 export { commentStyleFor, ignoreLineEdit, magicComment, tagFileEdit, type CommentStyle, type CommentContext } from './comments';
 export { noRedZoneFlag } from './make';
 export { compilerSources, looksCompilerGenerated } from './provenance';
+export { addFlagToCompileDatabase, type DatabaseEntryFields } from './compile-database';
 export { reserveSize, reserveStackEdits, type ReserveRequest } from './reserve';
 
 /** The build systems whose files the "Add -mno-red-zone" fix can edit. */
