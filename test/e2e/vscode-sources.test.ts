@@ -13,12 +13,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { requireTool } from '../support/tools';
-import { chromiumPath, openFromExplorer, openWorkbench, packageExtension, runCommand, type Workbench } from './workbench';
+import { applyQuickFix, chromiumPath, openFromExplorer, openWorkbench, packageExtension, runCommand, shoot as shootIn, waitFor, type Workbench } from './workbench';
 
 const haveTools = existsSync(chromiumPath) && spawnSync('make', ['--version']).status === 0 && spawnSync('gcc', ['--version']).status === 0;
 const repo = process.cwd();
@@ -31,18 +31,7 @@ const log = (line: string): void => {
 const shared = mkdtempSync(join(tmpdir(), 'redzone-vscode-sources-vsix-'));
 after(() => rmSync(shared, { recursive: true, force: true }));
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
-  }
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(screenshots, { recursive: true });
-  await page.screenshot({ path: join(screenshots, name) });
-}
+const shoot = (page: Page, name: string): Promise<void> => shootIn(page, screenshots, name);
 
 /** Moves the cursor to a 1-based line of the active editor. */
 async function goToLine(page: Page, line: number): Promise<void> {
@@ -86,12 +75,7 @@ test('VS Code compiles irq.c on save: the squiggle and hover on the C line, and 
     log('hover');
     await page.keyboard.press('Escape');
 
-    await page.keyboard.press('Control+.');
-    const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Add -mno-red-zone to Makefile' });
-    await fix.first().waitFor({ timeout: 30_000 });
-    await shoot(page, 'source-quickfix.png');
-    for (let step = 0; step < 8 && !/\bfocused\b/.test((await fix.first().getAttribute('class')) ?? ''); step++) await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
+    await applyQuickFix(page, 'Add -mno-red-zone to Makefile', () => shoot(page, 'source-quickfix.png'));
     await waitFor('the Makefile to take -mno-red-zone', () => readFileSync(join(project, 'Makefile'), 'utf8').includes('-mno-red-zone'));
     await waitFor('compile_commands.json to take -mno-red-zone', () => readFileSync(join(project, 'compile_commands.json'), 'utf8').includes('-mno-red-zone'));
     log('fix applied');

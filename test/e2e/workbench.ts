@@ -107,3 +107,31 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** Polls `predicate` until it holds or `timeoutMs` passes; the polling interval is not a timing assertion. */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolveTick) => setTimeout(resolveTick, 100));
+  }
+}
+
+/** Saves a screenshot of the page as `dir/name`. */
+export async function shoot(page: Page, dir: string, name: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, name) });
+}
+
+/**
+ * Opens the quick-fix menu at the cursor (`Ctrl+.`), waits for the entry titled `title`, calls
+ * `beforeApply` (a screenshot), and applies it with the keyboard: the menu's pointer block swallows clicks.
+ */
+export async function applyQuickFix(page: Page, title: string, beforeApply: () => Promise<void> = async () => {}): Promise<void> {
+  await page.keyboard.press('Control+.');
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: title });
+  await fix.first().waitFor({ timeout: 30_000 });
+  await beforeApply();
+  for (let step = 0; step < 8 && !/\bfocused\b/.test((await fix.first().getAttribute('class')) ?? ''); step++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+}

@@ -96,7 +96,7 @@ export function runProgram(
         const shown = `\`${[invocation.program, ...invocation.args].join(' ')}\``;
         if (failure.code === 'ENOENT') return resolve({ cancelled: false, error: `the compiler \`${invocation.program}\` was not found (in ${invocation.cwd})`, stdout: '' });
         if (failure.killed && failure.signal === 'SIGTERM') {
-          return resolve({ cancelled: false, error: `${shown} took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, stdout: '' });
+          return resolve({ cancelled: false, error: `${shown} took longer than ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} and was stopped`, stdout: '' });
         }
         resolve({ cancelled: false, error: `${shown} failed${typeof failure.code === 'number' ? ` (exit status ${failure.code})` : ''}: ${firstLines(stderr || failure.message)}`, stdout });
       },

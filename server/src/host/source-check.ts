@@ -14,7 +14,12 @@ import { readFileSync, realpathSync } from 'node:fs';
 /** Where a source's compile command came from. */
 export type SourceEntry =
   | { readonly ok: true; readonly entry: CompileCommand; /** The database or `compile_flags.txt` it came from. */ readonly from: string }
-  | { readonly ok: false; readonly problem: string | undefined };
+  | {
+      readonly ok: false;
+      readonly problem: string | undefined;
+      /** True when a database or flags file exists but cannot be read: worth telling the user at once. */
+      readonly unreadable: boolean;
+    };
 
 /**
  * The compile command of `path`: from the named database (`redzone.compileCommands`,
@@ -28,7 +33,7 @@ export function findSourceEntry(path: string, settings: { readonly root: string;
   const databasePath = settings.compileCommands !== undefined && settings.compileCommands !== '' ? resolve(settings.root, settings.compileCommands) : findCompileCommands(absolute);
   if (databasePath !== undefined) {
     const loaded = loadCompileCommands(databasePath);
-    if (!loaded.ok) return { ok: false, problem: loaded.problem };
+    if (!loaded.ok) return { ok: false, problem: loaded.problem, unreadable: true };
     const entry = loaded.database.byFile.get(absolute)?.[0] ?? entryByRealPath(loaded.database.entries, absolute);
     if (entry !== undefined) return { ok: true, entry, from: databasePath };
   }
@@ -37,10 +42,10 @@ export function findSourceEntry(path: string, settings: { readonly root: string;
     try {
       return { ok: true, entry: compileFlagsEntry(flags, readFileSync(flags, 'utf8'), absolute), from: flags };
     } catch (error) {
-      return { ok: false, problem: `cannot read ${flags}: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, problem: `cannot read ${flags}: ${error instanceof Error ? error.message : String(error)}`, unreadable: true };
     }
   }
-  return { ok: false, problem: databasePath === undefined ? undefined : `${databasePath} has no entry that compiles ${absolute}` };
+  return { ok: false, problem: databasePath === undefined ? undefined : `${databasePath} has no entry that compiles ${absolute}`, unreadable: false };
 }
 
 /**

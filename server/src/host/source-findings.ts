@@ -54,7 +54,7 @@ export function placeOnSources(report: Report, assembly: string, directory: stri
 /**
  * The variable gcc's `-fverbose-asm` names for the memory operand of an AT&T instruction line:
  * the comment lists the operands' variables in operand order (`# src, dst`), so a store names its
- * slot last and a load first. Temporaries (`_5`, `D.1234`) and dereferences (`*p_3`) are not a
+ * slot last and a load first. Temporaries (`_5`, `D.1234`, `tmp87`) and dereferences (`*p_3`) are not a
  * slot's variable and give undefined.
  */
 export function variableOf(line: string | undefined, kind: 'store' | 'load' | undefined): string | undefined {
@@ -64,7 +64,8 @@ export function variableOf(line: string | undefined, kind: 'store' | 'load' | un
   const names = line.slice(hash + 1).split(',').map((name) => name.trim());
   if (names.length < 2) return undefined;
   const name = kind === 'store' ? names[names.length - 1] : names[0];
-  return name !== undefined && /^[A-Za-z][A-Za-z0-9_]*$/.test(name) ? name : undefined;
+  // gcc's own temporaries are `tmpN`; a user variable with that shape is rare enough to miss.
+  return name !== undefined && /^[A-Za-z][A-Za-z0-9_]*$/.test(name) && !/^tmp\d+$/.test(name) ? name : undefined;
 }
 
 /** What a source diagnostic says besides the finding itself. */

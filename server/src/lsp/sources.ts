@@ -38,7 +38,7 @@ export function isSourceDocument(document: TextDocument): boolean {
 
 /** Said once per session when a source opens in an untrusted workspace. */
 export const untrustedMessage =
-  'redzone-lint does not compile C, C++ or Rust sources in an untrusted workspace, because the compiler is a program the workspace names. Trust the workspace to see red-zone findings in them (other editors: pass `workspaceTrusted: true` in initializationOptions).';
+  'C, C++ and Rust sources are not compiled in an untrusted workspace, because the compiler is a program the workspace names. Trust the workspace to see red-zone findings in them (other editors: pass `workspaceTrusted: true` in initializationOptions).';
 
 /** The pause after a save, and after an edit with `compileOnChange`. */
 const saveDebounceMs = 50;
@@ -120,7 +120,8 @@ export function createSourcePublisher(context: ServerContext): SourcePublisher {
       } else {
         const found = findSourceEntry(path, { root, compileCommands: settings.compileCommands });
         if (!found.ok) {
-          if (found.problem !== undefined) context.showProblems([found.problem]);
+          // A header or a stray file without an entry is normal (the status bar says so); a broken database is not.
+          if (found.unreadable && found.problem !== undefined) context.showProblems([found.problem]);
           return publish(uri, document, [], skipped(uri, document, found.problem ?? 'no compile_commands.json or compile_flags.txt compiles this file'));
         }
         noRedZone = turnsRedZoneOff(found.entry.arguments);
