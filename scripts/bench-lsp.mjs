@@ -4,7 +4,7 @@
 //   - the time from a one-line `didChange` to the `publishDiagnostics` of that version (median of 20),
 //   - the hover latency on instructions of the file (median of 50),
 //   - the server's memory (VmRSS and VmHWM from /proc/PID/status).
-// DESIGN targets: under 50 ms, under 10 ms, under 200 MB. This prints; it is not a test.
+// Targets (README, "Performance"): under 50 ms, under 10 ms, under 200 MB. This prints; it is not a test.
 // Usage: node scripts/bench-lsp.mjs [--lines N] [--edits N] [--hovers N]   (build dist/ first)
 
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Object benchmark (DESIGN.md: "scanning a set of real .ko/.o files is no slower than objdump -d
+// Object benchmark (target in the README's "Performance": "scanning a set of real .ko/.o files is no slower than objdump -d
 // disassembling them"): scans the 310 Debian kernel modules of the object tests with the built
 // CLI (`check --format json`, default --jobs: every processor) and runs GNU `objdump -d` over the
 // same files, in the same run, alternating, three rounds each; prints the medians and the ratio.

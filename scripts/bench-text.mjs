@@ -1,6 +1,6 @@
 // Text benchmark: how long `redzone-lint check` takes on a large compiler-output `.s` compared
-// with GNU `as` assembling the same file, measured in one run on one machine. The DESIGN target
-// is a ratio (ours / as) of at most 0.5. This prints; it does not fail on a slow ratio.
+// with GNU `as` assembling the same file, measured in one run on one machine. The target (README,
+// "Performance") is a ratio (ours / as) of at most 0.5. This prints; it does not fail on a slow ratio.
 //
 // The input is the SQLite amalgamation compiled by gcc -O2 -S (about 5 MB and 300,000 lines of
 // `.s`), built once by scripts/bench-input.mjs and cached in .cache/bench.

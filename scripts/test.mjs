@@ -4,9 +4,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { findFiles } from './find-files.mjs';
 import { join } from 'node:path';
+import { ensureRequirements } from './requirements.mjs';
 
 const filter = process.argv[2] ?? '';
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+// Compilers and binutils first: installed as root with apt-get, or the one command that would, at once.
+ensureRequirements();
 // REDZONE_SKIP_TYPECHECK=1 skips tsc for a quick local run; CI always type-checks.
 if (process.env.REDZONE_SKIP_TYPECHECK !== '1' || process.env.CI) {
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);

@@ -4,16 +4,20 @@
  */
 import { commands, window, workspace, type ExtensionContext } from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
-import { frameLayoutRequest, tagFileCommand, type FileTag, type FrameLayoutResult, type TagFileArgs } from '../../server/src/protocol';
+import { tagFileCommand, type FileTag, type TagFileArgs } from '../../server/src/protocol';
+import { FrameView, frameScheme, showFrame } from './frameView';
 
 /** Registers every command of package.json `contributes.commands`. */
 export function activateCommands(context: ExtensionContext, client: LanguageClient): void {
+  const frames = new FrameView();
   context.subscriptions.push(
+    frames,
+    workspace.registerTextDocumentContentProvider(frameScheme, frames),
     commands.registerCommand('redzone.restartServer', () => client.restart()),
     commands.registerCommand('redzone.showOutput', () => client.outputChannel.show(true)),
     commands.registerCommand('redzone.treatAsKernel', () => tag(client, 'kernel')),
     commands.registerCommand('redzone.treatAsUser', () => tag(client, 'user')),
-    commands.registerCommand('redzone.showFrame', () => showFrame(client)),
+    commands.registerCommand('redzone.showFrame', () => showFrame(client, frames)),
   );
 }
 
@@ -25,15 +29,3 @@ async function tag(client: LanguageClient, tag: FileTag): Promise<void> {
   if (applied === false) void window.showWarningMessage(`Red Zone Lint could not tag ${editor.document.fileName} as ${tag} code.`);
 }
 
-async function showFrame(client: LanguageClient): Promise<void> {
-  const editor = window.activeTextEditor;
-  if (editor === undefined) return;
-  const line = editor.selection.active.line;
-  const result = await client.sendRequest<FrameLayoutResult | null>(frameLayoutRequest.method, { uri: editor.document.uri.toString(), line });
-  if (result === null) {
-    void window.showInformationMessage(`Line ${line + 1} is not inside an analyzed function.`);
-    return;
-  }
-  const document = await workspace.openTextDocument({ language: 'markdown', content: result.markdown });
-  await commands.executeCommand('markdown.showPreviewToSide', document.uri);
-}

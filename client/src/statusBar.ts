@@ -3,7 +3,7 @@
  * tooltip), from the server's `redZone/status` notifications. A wrong guess is then visible
  * before it hides a warning.
  */
-import { window, type ExtensionContext, type StatusBarItem, type TextEditor } from 'vscode';
+import { MarkdownString, window, type ExtensionContext, type StatusBarItem, type TextEditor } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { statusNotification, type StatusParams } from '../../server/src/protocol';
 
@@ -40,15 +40,20 @@ function render(item: StatusBarItem, status: StatusParams): void {
   switch (status.state) {
     case 'kernel':
       item.text = `$(shield) Kernel · ${findings}`;
-      item.tooltip = `Red Zone Lint: kernel code, so every access below RSP is reported.\nWhy: ${status.reason}`;
+      item.tooltip = tooltip(`**Red Zone Lint**: kernel code, so every access below RSP is reported.\n\nWhy: ${status.reason}`);
       break;
     case 'user':
       item.text = `$(person) User · ${findings}`;
-      item.tooltip = `Red Zone Lint: user code, so only accesses beyond the ABI's red zone are reported.\nWhy: ${status.reason}`;
+      item.tooltip = tooltip(`**Red Zone Lint**: user code, so only accesses beyond the ABI's red zone are reported.\n\nWhy: ${status.reason}`);
       break;
     case 'skipped':
       item.text = '$(circle-slash) Red Zone';
-      item.tooltip = `Red Zone Lint: ${status.reason}`;
+      item.tooltip = tooltip(`**Red Zone Lint**: ${status.reason}`);
       break;
   }
+}
+
+/** The reasons are Markdown (file names and globs in code spans): a Markdown tooltip shows them as code, not as backticks. */
+function tooltip(markdown: string): MarkdownString {
+  return new MarkdownString(markdown);
 }

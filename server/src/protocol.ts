@@ -151,6 +151,35 @@ export interface DisassemblyResult {
  */
 export const disassemblyRequest = { method: 'redZone/disassembly' } as const;
 
+/** Arguments of the `redzone.server.buildFileChanged` command. */
+export interface BuildFileChangedArgs {
+  /** Absolute path of the build file the quick fix edited. */
+  readonly buildFile: string;
+  /** The build file as the fix's title names it (workspace-relative where possible). */
+  readonly shown: string;
+  /** The flag as this build file spells it (`-mno-red-zone`, `-C no-redzone=y`). */
+  readonly flag: string;
+  /** 1-based line of the build file that now carries the flag, and that line's text. */
+  readonly line: number;
+  readonly lineText: string;
+  /** Absolute path of the file whose findings the fix addressed (`irq.s`). */
+  readonly output: string;
+  /**
+   * For a Makefile whose rule makes `output`: whether that rule lists the Makefile among its
+   * prerequisites (then `make` rebuilds it; otherwise it says "Nothing to be done"). Absent when
+   * no rule in the build file makes `output`.
+   */
+  readonly outputDependsOnBuildFile?: boolean;
+}
+
+/**
+ * `redzone.server.buildFileChanged` (a `workspace/executeCommand` command, run by the client after
+ * it applies an "Add -mno-red-zone to ..." edit): the server says what changed and that the
+ * outputs must be rebuilt, through `window/showMessageRequest`, and opens the build file through
+ * `window/showDocument` when the user asks.
+ */
+export const buildFileChangedCommand = 'redzone.server.buildFileChanged';
+
 /**
  * What a client may pass in `initialize`'s `initializationOptions`. `workspaceTrusted` says whether
  * the user trusts the workspace: only then does the server run the compilers that

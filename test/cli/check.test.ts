@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { hasStackTrace, parseJson, runCli, tempDir, treeCopy } from './run-cli';
+import { hasStackTrace, parseJson, root, runCli, tempDir, treeCopy } from './run-cli';
 
 const fileKeys = ['path', 'input', 'kernel', 'functions'];
 
@@ -86,6 +86,16 @@ describe('check: inputs', () => {
     assert.match(result.stderr, /garbage\.s: binary file/);
     assert.equal(parseJson(result).files[0].input, 'binary');
     assert.ok(!hasStackTrace(result.stderr));
+  });
+
+  test('NUL bytes inside comments (clang -g `.byte 0 # ^@`) are text, as GNU as reads them: the file is analyzed', () => {
+    const fixture = join(root, 'test', 'fixtures', 'asm', 'nul-in-comments.s');
+    const result = runCli(['check', '--format', 'json', fixture]);
+    assert.equal(result.status, 1, result.stderr);
+    const doc = parseJson(result);
+    assert.equal(doc.files[0].input, 'att');
+    assert.equal(doc.files[0].error, undefined);
+    assert.deepEqual(doc.findings.map((f: { code: string }) => f.code), ['red-zone-store', 'red-zone-load']);
   });
 
   test('ELF objects and ar archives are recognized by magic, whatever their names; broken ones are input errors', () => {

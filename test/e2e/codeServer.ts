@@ -1,6 +1,6 @@
 /**
  * Installs and runs a real VS Code: code-server 4.100.3 (VS Code 1.100.3, the newest release that
- * runs on Node 20) from the npm registry, exactly as `notes/real-editor-tests.md` describes.
+ * runs on Node 20) from the npm registry, as `docs/real-editors.md` describes.
  *
  * The plain `npm install` of code-server fails here (its postinstall wants `--unsafe-perm` and
  * downloads ripgrep), so the install skips every script, rebuilds the native modules one by one,

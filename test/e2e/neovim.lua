@@ -1,24 +1,12 @@
 -- Drives Neovim 0.7+ as an independent LSP client of redzone-language-server.
 -- Inputs come from the environment: REDZONE_SERVER (dist/server.js), REDZONE_FILE (an .s file),
--- REDZONE_RESULT (where to write the JSON result). Exits non-zero (cq) when a step fails.
+-- REDZONE_RESULT (where neovim-result.lua writes the JSON result). Exits non-zero (cq) when a step fails.
 local server = os.getenv('REDZONE_SERVER')
 local file = os.getenv('REDZONE_FILE')
-local result_path = os.getenv('REDZONE_RESULT')
-local result = { steps = {} }
-
-local function finish(ok)
-  result.ok = ok
-  local handle = io.open(result_path, 'w')
-  handle:write(vim.fn.json_encode(result))
-  handle:close()
-  vim.cmd(ok and 'qa!' or 'cq')
-end
-
-local function step(name, ok, detail)
-  table.insert(result.steps, { name = name, ok = ok, detail = detail })
-  if not ok then finish(false) end
-  return ok
-end
+-- The shared result and steps, from the file beside this one.
+local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
+local run = dofile(here .. 'neovim-result.lua')
+local result, finish, step = run.result, run.finish, run.step
 
 local published = nil
 local client_id = vim.lsp.start_client({

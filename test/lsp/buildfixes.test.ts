@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addNoRedZone, applyEdits, buildFileKind, type BuildFileKind } from '../../server/src/core/fixes/index';
+import { addNoRedZone, applyEdits, assemblyRuleFor, buildFileKind, type BuildFileKind } from '../../server/src/core/fixes/index';
 
 interface Case {
   readonly name: string;
@@ -243,4 +243,18 @@ test('garbage build files never throw', () => {
   for (const kind of ['make', 'cmake', 'meson', 'compile-flags', 'cargo', 'zig'] as const) {
     for (const text of garbage) assert.doesNotThrow(() => addNoRedZone(kind, text, { fileName: 'Makefile', sources: [] }));
   }
+});
+
+test('a Makefile rule that compiles the file with -S is found, itself, through a variable, or as a pattern', () => {
+  const explicit = 'CC ?= gcc\nCFLAGS = -O0\n\nkernel.s: kernel.c\n\t$(CC) $(CFLAGS) -S -o $@ $<\n';
+  assert.deepEqual(assemblyRuleFor(explicit, 'kernel.s'), { target: 'kernel.s', prerequisites: ['kernel.c'] });
+  assert.equal(assemblyRuleFor(explicit, 'other.s'), undefined);
+  const viaVariable = 'CFLAGS = -O0 -S\n\nleaf.s: leaf.c Makefile\n\t$(CC) $(CFLAGS) -o $@ leaf.c\n';
+  assert.deepEqual(assemblyRuleFor(viaVariable, 'leaf.s'), { target: 'leaf.s', prerequisites: ['leaf.c', 'Makefile'] });
+  const pattern = 'build/%.s: src/%.c\n\t$(CC) -S $< -o $@\n';
+  assert.deepEqual(assemblyRuleFor(pattern, 'build/irq.s'), { target: 'build/irq.s', prerequisites: ['src/irq.c'] });
+  // Assembling or linking is not making the file: a rule that only reads it says nothing.
+  assert.equal(assemblyRuleFor('kernel.o: kernel.s\n\t$(AS) -o $@ $<\n', 'kernel.s'), undefined);
+  assert.equal(assemblyRuleFor('kernel.s: kernel.c\n\t$(CC) -c -o kernel.o kernel.c\n', 'kernel.s'), undefined);
+  assert.equal(assemblyRuleFor('CFLAGS := -S\n', 'kernel.s'), undefined);
 });

@@ -20,7 +20,9 @@ import {
   InitializedNotification,
   InitializeRequest,
   PublishDiagnosticsNotification,
+  ShowDocumentRequest,
   ShowMessageNotification,
+  ShowMessageRequest,
   createProtocolConnection,
   type ApplyWorkspaceEditParams,
   type CodeAction,
@@ -30,6 +32,8 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Range,
+  type ShowDocumentParams,
+  type ShowMessageRequestParams,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, type ServerOptions } from '../../server/src/lsp/server';
 import { statusNotification, type StatusParams } from '../../server/src/protocol';
@@ -51,6 +55,11 @@ export class TestClient {
   readonly messages: string[] = [];
   readonly statuses: StatusParams[] = [];
   readonly appliedEdits: ApplyWorkspaceEditParams[] = [];
+  /** `window/showMessageRequest`s received; the client answers with `messageAnswer` when it is one of the actions. */
+  readonly messageRequests: ShowMessageRequestParams[] = [];
+  messageAnswer: string | undefined;
+  /** `window/showDocument`s received. */
+  readonly shownDocuments: ShowDocumentParams[] = [];
   settings: unknown;
   readonly #published: PublishDiagnosticsParams[] = [];
   readonly #waiters: (() => void)[] = [];
@@ -71,6 +80,16 @@ export class TestClient {
       this.#wake();
     });
     connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => this.settings));
+    connection.onRequest(ShowMessageRequest.type, (params) => {
+      this.messageRequests.push(params);
+      this.#wake();
+      return params.actions?.find((action) => action.title === this.messageAnswer) ?? null;
+    });
+    connection.onRequest(ShowDocumentRequest.type, (params) => {
+      this.shownDocuments.push(params);
+      this.#wake();
+      return { success: true };
+    });
     connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
       this.appliedEdits.push(params);
       return { applied: true };
@@ -126,6 +145,11 @@ export class TestClient {
     await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { redzone: settings } });
   }
 
+  /** Pushes `settings` as the whole `workspace/didChangeConfiguration` payload, without changing what `workspace/configuration` answers. */
+  async pushSettings(settings: unknown): Promise<void> {
+    await this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings });
+  }
+
   hover(uri: string, line: number, character = 2) {
     return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
   }
@@ -169,7 +193,7 @@ export async function startTestServer(options: TestClientOptions = {}): Promise<
   const initialize = await connection.sendRequest(InitializeRequest.type, {
     processId: null,
     rootUri: null,
-    capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true } },
+    capabilities: { workspace: { configuration: options.configuration ?? true, applyEdit: true }, window: { showDocument: { support: true } } },
     workspaceFolders: folders.map((uri, index) => ({ uri, name: `folder${index}` })),
     initializationOptions: options.initializationOptions,
   });

@@ -140,7 +140,7 @@ test('the disassembly document gets the listing, the object findings and the fra
   assert.match(line, /mov/);
   const hover = await client.hover(uri, store.range.start.line, store.range.start.character);
   const markdown = (hover?.contents as MarkupContent).value;
-  assert.match(markdown, /Stack frame of `leaf`/);
+  assert.match(markdown, /in the frame of `leaf`/);
   assert.match(markdown, /red-zone-store|below the stack pointer/);
   assert.deepEqual(await client.codeActions(uri, store.range, [store]), [], 'no edits offered on a read-only listing');
 

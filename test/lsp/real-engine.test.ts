@@ -41,7 +41,7 @@ test('real engine: hover on the store shows the frame table and the reasons', as
   const value = (hover?.contents as MarkupContent | undefined)?.value ?? '';
   assert.match(value, /red-zone-store/);
   assert.match(value, /\| bytes \(from RSP\) \|/);
-  assert.match(value, /This file counts as kernel code/);
+  assert.match(value, /Kernel code: line 1 has the comment `redzone: kernel`/);
   client.dispose();
 });
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { applyEdits } from '../../server/src/core/fixes/index';
-import { tagFileCommand, frameLayoutRequest, type FrameLayoutResult } from '../../server/src/protocol';
+import { buildFileChangedCommand, tagFileCommand, frameLayoutRequest, type FrameLayoutResult } from '../../server/src/protocol';
 import { FakeEngine } from './fakeEngine';
 import { startTestServer } from './harness';
 import type { MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
@@ -23,7 +23,7 @@ test('initialize announces every feature', async () => {
   assert.equal(caps.documentSymbolProvider, true);
   assert.deepEqual(caps.codeActionProvider, { codeActionKinds: ['quickfix'] });
   assert.deepEqual(caps.codeLensProvider, { resolveProvider: false });
-  assert.deepEqual(caps.executeCommandProvider?.commands, [tagFileCommand]);
+  assert.deepEqual(caps.executeCommandProvider?.commands, [tagFileCommand, buildFileChangedCommand]);
   assert.equal(initialize.serverInfo?.name, 'redzone-language-server');
   client.dispose();
 });
@@ -94,19 +94,18 @@ test('rapid changes are debounced to the last version', async () => {
   client.dispose();
 });
 
-test('hover shows the frame table, and on a finding why kernel code cannot rely on the bytes', async () => {
+test('hover leads with the finding and the frame table, then why the file is kernel code and the documentation link', async () => {
   const { client } = await startTestServer({ engine: new FakeEngine() });
   await client.open(uri, kernelAsm);
   await client.diagnostics(uri);
   const onFinding = await client.hover(uri, 8);
   const value = (onFinding?.contents as MarkupContent).value;
-  assert.match(value, /\*\*red-zone-store\*\*/);
-  assert.match(value, /\[RSP-20, RSP-16\)/);
-  assert.match(value, /Kernel code cannot rely on bytes below RSP/);
-  assert.match(value, /This file counts as kernel code: the magic comment `redzone: kernel`/);
+  assert.match(value.split('\n')[0]!, /^\*\*red-zone-store\*\*: this store touches \[RSP-20, RSP-16\) in the frame of `add`/);
+  assert.match(value, /Kernel code: the magic comment `redzone: kernel`/);
   assert.match(value, /\| bytes \(from RSP\) \| size \| contents \| written at \| read at \|/);
   assert.match(value, /\| \[-24, -16\) \| 8 \| \*\*red zone\*\* \| lines 9, 10 \| lines 11, 12 \|/);
   assert.match(value, /An interrupt here would overwrite \[RSP-56, RSP\)/);
+  assert.match(value, /\[Why `red-zone-store` matters\]\(https:\/\/github\.com\/redzone-lint\/redzone-lint#red-zone-store\)/);
   const plain = await client.hover(uri, 6);
   assert.match((plain?.contents as MarkupContent).value, /Stack frame of `add`/);
   assert.doesNotMatch((plain?.contents as MarkupContent).value, /red-zone-store/);
@@ -269,7 +268,7 @@ test('redZone/frameLayout returns the hover table', async () => {
   const { client } = await startTestServer({ engine: new FakeEngine() });
   await client.open(uri, kernelAsm);
   const result: FrameLayoutResult | null = await client.connection.sendRequest(frameLayoutRequest.method, { uri, line: 8 });
-  assert.match(result?.markdown ?? '', /\*\*Stack frame of `add`\*\* at `movl\t%edi, -20\(%rbp\)`/);
+  assert.match(result?.markdown ?? '', /\*\*Stack frame of `add`\*\* at `movl %edi, -20\(%rbp\)`/);
   assert.equal(await client.connection.sendRequest(frameLayoutRequest.method, { uri, line: 1 }), null);
   client.dispose();
 });

@@ -13,11 +13,15 @@ export interface OracleRow {
   tp: number;
   fp: number;
   fn: number;
+  /** False negatives that the CLI reports as stack-unknown (it says it cannot tell). */
+  fnUnknown: number;
   stackUnknown: number;
   noRedZoneFlagged: number;
   noRedZoneStackUnknown: number;
   precision: number;
   recall: number;
+  /** tp / (tp + the false negatives not reported stack-unknown). */
+  decidedRecall: number;
 }
 
 export interface Disagreement {
@@ -30,6 +34,8 @@ export interface Disagreement {
   line: number;
   code?: string;
   message?: string;
+  /** For false negatives: the CLI reported the function stack-unknown. */
+  unknown?: boolean;
 }
 
 export interface Scored {

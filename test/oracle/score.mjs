@@ -113,7 +113,7 @@ export function score(root, builds, cli) {
       rows.set(key, {
         compiler: build.compiler, level: build.level, syntax: build.syntax,
         flags: build.flags.filter((flag) => flag !== '-w' && !flag.startsWith('-masm')).join(' '),
-        functions: 0, redZone: 0, spurious: 0, tp: 0, fp: 0, fn: 0, stackUnknown: 0,
+        functions: 0, redZone: 0, spurious: 0, tp: 0, fp: 0, fn: 0, fnUnknown: 0, stackUnknown: 0,
         noRedZoneFlagged: 0, noRedZoneStackUnknown: 0,
       });
     }
@@ -141,6 +141,7 @@ export function score(root, builds, cli) {
         falsePositives.push({ ...where, function: name, file: build.redZone, line: finding.line, code: finding.code, message: finding.message });
       } else if (usesRedZone) {
         row.fn++;
+        if (unknown.has(name)) row.fnUnknown++;
         falseNegatives.push({ ...where, function: name, file: build.redZone, line: functionLine(root, build.redZone, name), unknown: unknown.has(name) });
       }
     }
@@ -160,6 +161,9 @@ export function score(root, builds, cli) {
     ...row,
     precision: ratio(row.tp, row.tp + row.fp),
     recall: ratio(row.tp, row.tp + row.fn),
+    // Recall over the functions the analysis decided: a red-zone function reported stack-unknown
+    // (an index it cannot bound) is not a silent miss; the analysis says it cannot tell.
+    decidedRecall: ratio(row.tp, row.tp + row.fn - row.fnUnknown),
   }));
   return { table, falsePositives, falseNegatives, noRedZoneFlags, unmatched, inputMismatches, fileErrors };
 }

@@ -26,6 +26,7 @@ for (const name of readdirSync(dir).sort()) {
       const finding = report.findings.find((f) => f.line === e.line && f.code === e.code)!;
       if (e.attrs.offset !== undefined) assert.equal(finding.offset, Number(e.attrs.offset), `offset on line ${e.line + 1} of ${name}`);
       if (e.attrs.size !== undefined) assert.equal(finding.size, Number(e.attrs.size), `size on line ${e.line + 1} of ${name}`);
+      if (e.attrs.function !== undefined) assert.equal(finding.function, e.attrs.function, `function on line ${e.line + 1} of ${name}`);
     }
     assert.ok(report.functions.length > 0, `${name} has at least one function`);
   });

@@ -5,6 +5,7 @@
  *     movl %edi, -20(%rbp)
  * # ^ red-zone-store offset=-20 size=4
  *
+ * (`function=NAME` or `function="(code at line 12)"` names the function the finding belongs to)
  * and a first-lines comment `# options: --abi ms --user` sets analysis options (a magic comment
  * `redzone: kernel` is read by the analysis itself). `# object: yes` asks for the fixture to be
  * assembled and checked through the object path too.
@@ -18,7 +19,7 @@ export interface Expected {
   readonly attrs: Readonly<Record<string, string>>;
 }
 
-const expectation = /^\s*[#;]\s*\^\s*([a-z-]+)((?:\s+\w+=\S+)*)\s*$/;
+const expectation = /^\s*[#;]\s*\^\s*([a-z-]+)((?:\s+\w+=(?:"[^"]*"|\S+))*)\s*$/;
 
 /** The expected findings written under the lines of a fixture. */
 export function readExpectations(text: string): Expected[] {
@@ -32,10 +33,8 @@ export function readExpectations(text: string): Expected[] {
       return;
     }
     const attrs: Record<string, string> = {};
-    for (const pair of match[2]!.trim().split(/\s+/).filter(Boolean)) {
-      const [key, value] = pair.split('=') as [string, string];
-      attrs[key] = value;
-    }
+    // offset=-20 size=4 function="(code at line 12)"
+    for (const pair of match[2]!.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) attrs[pair[1]!] = pair[2] ?? pair[3]!;
     expected.push({ line: target, code: match[1]!, attrs });
   });
   return expected;

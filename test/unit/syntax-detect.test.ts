@@ -18,6 +18,13 @@ const cases: { name: string; text: string; syntax: string; reason: string }[] = 
   { name: 'AT&T registers', text: 'f:\n\tmovq %rsp, %rbp\n', syntax: 'att', reason: 'AT&T operands such as `movq %rsp, %rbp` on line 2' },
   { name: 'bare Intel registers', text: 'f:\n\tpush rbp\n\tret\n', syntax: 'intel', reason: 'Intel operands such as `push rbp` (no directives)' },
   { name: 'NASM sizes without ptr', text: 'f:\n\tmov qword [rsp-8], 1\n', syntax: 'nasm', reason: 'NASM operands such as `mov qword [rsp-8], 1` on line 2' },
+  // glibc's s_cbrt.S, pthread_spin_lock.S and x32/lseek.S: numeric labels followed by a tab were
+  // taken for objdump instruction lines (issue 11, item 10).
+  { name: 'glibc numeric data labels', text: '\t.section .rodata\n\t.align ALIGNARG(4)\nf7:\t.double -0.145263899385486377\n\t.text\n2:\tshrl\t$20, %eax\n', syntax: 'att', reason: "AT&T operands such as `2: shrl $20, %eax` on line 5" },
+  { name: 'glibc numeric code labels', text: 'ENTRY(__pthread_spin_lock)\n1:\tLOCK\n\tdecl\t0(%rdi)\n', syntax: 'att', reason: 'AT&T operands such as `decl 0(%rdi)` on line 3' },
+  { name: 'glibc label in a macro body', text: '#define SYSCALL_ERROR_HANDLER\t\\\n0:\t\t\t\t\\\n\torq $-1, %rax;\t\t\\\n', syntax: 'att', reason: 'AT&T operands such as `orq $-1, %rax` on line 3' },
+  { name: 'objdump --no-show-raw-insn', text: '   0:\tpush   %rbp\n   1:\tmov    %rsp,%rbp\n', syntax: 'objdump-att', reason: 'objdump instruction line `0: push %rbp` on line 1' },
+  { name: 'objdump of a kernel, long addresses', text: 'ffffffff81000000:\t48 8d 25 51 3f 60 01 \tlea    0x1603f51(%rip),%rsp\n', syntax: 'objdump-att', reason: 'objdump instruction line `ffffffff81000000: 48 8d 25 51 3f 60 01 lea 0x1603f51(%rip),%rsp` on line 1' },
   { name: 'nothing to go on', text: 'f:\n\tret\n', syntax: 'att', reason: 'no distinguishing content; GAS AT&T by default' },
   { name: 'empty', text: '', syntax: 'att', reason: 'empty input; GAS AT&T by default' },
 ];

@@ -170,11 +170,13 @@ function objectResults(path: string, analysis: ObjectFileAnalysis): FileResult[]
   if (analysis.error !== undefined && analysis.units.length === 0) return [failed(path, analysis.input, analysis.error)];
   // An archive with no members is still a file that was read: it is listed, with nothing in it.
   if (analysis.units.length === 0) return [{ path, input: analysis.input, kernel: false, functions: 0, error: undefined, report: undefined, text: undefined }];
-  return analysis.units.map((unit) =>
+  // A damaged archive is an input error under its own name, besides the members read before the damage.
+  const damaged = analysis.damage === undefined ? [] : [failed(path, analysis.input, analysis.damage)];
+  return [...damaged, ...analysis.units.map((unit) =>
     unit.report === undefined
       ? failed(unit.path, unit.input, unit.error ?? 'could not be analyzed')
       : { path: unit.path, input: unit.input, kernel: unit.report.kernel.kernel, functions: unit.report.functions.length, error: undefined, report: unit.report, text: unit.listing },
-  );
+  )];
 }
 
 function failed(path: string, input: string, error: string): FileResult {

@@ -1,5 +1,5 @@
 /**
- * `check --format json`: the document whose shape DESIGN.md fixes (external tests read it).
+ * `check --format json`: the document whose shape docs/contracts.md fixes (external tests read it).
  *
  * Decisions inside the contract: `line`/`column` are 1-based and columns count UTF-16 code units;
  * `endColumn` is exclusive (the column after the last character), as in SARIF; `kind`, `offset`

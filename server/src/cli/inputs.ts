@@ -2,12 +2,13 @@
  * Turning the PATH arguments of `check` into files, and files into text or bytes.
  *
  * Every failure here is a per-input error message, never an exception: one bad input must not stop
- * the others from being analyzed (DESIGN.md: "the other inputs are still analyzed and reported").
+ * the others from being analyzed (docs/contracts.md: "they are still analyzed and reported").
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { describeFsError } from '../host/fs-errors';
 import { binaryKind, objectFilesSupported, type BinaryKind } from '../host/objects';
+import { binaryContent } from '../core/index';
 
 /** Larger inputs are refused: a 64 MiB listing is far beyond any real compiler output of one unit. */
 export const maxInputBytes = 64 * 1024 * 1024;
@@ -153,7 +154,8 @@ export type LoadedInput =
 
 /**
  * Reads one file: objects are recognized by magic bytes, everything else must be text. A file of
- * zero bytes is valid (empty) text; a file with NUL bytes that is not an object is refused.
+ * zero bytes is valid (empty) text; content the core's `binaryContent` calls binary (the rule the
+ * language server applies too) is refused.
  */
 export function loadInput(path: string, cwd: string): LoadedInput {
   const absolute = resolve(cwd, path);
@@ -172,13 +174,12 @@ export function loadInput(path: string, cwd: string): LoadedInput {
   } catch (error) {
     return { kind: 'error', input: 'unknown', message: describeFsError(error) };
   }
-  const binary = binaryKind(bytes);
-  if (binary !== undefined) return { kind: 'object', binary, bytes };
-  if (bytes.indexOf(0) !== -1) {
-    return { kind: 'error', input: 'binary', message: 'binary file that is neither assembly text, an ELF object nor an ar archive' };
-  }
+  const kind = binaryKind(bytes);
+  if (kind !== undefined) return { kind: 'object', binary: kind, bytes };
   // Non-UTF-8 bytes (Latin-1 comments in old sources) become U+FFFD rather than failing the file.
   let text = new TextDecoder('utf-8').decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const binary = binaryContent(text);
+  if (binary !== undefined) return { kind: 'error', input: 'binary', message: `binary file that is neither assembly text, an ELF object nor an ar archive: ${binary}` };
   return { kind: 'text', text };
 }

@@ -2,7 +2,7 @@
  * The `redzone-lint` executable. The only module that touches argv, stdout, stderr and the exit
  * code: everything else returns strings and results.
  *
- * Exit status (DESIGN.md): 0 no findings of warning or error severity; 1 such findings; 2 a usage
+ * Exit status (docs/contracts.md): 0 no findings of warning or error severity; 1 such findings; 2 a usage
  * or input error, with a message on stderr while the other inputs are still analyzed and reported.
  * No input and no internal failure ever ends in a stack trace (set REDZONE_DEBUG=1 to see one).
  */
@@ -38,7 +38,7 @@ function version(): string {
 }
 
 function printNotices(notices: readonly Notice[]): void {
-  for (const notice of notices) process.stderr.write(`${name}: ${notice.level}: ${notice.message}\n`);
+  for (const notice of notices) writeError(`${name}: ${notice.level}: ${notice.message}`);
 }
 
 async function run(command: Command): Promise<number> {
@@ -53,7 +53,7 @@ async function run(command: Command): Promise<number> {
     case 'explain': {
       const result = explain(command.code);
       if (!result.ok) {
-        process.stderr.write(`${name}: error: ${result.message}\n`);
+        writeError(`${name}: error: ${result.message}`);
         return 2;
       }
       process.stdout.write(result.text);
@@ -65,7 +65,7 @@ async function run(command: Command): Promise<number> {
         command.kind === 'layout' ? await layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd, command.intel);
       printNotices(result.notices);
       if (!result.ok) {
-        process.stderr.write(`${name}: error: ${result.message}\n`);
+        writeError(`${name}: error: ${result.message}`);
         return 2;
       }
       process.stdout.write(result.text);
@@ -75,7 +75,7 @@ async function run(command: Command): Promise<number> {
       const checked = await runCheck({ flags: command.flags, paths: command.paths, cwd, jobs: command.jobs });
       printNotices(checked.notices);
       for (const file of checked.files) {
-        if (file.error !== undefined) process.stderr.write(`${name}: error: ${file.path}: ${file.error}\n`);
+        if (file.error !== undefined) writeError(`${name}: error: ${file.path}: ${file.error}`);
       }
       const findings = locateFindings(checked);
       const output =
@@ -88,6 +88,14 @@ async function run(command: Command): Promise<number> {
       return exitCodeOf(checked);
     }
   }
+}
+
+/**
+ * Writes one line to stderr with every control character of `line` (a name read from a damaged
+ * archive, a path) written as `\xNN`: the terminal shows what the file holds and never obeys it.
+ */
+function writeError(line: string): void {
+  process.stderr.write(`${line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -108,7 +116,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${name}: internal error: ${message}\n`);
+  writeError(`${name}: internal error: ${message}`);
   if (process.env.REDZONE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write(`(please report this; set REDZONE_DEBUG=1 to include the stack)\n`);
   process.exitCode = 2;

@@ -13,6 +13,7 @@ export type { AnalysisCache } from './analysis/analyze';
 export type { AnalysisOptions } from './options';
 export type * from './report';
 export { findingTable, findingInfo, findingDocUrl } from './findings';
+export { binaryContent } from './syntax/text-content';
 export { findMagicComment } from './analysis/kernel';
 export type { FindingCode, FindingInfo, Severity } from './findings';
 

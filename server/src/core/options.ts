@@ -10,7 +10,7 @@ export interface AnalysisOptions {
   readonly syntax?: TextSyntax;
   /** Defaults to `sysv`, or `i386` for 32-bit code. */
   readonly abi?: Abi;
-  /** `--kernel`/`--user`: beats every other evidence, including the magic comment. */
+  /** `--kernel`/`--user` (precedence 0 of docs/contracts.md): beats every other evidence, including the magic comment (1). */
   readonly forcedKernel?: KernelVerdict;
   /** What `kernelFiles`/`userFiles` globs say about this file (precedence 2). */
   readonly globKernel?: KernelVerdict;

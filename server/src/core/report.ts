@@ -1,6 +1,7 @@
 /**
  * What the analysis returns: plain data, no LSP and no file paths.
- * The CLI (`cli/format.ts`) and the language server (`lsp/convert.ts`) translate it.
+ * The CLI (`cli/format-text.ts`, `cli/format-json.ts`, `cli/format-sarif.ts`) and the language
+ * server (`lsp/convert.ts`) translate it.
  */
 import type { FindingCode, Severity } from './findings';
 import type { Span, TextSyntax } from './ir';
@@ -44,6 +45,22 @@ export interface Finding {
   /** C source position from `.loc` or DWARF, when known. */
   readonly source: { readonly path: string; readonly line: number } | undefined;
   readonly related: readonly RelatedLocation[];
+  /**
+   * For `red-zone-clobbered`: the instruction that overwrote the data and where the data was. A
+   * function is checked apart from the lines above it, so the message is rebuilt from these facts
+   * (`clobberedMessage`) whenever the finding's lines move into whole-file lines.
+   */
+  readonly clobber?: ClobberFacts;
+}
+
+/** What the message of a `red-zone-clobbered` finding says. */
+export interface ClobberFacts {
+  /** 0-based line of the `call`, `push` or `pushf` that overwrote the data. */
+  readonly line: number;
+  /** That instruction, as quoted in the message. */
+  readonly instruction: string;
+  /** Where the read goes, e.g. "RSP-4 (through %rbp)". */
+  readonly where: string;
 }
 
 /** Per-function facts, for document symbols, code lenses and statistics. */
@@ -52,7 +69,11 @@ export interface FunctionSummary {
   readonly startLine: number;
   readonly endLine: number;
   readonly span: Span;
-  /** Bytes the function allocates below its entry RSP (excluding the return address), when known. */
+  /**
+   * Bytes the function's body runs below its entry RSP (excluding the return address): the RSP
+   * most of its instructions see, so a moment's `pushf` or a call's pushed arguments do not count.
+   * Undefined when the stack pointer is lost somewhere.
+   */
   readonly frameSize: number | undefined;
   /** Largest number of bytes used below the current RSP. */
   readonly redZoneBytes: number;

@@ -3,7 +3,7 @@
  * them into the port's `DecodedOperand`s, so that the core lowers operands without parsing text.
  *
  * The offsets are those of Capstone 5.0-rc2 built for wasm32 (capstone-wasm 1.0.3), found by
- * decoding known instructions (notes/capstone-wasm.md); `host/capstone.ts` self-tests them at
+ * decoding known instructions (docs/capstone-wasm.md); `host/capstone.ts` self-tests them at
  * start-up, so a different build is refused rather than misread.
  */
 import { canonicalRegister } from '../core/syntax/registers';

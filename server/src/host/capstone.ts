@@ -3,7 +3,7 @@
  *
  * This deliberately bypasses the package's `Capstone.disasm` wrapper, which copies the input onto
  * the 64 KiB Emscripten stack and corrupts the process-wide module beyond a few KiB (see
- * notes/capstone-wasm.md). Instead the code is copied window by window into one `_malloc`'d heap
+ * docs/capstone-wasm.md). Instead the code is copied window by window into one `_malloc`'d heap
  * buffer, `_cs_disasm` decodes at most 1024 instructions per call, and `_cs_free` releases them
  * before the next batch, so heap use stays constant whatever the section size. SKIPDATA turns
  * undecodable bytes into `.byte` entries, so decoding always covers the whole input.

@@ -3,7 +3,7 @@
  * Bear, Meson and Kbuild's `gen_compile_commands.py` write).
  *
  * The database tells how the C source behind an assembly file was compiled, which is the third
- * kind of kernel evidence (see DESIGN.md, "Kernel tagging"). Parsing never throws: a broken file
+ * kind of kernel evidence (docs/contracts.md, "Which files count as kernel code"). Parsing never throws: a broken file
  * becomes a `problem` string that the CLI prints and the language server shows.
  */
 import { readFileSync, statSync } from 'node:fs';

@@ -48,6 +48,8 @@ export interface ObjectFileAnalysis {
   readonly units: readonly ObjectFileUnit[];
   /** Set when the file as a whole failed; `units` is then empty. */
   readonly error: string | undefined;
+  /** An archive damaged after some readable members (`ObjectReport.damage`). */
+  readonly damage?: string;
 }
 
 /** Options of `analyzeObjectFile` (`keepListing: 'findings'` for big scans). */
@@ -88,7 +90,7 @@ function toFileAnalysis(path: string, result: ObjectReport): ObjectFileAnalysis 
     listing: unit.listing,
     error: unit.error,
   }));
-  return { input: result.input, units, error: result.error };
+  return { input: result.input, units, error: result.error, ...(result.damage === undefined ? {} : { damage: result.damage }) };
 }
 
 /** Either a result or a per-file error message (no path in it; the caller adds the path). */

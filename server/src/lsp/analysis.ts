@@ -7,8 +7,8 @@
  * and code lenses of one version share one analysis. The engine is a parameter so that tests can
  * drive every handler with a fixed report; the server passes the core's façade.
  */
-import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeText, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeText, binaryContent, createAnalysisCache, frameLayoutAt, type AnalysisCache, type AnalysisOptions, type FrameLayout, type KernelVerdict, type Report } from '../core/index';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { folderOf, uriToPath } from './paths';
 import type { Settings } from './settings';
@@ -35,7 +35,7 @@ export interface Analysis {
   /** Present when the analysis ran. */
   readonly report: Report | undefined;
   /** Why the document was not analyzed (too large, or the engine failed), as a sentence. */
-  readonly skipped: { readonly code: 'file-too-large' | 'internal-error'; readonly message: string } | undefined;
+  readonly skipped: { readonly code: 'file-too-large' | 'binary-content' | 'internal-error'; readonly message: string } | undefined;
   /** Problems with the on-disk evidence (a broken compile_commands.json), worth showing once. */
   readonly evidenceProblems: readonly string[];
 }
@@ -45,6 +45,14 @@ interface DocumentState {
   /** The core's memory of earlier versions; dropped with the document. */
   readonly cache: AnalysisCache;
   last: { readonly key: string; readonly analysis: Analysis } | undefined;
+  /** The last analysis of a text document and that version's text, for hovers while newer versions wait. */
+  known: KnownAnalysis | undefined;
+}
+
+/** An analysis and the text it analyzed (a snapshot: the open document changes in place). */
+export interface KnownAnalysis {
+  readonly analysis: Analysis;
+  readonly snapshot: TextDocument;
 }
 
 /** Analyzes documents, one cached result and one core cache per document. */
@@ -65,7 +73,19 @@ export class Analyzer {
     if (state.last !== undefined && state.last.key === key) return state.last.analysis;
     const analysis = this.#run(document, settings, folders, state.cache);
     state.last = { key, analysis };
+    state.known = { analysis, snapshot: TextDocument.create(document.uri, document.languageId, document.version, document.getText()) };
     return analysis;
+  }
+
+  /** The analysis of the document's current version under these settings, if it has run; never runs one. */
+  analyzedNow(document: TextDocument, settings: Settings): Analysis | undefined {
+    const last = this.#documents.get(document.uri)?.last;
+    return last !== undefined && last.key === `${document.version}\u0000${JSON.stringify(settings)}` ? last.analysis : undefined;
+  }
+
+  /** The last analysis of a text document (of any version) with the text it analyzed. */
+  knownOf(uri: string): KnownAnalysis | undefined {
+    return this.#documents.get(uri)?.known;
   }
 
   /**
@@ -122,7 +142,7 @@ export class Analyzer {
   #stateOf(uri: string): DocumentState {
     let state = this.#documents.get(uri);
     if (state === undefined) {
-      state = { cache: this.#engine.createCache(), last: undefined };
+      state = { cache: this.#engine.createCache(), last: undefined, known: undefined };
       this.#documents.set(uri, state);
     }
     return state;
@@ -137,6 +157,12 @@ export class Analyzer {
       const limit = (this.#maxFileSize / (1024 * 1024)).toFixed(0);
       const message = `redzone-lint did not analyze this file: it is ${size} MB, over the ${limit} MB limit of the editor integration. Run \`redzone-lint check\` on it instead.`;
       return { ...base, report: undefined, skipped: { code: 'file-too-large', message } };
+    }
+    // The CLI's rule (`binaryContent`): `check` refuses this content as a binary file, so the
+    // editor does not publish diagnostics for it either.
+    const binary = binaryContent(text);
+    if (binary !== undefined) {
+      return { ...base, report: undefined, skipped: { code: 'binary-content', message: `redzone-lint did not analyze this file: it is binary content, not assembly text (${binary}).` } };
     }
     try {
       return { ...base, report: this.#engine.analyzeText(text, options, cache), skipped: undefined };

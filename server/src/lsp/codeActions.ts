@@ -8,12 +8,14 @@
  * - "Reserve N bytes of stack in <function>" for hand-written assembly, where no build flag helps.
  * - "Ignore on this line": a `redzone-ignore` comment, for deliberate use.
  */
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   addFlagToCompileDatabase,
   addNoRedZone,
+  applyEdits,
+  assemblyRuleFor,
   buildFileKind,
   commentStyleFor,
   compilerSources,
@@ -23,8 +25,10 @@ import {
   reserveSize,
   reserveStackEdits,
   tagFileEdit,
+  type MakeRule,
   type TextEdit as CoreTextEdit,
 } from '../core/fixes/index';
+import { buildFileChangedCommand, type BuildFileChangedArgs } from '../protocol';
 import { findBuildFiles, readBuildFile, type BuildFile } from './buildFiles';
 import type { ServerContext } from './context';
 import { diagnosticData, diagnosticSource, toTextEdit } from './convert';
@@ -65,16 +69,21 @@ export async function codeActions(context: ServerContext, params: CodeActionPara
   const fixable = ours.filter((diagnostic) => buildFixable.has(diagnosticData(diagnostic)!.code));
   // A finding in a C, C++ or Rust source came from compiling it: its fix is in the build, like compiler output's.
   const compiled = ours.some((diagnostic) => diagnosticData(diagnostic)!.compiled === true);
-  const generated = compiled || looksCompilerGenerated(text);
+  let buildFiles: BuildFile[] = [];
+  const settings = await context.settingsFor(uri);
+  const root = path === undefined ? '' : folderOf(path, context.folders);
+  if (fixable.length > 0 && path !== undefined) {
+    buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root });
+  }
+  // A Makefile rule that compiles this file with -S says it is compiler output as surely as a `.file` directive.
+  const rules = new Map(buildFiles.map((buildFile) => [buildFile, path === undefined ? undefined : ruleMaking(context, buildFile, path)]));
+  const generated = compiled || looksCompilerGenerated(text) || [...rules.values()].some((rule) => rule !== undefined);
   if (fixable.length > 0 && !generated) actions.push(...(await reserveActions(context, document, fixable)));
   if (fixable.length > 0 && path !== undefined && generated) {
-    const settings = await context.settingsFor(uri);
-    const root = folderOf(path, context.folders);
-    const buildFiles = findBuildFiles({ path, folders: context.folders, compileCommands: settings.compileCommands, root });
     // The compile command the editor compiles with is updated too, so the next save shows the fix at once.
     const database = compiled ? databaseEdit(context, path, settings.compileCommands, root) : undefined;
     for (const buildFile of buildFiles) {
-      const action = buildFileAction(context, buildFile, path, text, fixable, database);
+      const action = buildFileAction(context, buildFile, path, text, fixable, database, rules.get(buildFile));
       if (action !== undefined) actions.push(action);
     }
     if (actions.length > 0) actions[0].isPreferred = true;
@@ -126,22 +135,57 @@ function buildFileAction(
   text: string,
   diagnostics: Diagnostic[],
   database: { readonly uri: string; readonly edits: (directory: string) => TextEdit[] | undefined } | undefined,
+  rule: MakeRule | undefined,
 ): CodeAction | undefined {
   const buildUri = pathToUri(buildFile.path);
-  const open = context.documents.get(buildUri);
-  const buildText = open?.getText() ?? readBuildFile(buildFile.path);
+  const buildText = buildFileText(context, buildFile);
   if (buildText === undefined) return undefined;
   const buildDir = dirname(buildFile.path);
   const edits = addNoRedZone(buildFile.kind, buildText, { fileName: buildFile.path, sources: sourcesRelativeTo(buildDir, path, text) });
   if (edits === undefined || edits.length === 0) return undefined;
-  const target = open ?? TextDocument.create(buildUri, 'plaintext', 0, buildText);
+  const target = context.documents.get(buildUri) ?? TextDocument.create(buildUri, 'plaintext', 0, buildText);
   const root = folderOf(path, context.folders);
   const shown = buildFile.path.startsWith(root) ? slashRelative(root, buildFile.path) : buildFile.path;
-  const title = `Add ${flagSpelling(buildFile.kind)} to ${shown}`;
+  const flag = flagSpelling(buildFile.kind);
+  const title = `Add ${flag} to ${shown}`;
   const changes: Record<string, TextEdit[]> = { [buildUri]: edits.map((edit: CoreTextEdit) => toTextEdit(target, edit)) };
   const databaseEdits = database?.edits(buildDir);
   if (database !== undefined && databaseEdits !== undefined && database.uri !== buildUri) changes[database.uri] = databaseEdits;
-  return quickFix(title, diagnostics, { changes });
+  const action = quickFix(title, diagnostics, { changes });
+  // After the edit, the client runs this command: the server says what changed and what to rebuild.
+  const changed = changedLine(buildText, edits);
+  const args: BuildFileChangedArgs = {
+    buildFile: buildFile.path,
+    shown,
+    flag,
+    line: changed.line + 1,
+    lineText: changed.text,
+    output: path,
+    ...(rule !== undefined ? { outputDependsOnBuildFile: rule.prerequisites.some((name) => basename(name) === basename(buildFile.path) || name.includes('MAKEFILE_LIST')) } : {}),
+  };
+  action.command = { title: 'Say what the fix changed', command: buildFileChangedCommand, arguments: [args] };
+  return action;
+}
+
+/** The build file's text: the open document's, or the file's. */
+function buildFileText(context: ServerContext, buildFile: BuildFile): string | undefined {
+  return context.documents.get(pathToUri(buildFile.path))?.getText() ?? readBuildFile(buildFile.path);
+}
+
+/** The rule of a Makefile that compiles `path` to assembly, or undefined (and for other build files). */
+function ruleMaking(context: ServerContext, buildFile: BuildFile, path: string): MakeRule | undefined {
+  if (buildFile.kind !== 'make') return undefined;
+  const text = buildFileText(context, buildFile);
+  return text === undefined ? undefined : assemblyRuleFor(text, slashRelative(dirname(buildFile.path), path));
+}
+
+/** The 0-based line, after the edits, where the first edit's new text begins, and that line's text. */
+function changedLine(text: string, edits: readonly CoreTextEdit[]): { line: number; text: string } {
+  const after = applyEdits(text, edits);
+  const first = [...edits].sort((a, b) => a.start - b.start)[0]!;
+  const at = first.start + (first.newText.length - first.newText.replace(/^\s+/, '').length);
+  const line = after.slice(0, at).split('\n').length - 1;
+  return { line, text: (after.split('\n')[line] ?? '').replace(/\r$/, '') };
 }
 
 /**

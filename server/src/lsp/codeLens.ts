@@ -9,8 +9,9 @@ import { frameSummary } from './symbols';
 
 /** Registers the code lens handler. */
 export function registerCodeLens(context: ServerContext): void {
-  context.connection.onCodeLens(async (params) => {
+  context.connection.onCodeLens(async (params, token) => {
     try {
+      if (await context.superseded(token)) return null;
       const document = context.documents.get(params.textDocument.uri);
       if (document === undefined) return null;
       const analysis = await context.analysisOf(document);

@@ -3,9 +3,10 @@
  * of each resource. The handlers themselves stay stateless; everything cached here is keyed by
  * document version or dropped when the settings change.
  */
-import { MessageType, ShowMessageNotification, type Connection, type TextDocuments } from 'vscode-languageserver';
+import { MessageType, ShowMessageNotification, type CancellationToken, type Connection, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, Analyzer } from './analysis';
+import { EditLog } from './editLog';
 import { disassemblyTarget, ObjectStore } from './objects';
 import { pathToUri } from './paths';
 import { defaultSettings, parseSettings, type Settings } from './settings';
@@ -16,20 +17,29 @@ export class ServerContext {
   readonly connection: Connection;
   readonly documents: TextDocuments<TextDocument>;
   readonly analyzer: Analyzer;
+  /** The line edits of each document since its last analysis (hovers map lines through them). */
+  readonly edits: EditLog;
   /** Analyzed objects behind the open disassembly documents. */
   readonly objects = new ObjectStore();
   /** Absolute paths of the workspace folders, for glob roots and build-file searches. */
   folders: readonly string[] = [];
-  /** Whether the client answers `workspace/configuration` (VS Code, Neovim); others push settings. */
+  /**
+   * Whether the client answers `workspace/configuration` (VS Code, Neovim). Its answer wins when it
+   * has a `redzone` section; otherwise the settings from `initializationOptions` or
+   * `workspace/didChangeConfiguration` apply, as for clients that only push.
+   */
   pullSettings = false;
+  /** Whether the client opens documents on `window/showDocument` (LSP 3.16). */
+  canShowDocument = false;
   /** Whether the user trusts the workspace; only then are compilers run. Untrusted until the client says otherwise. */
   workspaceTrusted = false;
   readonly #settings = new Map<string, Promise<Settings>>();
   #pushed: unknown = undefined;
   readonly #shownProblems = new Set<string>();
 
-  constructor(connection: Connection, documents: TextDocuments<TextDocument>, analyzer: Analyzer) {
+  constructor(connection: Connection, documents: TextDocuments<TextDocument>, analyzer: Analyzer, edits: EditLog = new EditLog()) {
     this.connection = connection;
+    this.edits = edits;
     this.documents = documents;
     this.analyzer = analyzer;
   }
@@ -50,10 +60,21 @@ export class ServerContext {
     this.#settings.clear();
   }
 
+  /**
+   * Lets the messages already read run first (an editor cancels a request for symbols or lenses
+   * when the text changes again), and says whether the request was cancelled meanwhile: an
+   * analysis for it would be of a version already replaced.
+   */
+  async superseded(token: CancellationToken): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return token.isCancellationRequested;
+  }
+
   /** Forgets what belongs to a closed document. */
   forget(uri: string): void {
     this.#settings.delete(uri);
     this.analyzer.forget(uri);
+    this.edits.forget(uri);
   }
 
   /** The analysis of the document's current version, with the document's settings. */
@@ -66,6 +87,8 @@ export class ServerContext {
       target === undefined
         ? this.analyzer.analyze(document, settings, this.folders)
         : this.analyzer.analyzeListing(document, settings, this.folders, await this.objects.unitFor(target, await this.settingsFor(pathToUri(target.path)), this.folders));
+    // The analysis ran on the text as it is in this tick: edits recorded so far are in it.
+    if (analysis.version === document.version) this.edits.analyzed(document.uri);
     this.showProblems(analysis.evidenceProblems);
     return analysis;
   }
@@ -85,10 +108,12 @@ export class ServerContext {
     let raw: unknown = this.#pushed;
     if (this.pullSettings) {
       try {
-        raw = await this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'redzone' });
+        const pulled: unknown = await this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'redzone' });
+        // A client that knows no `redzone` section (Neovim without `settings`) answers null or {}:
+        // then what it passed in `initializationOptions` or pushed still holds.
+        if (typeof pulled === 'object' && pulled !== null && Object.keys(pulled).length > 0) raw = pulled;
       } catch {
         // A client that fails the request still has the pushed settings or the defaults.
-        raw = this.#pushed;
       }
     }
     try {

@@ -24,6 +24,9 @@ export const diagnosticSource = 'redzone';
 /** The code of the diagnostic that says a file was too large to analyze. */
 export const tooLargeCode = 'file-too-large';
 
+/** The code of the diagnostic that says a document is binary content, by the rule the CLI applies too. */
+export const binaryContentCode = 'binary-content';
+
 /** The code of the diagnostic that says the analysis itself failed (a bug, reported instead of crashing). */
 export const internalErrorCode = 'internal-error';
 
@@ -122,58 +125,77 @@ export function toSeverity(severity: Severity | SeverityOverride): DiagnosticSev
   }
 }
 
-/** The frame at one instruction as Markdown: a heading, a table from the highest address down, and the interrupt window. */
-export function frameLayoutMarkdown(layout: FrameLayout): string {
+/**
+ * The hover at an instruction, in the order VS Code's hover (about 250 pixels high, under the
+ * diagnostic's own message) can show without scrolling: one sentence, the frame table, then one
+ * short paragraph with the interrupt window, why the file counts as kernel code and a link to
+ * each finding's documentation, where the long explanation lives. The diagnostic's message is not
+ * repeated: the editor shows it above the hover.
+ */
+export function hoverMarkdown(findings: readonly Finding[], layout: FrameLayout | undefined, kernel: KernelVerdict): string {
   const lines: string[] = [];
-  lines.push(`**Stack frame of \`${escapeMarkdown(layout.function)}\`** at \`${escapeCode(layout.instruction)}\``);
-  lines.push('');
-  if (layout.unknownReason !== undefined || layout.rspFromEntry === undefined) {
-    lines.push(`The stack pointer is unknown here: ${layout.unknownReason ?? 'the analysis lost track of it'}.`);
-    return lines.join('\n');
-  }
-  const facts = [`RSP = entry RSP ${signed(layout.rspFromEntry)}`];
-  if (layout.rbpFromRsp !== undefined) facts.push(`RBP = RSP ${signed(layout.rbpFromRsp)}`);
-  facts.push(`red zone ${layout.redZoneSize} B`);
-  lines.push(facts.join(' · '));
-  lines.push('');
-  if (layout.rows.length > 0) {
-    lines.push('| bytes (from RSP) | size | contents | written at | read at |');
-    lines.push('|---|---:|---|---|---|');
-    for (const row of layout.rows) lines.push(rowMarkdown(row));
-    lines.push('');
-  }
-  const frame = layout.interruptFrame;
-  const verb = layout.kernel.kernel ? 'An interrupt here would overwrite' : 'In kernel code an interrupt here would overwrite';
-  lines.push(`${verb} [RSP${signed(frame.from)}, RSP${frame.to === 0 ? '' : signed(frame.to)}).`);
-  return lines.join('\n');
+  const first = findings[0];
+  if (first !== undefined) lines.push(findingSentence(first, layout), '');
+  else if (layout !== undefined) lines.push(frameSentence(layout), '');
+  if (layout !== undefined) lines.push(...frameBody(layout));
+  const footer: string[] = [];
+  if (layout !== undefined && layout.unknownReason === undefined && layout.rspFromEntry !== undefined) footer.push(interruptSentence(layout));
+  if (first !== undefined) footer.push(`${kernel.kernel ? 'Kernel code' : 'User code'}: ${kernel.reason.replace(/\.$/, '')}.`);
+  for (const code of new Set(findings.map((finding) => finding.code))) footer.push(`[Why \`${code}\` matters](${findingDocUrl(code)})`);
+  if (footer.length > 0) lines.push(footer.join(' '));
+  return lines.join('\n').trimEnd();
 }
 
-/**
- * The hover text of a finding: what it is, why kernel code cannot rely on those bytes, and why
- * this file counts as kernel code (so a wrong guess is visible and easy to override).
- */
-export function findingMarkdown(finding: Finding, kernel: KernelVerdict, interruptFrame: FrameLayout['interruptFrame'] | undefined): string {
-  const info = findingInfo(finding.code);
-  const lines = [`**${finding.code}**: ${finding.message}`, ''];
-  if (finding.offset !== undefined && finding.size !== undefined) {
-    const to = finding.offset + finding.size;
-    lines.push(`This ${finding.kind ?? 'access'} touches [RSP${signed(finding.offset)}, RSP${to === 0 ? '' : signed(to)}).`, '');
+/** The frame at one instruction as Markdown (the "Show Stack Frame" view): a sentence, the table and the interrupt window. */
+export function frameLayoutMarkdown(layout: FrameLayout): string {
+  return hoverMarkdown([], layout, layout.kernel);
+}
+
+/** "**Stack frame of `f`** at `insn`: RSP = entry RSP -8, RBP = RSP, red zone 128 B." */
+function frameSentence(layout: FrameLayout): string {
+  const head = `**Stack frame of ${inlineCode(layout.function)}** at ${inlineCode(layout.instruction)}`;
+  const facts = frameFacts(layout);
+  return facts === undefined ? `${head}.` : `${head}: ${facts}.`;
+}
+
+/** "`red-zone-store`: this store touches [RSP-20, RSP-16) in the frame of `f` (RSP = entry RSP -8, RBP = RSP)." */
+function findingSentence(finding: Finding, layout: FrameLayout | undefined): string {
+  const what =
+    finding.offset !== undefined && finding.size !== undefined
+      ? `this ${finding.kind ?? 'access'} touches [RSP${signed(finding.offset)}, RSP${finding.offset + finding.size === 0 ? '' : signed(finding.offset + finding.size)})`
+      : finding.code === 'stack-unknown'
+        ? 'the analysis does not know the stack pointer here'
+        : `this ${finding.kind ?? 'access'} is below the stack pointer`;
+  const facts = layout === undefined ? undefined : frameFacts(layout);
+  const frame = `in the frame of ${inlineCode(finding.function)}${facts === undefined ? '' : ` (${facts})`}`;
+  return `**${finding.code}**: ${what} ${frame}.`;
+}
+
+/** "RSP = entry RSP -8, RBP = RSP, red zone 128 B", or undefined when the stack pointer is unknown. */
+function frameFacts(layout: FrameLayout): string | undefined {
+  if (layout.unknownReason !== undefined || layout.rspFromEntry === undefined) return undefined;
+  const facts = [`RSP = entry RSP ${signed(layout.rspFromEntry)}`];
+  if (layout.rbpFromRsp !== undefined) facts.push(layout.rbpFromRsp === 0 ? 'RBP = RSP' : `RBP = RSP ${signed(layout.rbpFromRsp)}`);
+  facts.push(`red zone ${layout.redZoneSize} B`);
+  return facts.join(', ');
+}
+
+/** The table, or why there is none. */
+function frameBody(layout: FrameLayout): string[] {
+  if (layout.unknownReason !== undefined || layout.rspFromEntry === undefined) {
+    return [`The stack pointer is unknown here: ${layout.unknownReason ?? 'the analysis lost track of it'}.`, ''];
   }
-  if (finding.code === 'red-zone-store' || finding.code === 'red-zone-load') {
-    const window = interruptFrame ?? { from: -56, to: 0 };
-    lines.push(
-      `Kernel code cannot rely on bytes below RSP: an interrupt or exception on the same stack aligns RSP to 16 bytes and pushes ` +
-        `SS, RSP, RFLAGS, CS, RIP and an error code, writing [RSP${signed(window.from)}, RSP) before any handler runs, ` +
-        'and the handler may then run C code on the same stack.',
-    );
-  } else if (info !== undefined) {
-    lines.push(info.summary);
-  }
+  if (layout.rows.length === 0) return [];
+  const lines = ['| bytes (from RSP) | size | contents | written at | read at |', '|---|---:|---|---|---|'];
+  for (const row of layout.rows) lines.push(rowMarkdown(row));
   lines.push('');
-  lines.push(`${kernel.kernel ? 'This file counts as kernel code' : 'This file counts as user code'}: ${kernel.reason}`);
-  lines.push('');
-  lines.push(`[Documentation of ${finding.code}](${findingDocUrl(finding.code)})`);
-  return lines.join('\n');
+  return lines;
+}
+
+function interruptSentence(layout: FrameLayout): string {
+  const frame = layout.interruptFrame;
+  const verb = layout.kernel.kernel ? 'An interrupt here would overwrite' : 'In kernel code an interrupt here would overwrite';
+  return `${verb} [RSP${signed(frame.from)}, RSP${frame.to === 0 ? '' : signed(frame.to)}).`;
 }
 
 function rowMarkdown(row: FrameRow): string {
@@ -196,9 +218,19 @@ function signed(value: number): string {
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_|<>[\]]/g, (ch) => `\\${ch}`);
+  // Row labels are plain words ("saved %rbx", "red zone"); only what a table cell or emphasis would take is escaped.
+  return text.replace(/[\\`*|<>[\]]/g, (ch) => `\\${ch}`);
 }
 
-function escapeCode(text: string): string {
-  return text.replace(/`/g, "'").replace(/\|/g, '\\|');
+/**
+ * Text as a Markdown code span. Nothing inside a code span is escaped (a backslash would show),
+ * so the fence is one backtick longer than the longest run of backticks in the text, and runs of
+ * blanks (an instruction's tab) become one space. Not for table cells, where `|` would end the cell.
+ */
+export function inlineCode(text: string): string {
+  const plain = text.replace(/\s+/g, ' ').trim();
+  const longest = Math.max(0, ...[...plain.matchAll(/`+/g)].map((run) => run[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = plain.startsWith('`') || plain.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${plain}${pad}${fence}`;
 }

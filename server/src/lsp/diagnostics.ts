@@ -42,6 +42,8 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
   const published = new Map<string, Analysis>();
   const openedAt = new Map<string, number>();
   const changedAt = new Map<string, number>();
+  /** When the last analysis of each document ended. */
+  const ranAt = new Map<string, number>();
 
   const cancel = (uri: string): void => {
     const timer = timers.get(uri);
@@ -56,6 +58,7 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     const version = document.version;
     try {
       const analysis = await context.analysisOf(document);
+      ranAt.set(uri, performance.now());
       const current = context.documents.get(uri);
       if (current === undefined || current.version !== version || published.get(uri) === analysis) return;
       published.set(uri, analysis);
@@ -69,14 +72,17 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
 
   // The first change after a pause runs at once (an edit re-analyzes one function, so there is
   // nothing to save by waiting); changes that follow within `debounceMs` wait until the burst
-  // (a paste, an undo, fast typing) pauses, and only the last version is analyzed.
+  // (a paste, an undo, fast typing) pauses, and only the last version is analyzed. A change read
+  // right after an analysis is never "after a pause": it waited in the queue while the analysis
+  // ran, and taking it for a pause would analyze every version of a burst, one by one.
   const schedule = (uri: string): void => {
     const now = performance.now();
     const previous = changedAt.get(uri);
     changedAt.set(uri, now);
     const pending = timers.has(uri);
     cancel(uri);
-    const idle = !pending && (previous === undefined || now - previous > debounceMs);
+    const lastRun = ranAt.get(uri);
+    const idle = !pending && (previous === undefined || now - previous > debounceMs) && (lastRun === undefined || now - lastRun > debounceMs);
     timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : debounceMs));
   };
 
@@ -103,6 +109,7 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     published.delete(uri);
     openedAt.delete(uri);
     changedAt.delete(uri);
+    ranAt.delete(uri);
     context.forget(uri);
     void context.connection.sendDiagnostics({ uri, diagnostics: [] });
   });

@@ -1,11 +1,20 @@
 /**
  * `textDocument/hover`: the stack frame at the instruction under the cursor, drawn as a table,
- * and on a finding also why kernel code cannot rely on those bytes and why this file counts as
- * kernel code.
+ * led by one sentence about the finding there, and followed by why this file counts as kernel
+ * code and a link to the finding's documentation (`convert.ts`, `hoverMarkdown`).
+ *
+ * A hover never waits for, or runs, the analysis of a version that newer edits are about to
+ * replace: while edits arrive faster than the analysis (a paste, a replace-all, a fast typist on a
+ * large file), it is answered from the last analysis, through the edit log's line mapping, when no
+ * edit since then touched the hovered function; otherwise it answers nothing until the analysis of
+ * the burst's last version has run.
  */
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding, FrameLayout } from '../core/index';
+import type { Analysis } from './analysis';
 import type { ServerContext } from './context';
-import { findingMarkdown, frameLayoutMarkdown, spanToRange } from './convert';
+import { hoverMarkdown, spanToRange } from './convert';
 
 /** Registers the hover handler. */
 export function registerHover(context: ServerContext): void {
@@ -23,21 +32,54 @@ export function registerHover(context: ServerContext): void {
 export async function hover(context: ServerContext, params: HoverParams): Promise<Hover | null> {
   const document = context.documents.get(params.textDocument.uri);
   if (document === undefined) return null;
-  const analysis = await context.analysisOf(document);
+  const settings = await context.settingsFor(document.uri);
+  const known = context.analyzer.knownOf(document.uri);
+  if (context.analyzer.analyzedNow(document, settings) === undefined && known !== undefined && known.analysis.settings === settings) {
+    return hoverFromEarlier(context, document, known.analysis, known.snapshot, params.position.line);
+  }
+  return hoverAt(context, document, await context.analysisOf(document), params.position.line, 0);
+}
+
+/** The hover from the last analysis, its lines moved to where they are now; null when an edit touched the function. */
+function hoverFromEarlier(context: ServerContext, document: TextDocument, analysis: Analysis, snapshot: TextDocument, line: number): Hover | null {
+  const before = context.edits.lineBefore(document.uri, line);
+  if (before === undefined) return null;
+  const fn = analysis.report?.functions.find((summary) => summary.startLine <= before && before <= summary.endLine);
+  if (fn === undefined) return null;
+  const shift = context.edits.shiftOf(document.uri, fn.startLine, fn.endLine);
+  if (shift === undefined) return null;
+  return hoverAt(context, snapshot, analysis, before, shift);
+}
+
+/** The hover at `line` of the analyzed text `document`, with every line moved by `shift`. */
+function hoverAt(context: ServerContext, document: TextDocument, analysis: Analysis, line: number, shift: number): Hover | null {
   const report = analysis.report;
   if (report === undefined) return null;
-  const line = params.position.line;
-  const layout = context.analyzer.frameAt(document, analysis, line);
-  const findings = (layout?.findings.length ? layout.findings : report.findings.filter((finding) => finding.line === line)).filter(
-    (finding) => analysis.settings.severity[finding.code] !== 'off',
-  );
+  const found = context.analyzer.frameAt(document, analysis, line);
+  const layout = found === undefined || shift === 0 ? found : moveLayout(found, shift);
+  const findings = (found?.findings.length ? found.findings : report.findings.filter((finding) => finding.line === line))
+    .filter((finding) => analysis.settings.severity[finding.code] !== 'off')
+    .map((finding) => (shift === 0 ? finding : moveFinding(finding, shift)));
   if (layout === undefined && findings.length === 0) return null;
-  const sections: string[] = [];
-  for (const finding of findings) sections.push(findingMarkdown(finding, layout?.kernel ?? report.kernel, layout?.interruptFrame));
-  if (layout !== undefined) sections.push(frameLayoutMarkdown(layout));
   const first = findings[0];
+  const range = first === undefined ? undefined : spanToRange(document, first.span);
   return {
-    contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') },
-    ...(first !== undefined ? { range: spanToRange(document, first.span) } : {}),
+    contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(findings, layout, layout?.kernel ?? report.kernel) },
+    ...(range !== undefined ? { range: { start: { ...range.start, line: range.start.line + shift }, end: { ...range.end, line: range.end.line + shift } } } : {}),
   };
+}
+
+function moveLayout(layout: FrameLayout, shift: number): FrameLayout {
+  const move = (lines: readonly number[]): number[] => lines.map((line) => line + shift);
+  return {
+    ...layout,
+    line: layout.line + shift,
+    rows: layout.rows.map((row) => ({ ...row, writtenAt: move(row.writtenAt), readAt: move(row.readAt) })),
+    findings: layout.findings.map((finding) => moveFinding(finding, shift)),
+  };
+}
+
+/** A finding's lines moved (its spans stay offsets of the analyzed text, which the range reads). */
+function moveFinding(finding: Finding, shift: number): Finding {
+  return { ...finding, line: finding.line + shift, related: finding.related.map((related) => ({ ...related, line: related.line + shift })) };
 }

@@ -11,8 +11,10 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands, serverCommands } from './commands';
 import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
+import { EditLog } from './editLog';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
+import { redzoneSection } from './settings';
 import { workspaceTrustNotification, type InitializationOptions, type WorkspaceTrustParams } from '../protocol';
 import { registerScan } from './scan';
 import { registerSymbols } from './symbols';
@@ -34,20 +36,33 @@ export interface ServerOptions {
 
 /** Registers every handler on the connection and starts listening. */
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  const documents = new TextDocuments(TextDocument);
+  // Every change passes through the edit log on its way into the document, so a hover can map
+  // lines of the current text to the last analyzed one.
+  const edits = new EditLog();
+  const documents = new TextDocuments<TextDocument>({
+    create: TextDocument.create,
+    update: (document, changes, version) => {
+      edits.record(document.uri, changes);
+      return TextDocument.update(document, changes, version);
+    },
+  });
   const analyzer = new Analyzer(options.engine ?? coreEngine, options.maxFileSize ?? defaultMaxFileSize);
-  const context = new ServerContext(connection, documents, analyzer);
+  const context = new ServerContext(connection, documents, analyzer, edits);
 
   connection.onInitialize((params): InitializeResult => {
     // Clients send all sorts of partial initialize params; none of them may fail the handshake.
     context.pullSettings = params?.capabilities?.workspace?.configuration === true;
+    context.canShowDocument = params?.capabilities?.window?.showDocument?.support === true;
     const folders = Array.isArray(params?.workspaceFolders) ? params.workspaceFolders.map((folder) => folder?.uri) : [params?.rootUri];
     context.folders = folders
       .filter((uri): uri is string => typeof uri === 'string')
       .map(uriToPath)
       .filter((path): path is string => path !== undefined);
+    // Clients that cannot answer `workspace/configuration` per resource (or answer it with
+    // nothing, as Neovim does for a section it was not given) pass the settings here.
     const initialization = params?.initializationOptions as InitializationOptions | null | undefined;
-    if (initialization?.settings !== undefined) context.resetSettings(initialization.settings);
+    const initializationSettings = redzoneSection(initialization);
+    if (initializationSettings !== undefined) context.resetSettings(initializationSettings);
     context.workspaceTrusted = initialization?.workspaceTrusted === true;
     return {
       capabilities: {
@@ -80,8 +95,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onDidChangeConfiguration((params) => {
-    const pushed = (params.settings as { redzone?: unknown } | null | undefined)?.redzone;
-    context.resetSettings(pushed);
+    // VS Code sends `null` and is asked again; other clients push the section itself.
+    context.resetSettings(redzoneSection(params?.settings));
     publisher.refreshAll();
   });
 

@@ -183,6 +183,25 @@ export function parseSettings(raw: unknown): ParsedSettings {
   return { settings, problems };
 }
 
+/**
+ * The `redzone` section in what a client sends through `initializationOptions` or
+ * `workspace/didChangeConfiguration`'s `settings`. Clients nest it differently, so each of these
+ * is accepted: `{ "redzone": { "kernelFiles": [...] } }` (as in VS Code's settings.json),
+ * `{ "settings": { "redzone": {...} } }`, `{ "settings": { "kernelFiles": [...] } }`, and the section itself,
+ * `{ "kernelFiles": [...] }`. Undefined when there is no section (VS Code sends `null` and is asked instead).
+ */
+export function redzoneSection(raw: unknown): unknown {
+  if (!isRecord(raw)) return undefined;
+  if ('redzone' in raw) return raw.redzone ?? undefined;
+  if ('settings' in raw) return redzoneSection(raw.settings) ?? (isRecord(raw.settings) && isSection(raw.settings) ? raw.settings : undefined);
+  return isSection(raw) ? raw : undefined;
+}
+
+/** True when a record has at least one key of the `redzone` section. */
+function isSection(raw: Record<string, unknown>): boolean {
+  return Object.keys(raw).some((key) => settingsSchema.some((spec) => spec.key === `redzone.${key}` || spec.key.startsWith(`redzone.${key}.`)));
+}
+
 /** Reads one field after another, falling back to the default and noting why. */
 class Reader {
   readonly #raw: Record<string, unknown>;

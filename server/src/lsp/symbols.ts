@@ -9,17 +9,21 @@ import { lineRange, spanToRange } from './convert';
 
 /** Registers the document symbol handler. */
 export function registerSymbols(context: ServerContext): void {
-  context.connection.onDocumentSymbol(async (params) => {
+  context.connection.onDocumentSymbol(async (params, token) => {
     try {
+      if (await context.superseded(token)) return null;
       const document = context.documents.get(params.textDocument.uri);
       if (document === undefined) return null;
       const report = (await context.analysisOf(document)).report;
       if (report === undefined) return [];
       return report.functions.map((summary): DocumentSymbol => {
-        const range = spanToRange(document, summary.span);
-        const selection = lineRange(document, summary.startLine);
+        // The range runs from the function's label (the outline and sticky scroll show it, not
+        // the first `pushq %rbp`) to its last instruction.
+        const label = lineRange(document, summary.startLine);
+        const body = spanToRange(document, summary.span);
+        const range = body.end.line >= label.start.line ? { start: label.start, end: body.end } : label;
         // LSP requires the selection range to lie inside the range.
-        const selectionRange = selection.start.line >= range.start.line && selection.end.line <= range.end.line ? selection : range;
+        const selectionRange = label.end.line <= range.end.line ? label : range;
         return { name: summary.name, kind: SymbolKind.Function, detail: frameSummary(summary), range, selectionRange };
       });
     } catch (error) {

@@ -19,7 +19,10 @@ export function accessState(state: State, access: MemoryAccess): State {
   return { ...state, regs };
 }
 
-/** One concrete landing of an indexed access, found while the index was still a known constant. */
+/**
+ * One concrete landing of an indexed access, found on a path that reaches it with a known index and
+ * that the known constants do not refute (the first iteration of a loop from `i = 0`).
+ */
 export interface IndexWitness {
   /** Offset of the access relative to RSP on that path. */
   readonly rel: number;
@@ -36,7 +39,9 @@ export function recordWitnesses(state: State, effect: Effect, index: number, anc
     if (mem.index === undefined || witnesses.has(key)) continue;
     const at = accessState(state, access);
     const address = evaluateAddress(mem, at);
-    if (address.kind !== 'stack' || address.indexed) continue;
+    // An index (or base) carried along a branch edge its own constants refute is no witness: no
+    // execution with that index reaches the access that way (SQLite's putVarint64).
+    if (address.kind !== 'stack' || address.indexed || address.assumed) continue;
     const rel = offsetFromRsp(anchors, address.anchor, address.off, at.regs[RSP]);
     const register = gpr(mem.index);
     const value = register === undefined ? undefined : at.regs[register.slot];
@@ -56,7 +61,7 @@ export function witnessKey(index: number, k: number): number {
 
 /** An address computed from a memory operand. */
 export type Address =
-  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly indexed: boolean; readonly via: string }
+  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly indexed: boolean; readonly via: string; readonly assumed: boolean }
   | { readonly kind: 'other' }
   | { readonly kind: 'unknown' };
 
@@ -76,13 +81,16 @@ export function evaluateAddress(mem: MemOperand, state: State): Address {
   if (mem.symbol !== undefined) return unknownAddress;
   let off = value.off + mem.disp;
   let indexed = false;
+  let assumed = value.assumed === true;
   const index = gpr(mem.index);
   if (index !== undefined) {
     const indexValue = state.regs[index.slot];
-    if (indexValue?.kind === 'const') off += indexValue.value * mem.scale;
-    else indexed = true;
+    if (indexValue?.kind === 'const') {
+      off += indexValue.value * mem.scale;
+      assumed ||= indexValue.assumed === true;
+    } else indexed = true;
   }
-  return { kind: 'stack', anchor: value.anchor, off, indexed, via: mem.base ?? '' };
+  return { kind: 'stack', anchor: value.anchor, off, indexed, via: mem.base ?? '', assumed };
 }
 
 /** The range of an anchor's value relative to the entry RSP (anchor 0). */

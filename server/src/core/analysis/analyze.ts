@@ -11,7 +11,7 @@ import type { AsmItem, ParsedAsm, TextSyntax } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
 import { detectSyntax, parseAsm } from '../syntax/index';
-import { checkFunction, defaultAbi } from './check';
+import { checkFunction, clobberedMessage, defaultAbi } from './check';
 import { scanChunks, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
@@ -143,6 +143,9 @@ export interface TextPlan {
   readonly chunks: readonly Chunk[];
   readonly starts: ReadonlySet<string>;
   readonly files: ReadonlyMap<number, string>;
+  /** An objdump listing of an unlinked object (`ChunkScan.relocatable`). */
+  readonly relocatable: boolean;
+  /** What every chunk's parse depends on besides its own text: cached chunks are dropped when it changes. */
   readonly fileKey: string;
 }
 
@@ -158,7 +161,8 @@ export function planText(text: string, options: AnalysisOptions): TextPlan {
   const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
   const scan = scanChunks(text, detection.syntax);
   return {
-    syntax: detection.syntax, syntaxReason: detection.reason, chunks: scan.chunks, starts: scan.functionStarts, files: fileTable(scan.fileDirectives), fileKey: scan.fileDirectives,
+    syntax: detection.syntax, syntaxReason: detection.reason, chunks: scan.chunks, starts: scan.functionStarts, files: fileTable(scan.fileDirectives),
+    relocatable: scan.relocatable, fileKey: `${scan.relocatable ? 'relocatable\n' : ''}${scan.fileDirectives}`,
   };
 }
 
@@ -183,7 +187,7 @@ function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, e
 
 export function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
   const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
-  const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files });
+  const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files, relocatable: plan.relocatable });
   return { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 
@@ -238,8 +242,10 @@ export function checkChunk(entry: ChunkEntry, context: CheckContext): NonNullabl
 
 function shiftFinding(finding: Finding, chunk: Chunk): Finding {
   if (chunk.offset === 0 && chunk.line === 0) return finding;
+  const clobber = finding.clobber === undefined ? undefined : { ...finding.clobber, line: finding.clobber.line + chunk.line };
   return {
     ...finding,
+    ...(clobber !== undefined ? { clobber, message: clobberedMessage(finding.size, clobber) } : {}),
     line: finding.line + chunk.line,
     span: { start: finding.span.start + chunk.offset, end: finding.span.end + chunk.offset },
     related: finding.related.map((r) => ({ ...r, line: r.line + chunk.line, span: { start: r.span.start + chunk.offset, end: r.span.end + chunk.offset } })),

@@ -4,7 +4,7 @@
  */
 import { findingInfo, type FindingCode } from '../findings';
 import type { Instruction } from '../ir';
-import type { Abi, Finding, FunctionSummary, KernelVerdict, RelatedLocation } from '../report';
+import type { Abi, ClobberFacts, Finding, FunctionSummary, KernelVerdict, RelatedLocation } from '../report';
 import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { gpr, RSP } from './registers';
@@ -42,7 +42,8 @@ const abiName: Record<Abi, string> = { sysv: 'the System V x86-64 ABI', ms: 'the
 export function checkFunction(fn: AsmFunction, program: Program, options: CheckOptions): FunctionCheck {
   const findings: Finding[] = [];
   const zone = redZoneSize(options.abi, fn.mode);
-  let minRsp = 0;
+  // The entry-relative RSP each instruction runs at, for the frame size.
+  const rspAt = new Map<number, number>();
   let redZoneBytes = 0;
   let stackUnknown = false;
   let frameSetup: RelatedLocation | undefined;
@@ -83,7 +84,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       const rsp = before.regs[RSP];
       rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
-      if (rsp?.kind === 'stack' && rsp.anchor === 0) minRsp = Math.min(minRsp, rsp.off);
+      if (rsp?.kind === 'stack' && rsp.anchor === 0) rspAt.set(index, rsp.off);
       if (effect.accesses.length > 0 && !isBarrier(insn)) {
         for (let k = 0; k < effect.accesses.length; k++) {
           const below = checkAccess(insn, index, k, effect.accesses[k]!, before, ctx);
@@ -132,9 +133,8 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       if (clobberLoc !== undefined) related.push(clobberLoc);
       const storeLoc = clobber.storeLine === undefined ? undefined : locationOf(fn, clobber.storeLine, 'the value was stored here, below the stack pointer');
       if (storeLoc !== undefined) related.push(storeLoc);
-      add('red-zone-clobbered', insn, index,
-        `Reads ${bytes(size)} at ${where} that were stored below the stack pointer and then overwritten by \`${clobberInsn}\` (line ${clobber.line + 1}): a call, push or pushf writes [RSP-8, RSP) itself, so the value read is not the value stored.`,
-        { kind, offset: rel.hi, size, related });
+      const facts: ClobberFacts = { line: clobber.line, instruction: clobberInsn, where };
+      add('red-zone-clobbered', insn, index, clobberedMessage(size, facts), { kind, offset: rel.hi, size, related, clobber: facts });
       return -rel.hi;
     }
     if (address.indexed) {
@@ -189,13 +189,33 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     startLine: fn.startLine,
     endLine: fn.endLine,
     span: { start: fn.insns[0]?.span.start ?? 0, end: fn.insns[fn.insns.length - 1]?.span.end ?? 0 },
-    frameSize: stackUnknown ? undefined : -minRsp,
+    frameSize: stackUnknown ? undefined : bodyFrame(rspAt),
     redZoneBytes,
     stackUnknown,
     findingCount: findings.length,
     source: fn.declaredAt ?? fn.sources.find((position) => position !== undefined),
   };
   return { findings, summary };
+}
+
+/**
+ * The frame a function's body runs in: the RSP offset that most of its instructions see, the
+ * deeper one on a tie. Two functions with the same prologue (`push %rbp; mov %rsp,%rbp`) get the
+ * same frame whether or not the body later pushes for a moment (`pushfq; popq %rax`, the pushes
+ * of a call's arguments), which the deepest RSP would count.
+ */
+function bodyFrame(rspAt: ReadonlyMap<number, number>): number {
+  const counts = new Map<number, number>();
+  for (const off of rspAt.values()) counts.set(off, (counts.get(off) ?? 0) + 1);
+  let best = 0;
+  let bestCount = 0;
+  for (const [off, count] of counts) {
+    if (count > bestCount || (count === bestCount && off < best)) {
+      best = off;
+      bestCount = count;
+    }
+  }
+  return -best;
 }
 
 /**
@@ -218,6 +238,15 @@ function isBarrier(insn: Instruction): boolean {
   if (!insn.prefixes.includes('lock') || !hasFlag(insn.opcode, OpcodeFlag.LockedBarrier)) return false;
   const src = insn.operands[1];
   return src?.kind === 'imm' && src.value === 0;
+}
+
+/**
+ * The message of a `red-zone-clobbered` finding. Its line is the line of the overwriting
+ * instruction in the text the finding's own line counts in: `shiftFinding` calls this again when
+ * a function's lines become whole-file lines.
+ */
+export function clobberedMessage(size: number | undefined, facts: ClobberFacts): string {
+  return `Reads ${bytes(size)} at ${facts.where} that were stored below the stack pointer and then overwritten by \`${facts.instruction}\` (line ${facts.line + 1}): a call, push or pushf writes [RSP-8, RSP) itself, so the value read is not the value stored.`;
 }
 
 function bytes(size: number | undefined): string {

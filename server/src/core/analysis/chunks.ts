@@ -14,7 +14,7 @@ import { declaredFunction } from '../syntax/directives';
 import { opcodeOfWord } from '../syntax/index';
 import { skipBlanks } from '../syntax/sink';
 import { isCallOpcode } from '../x86/opcodes';
-import { isLocalLabel } from './program';
+import { isDataSection, isLocalLabel } from './program';
 import { plainSymbol } from './semantics';
 
 /** One chunk: `[offset, end)` of the text, starting on 0-based `line`. */
@@ -34,6 +34,11 @@ export interface ChunkScan {
   readonly functionStarts: ReadonlySet<string>;
   /** `.file N "path"` lines of the whole text, which `.loc` in any chunk refers to. */
   readonly fileDirectives: string;
+  /**
+   * True for an objdump listing of an unlinked object: a function header at address 0. Every
+   * section of a relocatable object starts at 0, and linked code is never placed there.
+   */
+  readonly relocatable: boolean;
 }
 
 const objdumpHeader = /^[0-9a-fA-F]+ <([^>\n]+)>:[ \t]*$/gm;
@@ -42,7 +47,8 @@ const objdumpFormat = /file format elf(32|64)-/g;
 /** The words the scan acts on; `rep` stands for every `rep` prefix. */
 const scannedWords = [
   '.type', '.globl', '.global', 'global', '.file', '.intel_syntax', '.att_syntax',
-  '.code16', '.code32', '.code64', 'bits', 'notrack', 'bnd', 'lock',
+  '.code16', '.code32', '.code64', 'bits', 'notrack', 'bnd', 'lock', '.section', '.pushsection', '.popsection', '.previous',
+  '.text', '.data', '.bss',
 ] as const;
 
 /** Which of `scannedWords` `text[start, end)` is, in any letter case, or undefined. */
@@ -65,6 +71,7 @@ function wordIs(text: string, start: number, end: number, word: string): boolean
 interface LineFacts {
   readonly declared: Set<string>;
   readonly callTargets: Set<string>;
+  /** Labels at the start of a line, outside data sections (`isDataSection`). */
   readonly labels: { readonly name: string; readonly offset: number }[];
   readonly files: string[];
   readonly switches: { readonly offset: number; readonly syntax: 'att' | 'intel' }[];
@@ -80,11 +87,46 @@ interface LineFacts {
 function scanLines(text: string): LineFacts {
   const facts: LineFacts = { declared: new Set(), callTargets: new Set(), labels: [], files: [], switches: [], modes: [] };
   const n = text.length;
+  // The section in force, and the one `.previous` returns to: labels in data sections start nothing.
+  let section = '.text';
+  let previousSection = '.text';
+  const setSection = (name: string): void => {
+    previousSection = section;
+    section = name;
+  };
+  // GAS reads C block comments: a line inside one (`   Note: %edx == 0 here.  */`) is not a
+  // label. The next `/*` is searched once and kept, so a text without one is not searched per line.
+  let inComment = false;
+  let nextOpen = -1;
   let start = 0;
   while (start <= n) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
-    let i = skipBlanks(text, start, end);
+    let from = start;
+    if (inComment) {
+      const close = text.indexOf('*/', start);
+      if (close < 0 || close >= end) {
+        start = end + 1;
+        continue;
+      }
+      inComment = false;
+      from = close + 2;
+    }
+    if (nextOpen < from) {
+      const found = text.indexOf('/*', from);
+      nextOpen = found < 0 ? Infinity : found;
+    }
+    // The words of the line are read from `from`; a comment opened on it and not closed runs on.
+    while (nextOpen < end) {
+      const close = text.indexOf('*/', nextOpen + 2);
+      if (close < 0 || close >= end) {
+        inComment = true;
+        break;
+      }
+      const again = text.indexOf('/*', close + 2);
+      nextOpen = again < 0 ? Infinity : again;
+    }
+    let i = skipBlanks(text, from, end);
     // Up to two words: a label may precede the statement (`f: call g`), a prefix the mnemonic.
     for (let words = 0; words < 3 && i < end; words++) {
       const c = text.charCodeAt(i);
@@ -96,7 +138,7 @@ function scanLines(text: string): LineFacts {
       const isLabel = !bracket && text.charCodeAt(wordEnd) === 58 /* : */ && text.charCodeAt(wordEnd + 1) !== 58;
       if (isLabel) {
         // `.L3:` and other dot labels are local; slicing every one of them would cost more than the scan.
-        if (c !== 46 /* . */) facts.labels.push({ name: text.slice(wordStart, wordEnd), offset: start });
+        if (c !== 46 /* . */ && !isDataSection(section)) facts.labels.push({ name: text.slice(wordStart, wordEnd), offset: start });
         i = skipBlanks(text, wordEnd + 1, end);
         continue;
       }
@@ -104,9 +146,10 @@ function scanLines(text: string): LineFacts {
       // Only words starting with . b c g l n r can matter: skip the rest without a string.
       if (first !== 46 && first !== 98 && first !== 99 && first !== 103 && first !== 108 && first !== 110 && first !== 114) break;
       if (first === 46) {
-        // Directives that matter: .type .globl .global .file .intel_syntax .att_syntax .code32 (not .loc, .cfi_*).
+        // Directives that matter: .type .text .globl .global .file .intel_syntax .att_syntax .code32
+        // .section .pushsection .popsection .previous .data .bss (not .loc, .cfi_*).
         const second = text.charCodeAt(wordStart + 1);
-        if (second !== 116 && second !== 103 && second !== 102 && second !== 105 && second !== 97 && !(second === 99 && text.charCodeAt(wordStart + 2) === 111)) break;
+        if (second !== 116 && second !== 103 && second !== 102 && second !== 105 && second !== 97 && second !== 115 && second !== 112 && second !== 100 && second !== 98 && !(second === 99 && text.charCodeAt(wordStart + 2) === 111)) break;
       }
       const length = wordEnd - wordStart;
       if (length > 13) break;
@@ -133,6 +176,12 @@ function scanLines(text: string): LineFacts {
         facts.switches.push({ offset: start, syntax: word === '.intel_syntax' ? 'intel' : 'att' });
       } else if (word === '.code16' || word === '.code32' || word === '.code64') {
         facts.modes.push({ offset: start, mode: word === '.code16' ? 2 : word === '.code32' ? 4 : 8 });
+      } else if (word === '.section' || word === '.pushsection') {
+        setSection(sectionName(text.slice(rest, end)));
+      } else if (word === '.text' || word === '.data' || word === '.bss') {
+        setSection(word);
+      } else if (word === '.previous' || word === '.popsection') {
+        setSection(previousSection);
       } else if (word === 'bits') {
         const bits = text.slice(rest, wordEndAt(text, rest, end));
         if (bits === '16' || bits === '32' || bits === '64') facts.modes.push({ offset: start, mode: (Number(bits) / 8) as 2 | 4 | 8 });
@@ -160,6 +209,12 @@ function commentFree(operands: string): string {
   return operands;
 }
 
+/** `.section .rodata.cst8,"aM",@progbits,8` -> `.rodata.cst8`; `.section "name"` -> `name`. */
+function sectionName(rest: string): string {
+  const quoted = /^"([^"]*)"/.exec(rest);
+  return quoted !== null ? quoted[1]! : /^[^\s,]*/.exec(rest)![0];
+}
+
 /** The end of a word of symbol characters `[A-Za-z0-9_.$@]` starting at `i` (so `i` when there is none). */
 function wordEndAt(text: string, i: number, end: number): number {
   while (i < end) {
@@ -175,8 +230,10 @@ function wordEndAt(text: string, i: number, end: number): number {
 export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
   const starts = new Set<string>();
   const boundaries: { offset: number; name: string }[] = [];
+  let relocatable = false;
   if (syntax === 'objdump-att' || syntax === 'objdump-intel') {
     for (const match of text.matchAll(objdumpHeader)) {
+      relocatable ||= /^0+ /.test(match[0]);
       starts.add(match[1]!);
       boundaries.push({ offset: match.index!, name: match[1]! });
     }
@@ -215,7 +272,7 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
     chunks.push({ offset, end, line, syntax: currentSyntax, mode: currentMode });
   });
   const fileDirectives = syntax === 'att' || syntax === 'intel' ? (facts?.files ?? []).join('\n') : '';
-  return { chunks, functionStarts: starts, fileDirectives };
+  return { chunks, functionStarts: starts, fileDirectives, relocatable };
 }
 
 function countLines(text: string, from: number, to: number): number {

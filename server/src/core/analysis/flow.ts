@@ -12,8 +12,9 @@ import { RSP } from './registers';
 import { describe, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
+import { branchEdgeStates, branchOutcome } from './branches';
 import { step, type TransferContext } from './transfer';
-import { movesStackImplicitly } from '../x86/opcodes';
+import { movesStackImplicitly, opcodeTransfer, Transfer } from '../x86/opcodes';
 import { boundFor, BoundReached, charge, endBudget, startBudget } from './budget';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
@@ -71,8 +72,10 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
 }
 
 function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor, ctx: TransferContext): void {
-  const effects = effectsOf(fn, options);
+  const effects = effectsOf(fn, program, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
+  // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
+  const anyIndexed = hasIndexed.includes(true);
   const blocks = buildBlocks(fn, program, effects, options);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
@@ -125,9 +128,15 @@ function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, v
         indirectState = indirectState === undefined ? state : joinStates(indirectState, state);
         continue;
       }
+      const last = block.end - 1;
+      const edges = anyIndexed && effects[last]!.flow === 'branch'
+        ? branchEdgeStates(state, branchOutcome(last > block.start ? fn.insns[last - 1] : undefined, fn.insns[last]!, state, fn.mode))
+        : undefined;
       for (let k = 0; k < block.successors.length; k++) {
         const next = block.successors[k]!;
-        if (propagate(next, state) && !queued.has(next)) {
+        // successors of a branch: [target, next] (or [next] when the target leaves the function).
+        const edgeState = edges === undefined ? state : k === block.successors.length - 1 && next === block.end ? edges.fallThrough : edges.taken;
+        if (propagate(next, edgeState) && !queued.has(next)) {
           work.push(next);
           queued.add(next);
         }
@@ -211,21 +220,27 @@ function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): b
 const effectCache = new WeakMap<AsmFunction, Effect[]>();
 
 /** The effects of a function's instructions, computed once per function. */
-export function effectsOf(fn: AsmFunction, options: FlowOptions): Effect[] {
+export function effectsOf(fn: AsmFunction, program: Program, options: FlowOptions): Effect[] {
   let effects = effectCache.get(fn);
   if (effects === undefined) {
-    effects = fn.insns.map((insn, index) => effectOf(fn, index, insn, options));
+    effects = fn.insns.map((insn, index) => effectOf(fn, program, index, insn, options));
     effectCache.set(fn, effects);
   }
   return effects;
 }
 
 /** Describes an instruction, marking calls to the next instruction (`call 1f; 1: pop %ebx`) and no-return calls. */
-function effectOf(fn: AsmFunction, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
+function effectOf(fn: AsmFunction, program: Program, index: number, insn: AsmFunction['insns'][number], options: FlowOptions): Effect {
   const effect = describe(insn, fn.mode);
   if (effect.flow !== 'call' || effect.target === undefined) return effect;
   const target = targetIndex(fn, insn.operands[0]);
-  if (target === index + 1) return { ...effect, target: '(next)' };
+  if (target === index + 1) {
+    // `call 13 <f+0x13>` (e8 00 00 00 00) in a listing of an unlinked object is a call to another
+    // symbol whose relocation objdump did not print. Only 32- and 16-bit code reads the program
+    // counter with a call, and then the next instruction pops it (`call 1f; 1: pop %ebx`).
+    if (program.relocatable && (fn.mode === 8 || opcodeTransfer[fn.insns[index + 1]?.opcode ?? 0] !== Transfer.Pop)) return { ...effect, target: undefined };
+    return { ...effect, target: '(next)' };
+  }
   if (options.noReturn.has(plainSymbol(effect.target))) return { ...effect, flow: 'stop' };
   return effect;
 }

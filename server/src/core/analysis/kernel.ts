@@ -1,8 +1,8 @@
 /**
- * Decides whether an input counts as kernel code, in DESIGN.md's order of precedence:
- * forced by the caller (`--kernel`/`--user`), the magic comment in the first 30 lines,
- * the settings globs, the build (compile_commands.json or object provenance), content evidence,
- * and otherwise user code. The reason is a sentence shown in every finding and hover.
+ * Decides whether an input counts as kernel code, in the order of docs/contracts.md ("Which files
+ * count as kernel code"), highest first: 0 forced by the caller (`--kernel`/`--user`), 1 the
+ * magic comment in the first 30 lines, 2 the settings globs, 3 the build (compile_commands.json or
+ * object provenance), 4 content evidence, 5 otherwise user code. The reason is a sentence shown in every finding and hover.
  */
 import type { AnalysisOptions } from '../options';
 import type { KernelVerdict } from '../report';

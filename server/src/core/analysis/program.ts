@@ -3,7 +3,7 @@
  * jump tables in data sections, `.loc` source positions, and kernel evidence in the content.
  * Which labels start functions is decided by the text scan in `chunks.ts`.
  */
-import { hasFlag, OpcodeFlag, opcodeTransfer, Transfer } from '../x86/opcodes';
+import { hasFlag, isCallOpcode, OpcodeFlag, opcodeTransfer, Transfer } from '../x86/opcodes';
 import type { AsmItem, Instruction, ParsedAsm } from '../ir';
 
 /** A C source position from `.loc` or DWARF. */
@@ -51,9 +51,26 @@ export interface Program {
   readonly kernelEvidence: KernelEvidence | undefined;
   /** The address size the file starts in and mostly uses. */
   readonly mode: 2 | 4 | 8;
+  /** An objdump listing of an unlinked object, whose calls to other symbols are not relocated (`e8 00 00 00 00`). */
+  readonly relocatable: boolean;
 }
 
 const kernelSections = ['.init.text', '.head.text', '.noinstr.text', '.entry.text', '.exit.text', '.ref.text', '.meminit.text', '.cpuidle.text'];
+
+/** Section name prefixes of data: a label there names data, never code. */
+const dataSectionPrefixes = ['.data', '.rodata', '.bss', '.tdata', '.tbss', '.sdata', '.sbss', '.ldata', '.lrodata', '.lbss', '.debug', '.note', '.comment', '.eh_frame', '.gcc_except_table', '.init_array', '.fini_array', '.ctors', '.dtors', '.got'];
+
+/**
+ * True for a section that holds data (`.rodata.cst8`, `.data`, `.bss`, `.debug_info`): a label
+ * defined there (glibc's `one: .double 1.0`) does not start a function. Decided by the name alone,
+ * so that the text scan (`chunks.ts`) and the program builder agree.
+ */
+export function isDataSection(name: string): boolean {
+  for (const prefix of dataSectionPrefixes) {
+    if (name.startsWith(prefix) && (name.length === prefix.length || name.charCodeAt(prefix.length) === 46 /* . */ || name.charCodeAt(prefix.length) === 95 /* _ */)) return true;
+  }
+  return false;
+}
 
 /** True for labels that are local to a function: `.L3`, `.LBB0_2`, `Ltmp0`, `1`, NASM `.loop`. */
 export function isLocalLabel(name: string): boolean {
@@ -71,6 +88,8 @@ export interface ProgramContext {
   readonly mode?: 2 | 4 | 8;
   /** `.file N "path"` entries declared anywhere in the file. */
   readonly files?: ReadonlyMap<number, string>;
+  /** An objdump listing of an unlinked object (see `Program.relocatable`). */
+  readonly relocatable?: boolean;
 }
 
 /** Builds the program from parsed items. Never throws. */
@@ -90,6 +109,9 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
   let dataLabel: string | undefined;
   let evidence: KernelEvidence | undefined;
   let currentMode = mode;
+  // Whether a label or an instruction came before: code after them with no label of its own is
+  // named by its line, not called the top of the file.
+  let seenContent = false;
 
   const startFunction = (name: string, line: number): AsmFunction => {
     const fn: AsmFunction = {
@@ -103,6 +125,12 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
     switch (item.kind) {
       case 'label': {
         dataLabel = item.name;
+        seenContent = true;
+        if (isDataSection(section)) {
+          // one: .double 1.0 — data between functions ends the one before, and names no code.
+          if (!isLocalLabel(item.name)) current = undefined;
+          break;
+        }
         if (isStart(item.name)) {
           if (current === undefined || current.insns.length > 0 || current.name !== item.name) {
             current = startFunction(item.name, item.line);
@@ -119,7 +147,11 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
       case 'insn': {
         dataLabel = undefined;
         const insn = item.insn;
-        current ??= startFunction(pendingLabels[0]?.name ?? '(top of file)', item.line);
+        // ASM_SIZE_DIRECTIVE(one) in .rodata: a macro the analysis does not expand, read as an
+        // unknown instruction among data. It is no code, and it must not start or name a function.
+        if (insn.unknown && isDataSection(section)) break;
+        current ??= startFunction(pendingLabels[0]?.name ?? (seenContent ? `(code at line ${item.line + 1})` : '(top of file)'), item.line);
+        seenContent = true;
         const index = current.insns.length;
         // Most instructions have no label before them: no new list for them.
         if (pendingLabels.length > 0) {
@@ -133,7 +165,7 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
         // allocation of building a program, and they ascend, so a binary search serves instead.
         const previous = index > 0 ? current.insns[index - 1]!.address : -Infinity;
         if (insn.address === undefined || previous === undefined || !(previous < insn.address)) current.addressesAscend = false;
-        if (evidence === undefined) evidence = privilegedEvidence(insn);
+        if (evidence === undefined) evidence = privilegedEvidence(insn, index > 0 ? current.insns[index - 1] : undefined);
         break;
       }
       case 'size':
@@ -182,7 +214,7 @@ export function buildProgram(parsed: ParsedAsm, context: ProgramContext): Progra
         break;
     }
   }
-  return { functions, dataTables, dataLabels, kernelEvidence: evidence, mode };
+  return { functions, dataTables, dataLabels, kernelEvidence: evidence, mode, relocatable: context.relocatable ?? false };
 }
 
 /** `.L5` from `.L5`, `.L5-.L4` or `.LBB0_3-.LJTI0_0`; undefined for numbers. */
@@ -191,7 +223,11 @@ function firstSymbol(value: string): string | undefined {
   return match?.[1];
 }
 
-function privilegedEvidence(insn: Instruction): KernelEvidence | undefined {
+/** Kernel evidence in one instruction; `previous` is the instruction before it in the function. */
+function privilegedEvidence(insn: Instruction, previous: Instruction | undefined): KernelEvidence | undefined {
+  // call __libc_start_main; hlt — glibc's start.S: a hlt after a call that is not meant to
+  // return is user code's way to crash if it does (hlt faults outside ring 0), not a halt.
+  if (hasFlag(insn.opcode, OpcodeFlag.Halt) && previous !== undefined && isCallOpcode(previous.opcode)) return undefined;
   if (hasFlag(insn.opcode, OpcodeFlag.Privileged)) return { line: insn.line, what: `the privileged instruction \`${insn.mnemonic}\`` };
   if (opcodeTransfer[insn.opcode] !== Transfer.Move) return undefined;
   for (let k = 0; k < insn.operands.length; k++) {

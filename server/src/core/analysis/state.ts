@@ -13,11 +13,16 @@
  */
 import { charge } from './budget';
 
-/** An abstract register value; undefined is "unknown". */
+/**
+ * An abstract register value; undefined is "unknown". A constant or stack address marked
+ * `assumed` was carried along a branch edge that the known constants decide against
+ * (`branches.ts`): no execution with those values takes it. Joins and transfers treat it like any
+ * other value; only the witnesses of indexed accesses (`address.ts`) refuse it.
+ */
 export type Value =
-  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number }
+  | { readonly kind: 'stack'; readonly anchor: number; readonly off: number; readonly assumed?: true }
   | { readonly kind: 'init'; readonly slot: number }
-  | { readonly kind: 'const'; readonly value: number }
+  | { readonly kind: 'const'; readonly value: number; readonly assumed?: true }
   | undefined;
 
 /** A realignment anchor: its value lies in `parent + [lo, hi]`. */
@@ -81,11 +86,41 @@ export function sameValue(a: Value, b: Value): boolean {
   }
 }
 
-/** Adds a constant to a value; what is not a stack address or a constant becomes unknown. */
-export function addConstant(value: Value, delta: number): Value {
-  if (value?.kind === 'stack') return stackValue(value.anchor, value.off + delta);
-  if (value?.kind === 'const') return constValue(value.value + delta);
+/** Adds a constant to a value; what is not a stack address or a constant becomes unknown. The sum is assumed when either part is. */
+export function addConstant(value: Value, delta: number, deltaAssumed = false): Value {
+  if (value?.kind === 'stack') return assumedIf(stackValue(value.anchor, value.off + delta), deltaAssumed || value.assumed === true);
+  if (value?.kind === 'const') return assumedIf(constValue(value.value + delta), deltaAssumed || value.assumed === true);
   return undefined;
+}
+
+/** `value` marked assumed when `assumed` is true (a fresh object: the shared ones stay unmarked). */
+export function assumedIf(value: Value, assumed: boolean): Value {
+  if (!assumed || value === undefined || value.kind === 'init' || value.assumed === true) return value;
+  return { ...value, assumed: true };
+}
+
+/** True when a value was computed from an assumed one. */
+export function isAssumed(value: Value): boolean {
+  return value !== undefined && value.kind !== 'init' && value.assumed === true;
+}
+
+/**
+ * The state on the edge of a conditional branch that its constants decide against: every constant
+ * in a register or a stack cell becomes assumed (`cmpq $7,%r8; jae` with %r8 = 0 from a loop's
+ * first pass: the jump is taken by no execution in which %r8 is 0).
+ */
+export function assumeConstants(state: State): State {
+  let regs: Value[] | undefined;
+  for (let slot = 0; slot < state.regs.length; slot++) {
+    const value = state.regs[slot];
+    if (value?.kind === 'const' && value.assumed !== true) (regs ??= state.regs.slice())[slot] = assumedIf(value, true);
+  }
+  let cells: Map<number, Value> | undefined;
+  state.cells.forEach((value, key) => {
+    if (value?.kind === 'const' && value.assumed !== true) (cells ??= new Map(state.cells)).set(key, assumedIf(value, true));
+  });
+  if (regs === undefined && cells === undefined) return state;
+  return { ...state, regs: regs ?? state.regs, cells: cells ?? state.cells };
 }
 
 /** Realignment anchors per function are capped so that a cell key stays one safe integer. */

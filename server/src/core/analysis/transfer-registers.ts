@@ -7,7 +7,7 @@ import type { Instruction } from '../ir';
 import { gpr } from './registers';
 import { evaluateAddress } from './address';
 import { type Effect } from './semantics';
-import { addConstant, cellKey, constValue, maxAnchors, stackValue, type Value, type WorkingState } from './state';
+import { addConstant, assumedIf, cellKey, constValue, isAssumed, maxAnchors, stackValue, type Value, type WorkingState } from './state';
 import type { TransferContext } from './transfer';
 import { clearSlots, constantAddress, operandValue, writeCell, writeMemoryDestination, writeRegister } from './transfer-values';
 
@@ -41,7 +41,7 @@ export function transferLea(w: WorkingState, insn: Instruction, ctx: TransferCon
   let value: Value;
   if (src?.kind === 'mem') {
     const address = evaluateAddress(src, w);
-    value = address.kind === 'stack' && !address.indexed ? stackValue(address.anchor, address.off) : undefined;
+    value = address.kind === 'stack' && !address.indexed ? assumedIf(stackValue(address.anchor, address.off), address.assumed) : undefined;
     if (address.kind === 'other') value = constantAddress(src, regs, width, w.cells, w);
   }
   writeRegister(regs, width, dest, value);
@@ -56,7 +56,7 @@ export function transferAddSub(w: WorkingState, insn: Instruction, ctx: Transfer
   if (dest?.kind === 'reg') {
     const amount = operandValue(src, regs, width, w.cells, w);
     const delta = amount?.kind === 'const' ? sign * amount.value : undefined;
-    writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, w), delta));
+    writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, w), delta, isAssumed(amount)));
   } else writeMemoryDestination(dest, w, w, width);
 }
 
@@ -106,7 +106,7 @@ export function transferAnd(w: WorkingState, insn: Instruction, index: number, c
     }
     // The anchor stands for the aligned value: before.anchor + before.off - [0, N-1].
     writeRegister(regs, width, dest, id === undefined ? undefined : stackValue(id, 0));
-  } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? constValue(before.value & mask.value) : undefined);
+  } else if (dest?.kind === 'reg') writeRegister(regs, width, dest, before?.kind === 'const' && mask?.kind === 'const' ? assumedIf(constValue(before.value & mask.value), isAssumed(before) || isAssumed(mask)) : undefined);
   else writeMemoryDestination(dest, w, w, width);
 }
 

@@ -5,7 +5,7 @@
 import type { MemOperand, Operand } from '../ir';
 import { gpr, RSP } from './registers';
 import { evaluateAddress } from './address';
-import { addConstant, cellKey, constValue, stackValue, subtractRange, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
+import { addConstant, assumedIf, cellKey, constValue, isAssumed, stackValue, subtractRange, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
 import { charge } from './budget';
 
@@ -65,17 +65,20 @@ export function writeRegister(regs: Value[], width: number, op: Operand | undefi
 export function constantAddress(mem: MemOperand, regs: readonly Value[], width: number, cells: ReadonlyMap<number, Value>, state: State): Value {
   if (mem.symbol !== undefined || mem.segment !== undefined || mem.base === 'rip' || mem.base === 'eip') return undefined;
   let total = mem.disp;
+  let assumed = false;
   if (mem.base !== undefined) {
     const value = operandValue({ kind: 'reg', reg: mem.base }, regs, width, cells, state);
     if (value?.kind !== 'const') return undefined;
     total += value.value;
+    assumed ||= isAssumed(value);
   }
   if (mem.index !== undefined) {
     const value = operandValue({ kind: 'reg', reg: mem.index }, regs, width, cells, state);
     if (value?.kind !== 'const') return undefined;
     total += value.value * mem.scale;
+    assumed ||= isAssumed(value);
   }
-  return constValue(total);
+  return assumedIf(constValue(total), assumed);
 }
 
 /** Kills the cells a memory write may change. */

@@ -18,6 +18,14 @@ export interface ArMember {
   readonly headerOffset: number;
 }
 
+/**
+ * The longest member name read, in bytes. Real names are short (a BSD `#1/NN` name is a file name);
+ * a damaged length field made the name run into the member's ELF header, which was then printed.
+ */
+export const maxMemberNameBytes = 1024;
+/** Characters of a member name shown before it is cut. */
+const shownNameChars = 200;
+
 const MAGIC = '!<arch>\n';
 const THIN_MAGIC = '!<thin>\n';
 const HEADER_SIZE = 60;
@@ -62,7 +70,7 @@ function readArchiveUnchecked(bytes: Uint8Array): ReadResult<ArMember[]> {
       break;
     }
     if (!/^\d+$/.test(sizeText)) {
-      problems.push(`member header at offset ${pos} has an invalid size "${sizeText}"; stopping`);
+      problems.push(`member header at offset ${pos} has an invalid size "${memberName(bytes.subarray(pos + 48, pos + 58)).trim()}"; stopping`);
       break;
     }
     const size = Number(sizeText);
@@ -84,11 +92,15 @@ function readArchiveUnchecked(bytes: Uint8Array): ReadResult<ArMember[]> {
     if (trimmed.startsWith('#1/')) {
       // BSD: the name's length follows "#1/" and the name occupies the first bytes of the data.
       const nameLength = Number(trimmed.slice(3));
-      if (!Number.isSafeInteger(nameLength) || nameLength < 0 || nameLength > data.length) {
-        problems.push(`member at offset ${headerOffset} has an invalid BSD name length "${trimmed}"; skipped`);
+      if (!Number.isSafeInteger(nameLength) || nameLength < 0 || nameLength > data.length || nameLength > maxMemberNameBytes) {
+        problems.push(`member at offset ${headerOffset} has an invalid BSD name length "${memberName(bytes.subarray(headerOffset, headerOffset + 16)).trimEnd()}"; skipped`);
         continue;
       }
-      name = decodeText(data.subarray(0, nameLength)).replace(/\0+$/, '');
+      // BSD pads the name with NULs; a name that still holds one is damaged, and shown escaped.
+      let end = nameLength;
+      while (end > 0 && data[end - 1] === 0) end--;
+      name = memberName(data.subarray(0, end));
+      if (data.subarray(0, end).includes(0)) problems.push(`member at offset ${headerOffset} has a name with a NUL byte in it, ${name}: its name length "${memberName(bytes.subarray(headerOffset, headerOffset + 16)).trimEnd()}" is probably damaged`);
       data = data.subarray(nameLength);
       if (name.startsWith('__.SYMDEF')) continue;
     } else if (/^\/\d+$/.test(trimmed)) {
@@ -96,24 +108,59 @@ function readArchiveUnchecked(bytes: Uint8Array): ReadResult<ArMember[]> {
       const resolved = longNames ? longName(longNames, offset) : undefined;
       if (resolved === undefined) {
         problems.push(`member at offset ${headerOffset} refers to long name ${offset}, which is not in the name table`);
-        name = trimmed;
+        name = memberName(bytes.subarray(headerOffset, headerOffset + 16)).trimEnd();
       } else name = resolved;
     } else {
-      name = trimmed.endsWith('/') ? trimmed.slice(0, -1) : trimmed;
+      const raw = bytes.subarray(headerOffset, headerOffset + 16);
+      let end = 16;
+      while (end > 0 && raw[end - 1] === 0x20) end--;
+      if (end > 0 && raw[end - 1] === 0x2f) end--;
+      name = memberName(raw.subarray(0, end));
     }
     members.push({ name, data, headerOffset });
   }
   return { value: members, problems };
 }
 
-/** A GNU long name: the entry at `offset` runs to "/\n" (or "\n", or the table's end). */
+/** A GNU long name: the entry at `offset` runs to "/\n" (or "\n", or the table's end), at most `maxMemberNameBytes`. */
 function longName(table: Uint8Array, offset: number): string | undefined {
   if (offset >= table.length) return undefined;
   let end = table.indexOf(0x0a, offset);
-  if (end < 0) end = table.length;
-  let name = decodeText(table.subarray(offset, end));
-  if (name.endsWith('/')) name = name.slice(0, -1);
-  return name;
+  if (end < 0 || end - offset > maxMemberNameBytes) end = Math.min(table.length, offset + maxMemberNameBytes);
+  if (end > offset && table[end - 1] === 0x2f) end--;
+  return memberName(table.subarray(offset, end));
+}
+
+/**
+ * A member name as it may be shown anywhere (a terminal, JSON, an editor): UTF-8 text with every
+ * control character, DEL and byte that is not UTF-8 written as `\xNN` (a backslash as two), cut
+ * after about 200 characters with a note of the full length in bytes. Names of well-formed archives
+ * are unchanged.
+ */
+export function memberName(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length && out.length < shownNameChars) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : utf8Length(bytes, i);
+    if (b >= 0x20 && b < 0x7f && b !== 0x5c) out += String.fromCharCode(b);
+    else if (b === 0x5c) out += '\\\\';
+    else if (length > 1) out += decodeText(bytes.subarray(i, i + length));
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+    i += Math.max(length, 1);
+  }
+  return i < bytes.length ? `${out}... (${bytes.length} bytes)` : out;
+}
+
+/** The length of the well-formed UTF-8 sequence of a printable character at `i`, or 1 for a byte to escape. */
+function utf8Length(bytes: Uint8Array, i: number): number {
+  const b = bytes[i]!;
+  const length = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 1;
+  if (length === 1 || i + length > bytes.length) return 1;
+  for (let k = 1; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return 1;
+  const code = decodeText(bytes.subarray(i, i + length)).codePointAt(0) ?? 0xfffd;
+  // C1 controls (U+0080 to U+009F) and what TextDecoder rejects (overlong, surrogates) are escaped.
+  return code === 0xfffd || (code >= 0x80 && code < 0xa0) ? 1 : length;
 }
 
 function ascii(bytes: Uint8Array, at: number, length: number): string {

@@ -12,7 +12,7 @@ import type { TextEdit } from './edit';
 
 export { applyEdits, type TextEdit } from './edit';
 export { commentStyleFor, ignoreLineEdit, magicComment, tagFileEdit, type CommentStyle, type CommentContext } from './comments';
-export { noRedZoneFlag } from './make';
+export { assemblyRuleFor, noRedZoneFlag, type MakeRule } from './make';
 export { compilerSources, looksCompilerGenerated } from './provenance';
 export { addFlagToCompileDatabase, type DatabaseEntryFields } from './compile-database';
 export { reserveSize, reserveStackEdits, type ReserveRequest } from './reserve';

@@ -108,3 +108,55 @@ function firstRuleStart(logical: readonly LogicalLine[]): number | undefined {
   }
   return undefined;
 }
+
+/** A Makefile rule that makes one file: its prerequisites, as written. */
+export interface MakeRule {
+  readonly target: string;
+  readonly prerequisites: readonly string[];
+}
+
+/**
+ * The rule of a Makefile that compiles `target` (a path relative to the Makefile's directory, with
+ * `/`) to assembly: an explicit rule naming it (`irq.s: irq.c`) or a pattern rule matching it
+ * (`%.s: %.c`), whose recipe passes `-S` (`$(CC) $(CFLAGS) -S -o $@ $<`), itself or through a
+ * variable assigned in the file (`CFLAGS = -O0 -S`). Such a rule says the file is compiler output
+ * as surely as a `.file` directive in it. Undefined when no rule does.
+ */
+export function assemblyRuleFor(text: string, target: string): MakeRule | undefined {
+  const logical = logicalLines(splitLines(text));
+  const passesS = (words: string): boolean => /(^|\s)-S(\s|$)/.test(words);
+  // Variables whose value passes -S: `CFLAGS = -O0 -S`, `ASMFLAGS += -S`.
+  const sVariables = new Set<string>();
+  for (const line of logical) {
+    const joined = stripComment(line.parts.map((part) => part.text.replace(/\\$/, ' ')).join(' '));
+    const assignment = /^\s*(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\+=|:::=|::=|:=|\?=|=)(.*)$/.exec(joined);
+    if (assignment !== null && !joined.startsWith('\t') && passesS(assignment[2]!)) sVariables.add(assignment[1]!);
+  }
+  const recipePassesS = (line: string): boolean =>
+    passesS(line) || [...line.matchAll(/\$[({]([A-Za-z_][A-Za-z0-9_-]*)[)}]/g)].some((use) => sVariables.has(use[1]!));
+  for (let i = 0; i < logical.length; i++) {
+    const head = logical[i].parts.map((part) => part.text.replace(/\\$/, ' ')).join(' ');
+    if (head.startsWith('\t')) continue;
+    const rule = /^([^:=#]+?)\s*::?(?!=)\s*([^;#]*)/.exec(stripComment(head));
+    if (rule === null) continue;
+    const stem = rule[1].trim().split(/\s+/).map((pattern) => stemOf(pattern, target)).find((found) => found !== undefined);
+    if (stem === undefined) continue;
+    const recipe: string[] = [];
+    for (let j = i + 1; j < logical.length && logical[j].parts[0].text.startsWith('\t'); j++) recipe.push(logical[j].parts.map((part) => part.text).join(' '));
+    if (!recipe.some(recipePassesS)) continue;
+    const prerequisites = rule[2].trim() === '' ? [] : rule[2].trim().split(/\s+/).map((name) => name.replace('%', stem));
+    return { target, prerequisites };
+  }
+  return undefined;
+}
+
+/** What `%` stands for when `pattern` matches `target` ('' for an exact match), or undefined. */
+function stemOf(pattern: string, target: string): string | undefined {
+  const clean = pattern.replace(/^\.\//, '');
+  const percent = clean.indexOf('%');
+  if (percent < 0) return clean === target ? '' : undefined;
+  const prefix = clean.slice(0, percent);
+  const suffix = clean.slice(percent + 1);
+  if (target.length < prefix.length + suffix.length || !target.startsWith(prefix) || !target.endsWith(suffix)) return undefined;
+  return target.slice(prefix.length, target.length - suffix.length);
+}

@@ -54,6 +54,12 @@ export interface ObjectReport {
   readonly units: readonly ObjectUnit[];
   /** Set when the file as a whole could not be read (no units then). */
   readonly error: string | undefined;
+  /**
+   * For an archive whose walk stopped at a damaged member header after reading some members: what
+   * was wrong. The members before the damage are in `units`; the archive itself is still an input
+   * error that front ends report under its own name.
+   */
+  readonly damage?: string;
 }
 
 /** Finding codes that mean memory below the stack pointer was used. */
@@ -86,6 +92,7 @@ function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName
       // An archive without members is valid (glibc ships libpthread.a, libdl.a and others empty
       // since 2.34): nothing to analyze, not an error. One whose members could not be read is.
       const damaged = units.length === 0 && archive.problems.length > 0 ? `the archive has no readable members: ${archive.problems.join('; ')}` : undefined;
+      if (damaged === undefined && archive.problems.length > 0) return { input: 'ar', units, error: undefined, damage: `the archive is damaged: ${archive.problems.join('; ')}` };
       return { input: 'ar', units, error: damaged };
     }
     if (!isElf(bytes)) return { input: 'unknown', units: [], error: 'not an ELF file or ar archive' };

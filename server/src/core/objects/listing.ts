@@ -118,8 +118,12 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
   const mode = elf.machine === 'x86-64' ? 64 : 32;
   const ranges = functionRanges(elf);
   const sections: DecodedSection[] = [];
+  // Each byte range of the file is decoded once: a damaged or hostile file whose section headers
+  // repeat the same code (2,000 copies of .text's header) made the work and the listing grow with
+  // the number of headers, not with the file. Real objects never overlap executable sections.
+  const repeated = overlappingSections(elf);
   for (const section of elf.sections) {
-    if (!section.executable || section.data.length === 0) continue;
+    if (!section.executable || section.data.length === 0 || repeated.has(section.index)) continue;
     const base = elf.type === 'relocatable' ? 0 : section.addr;
     sections.push({
       section,
@@ -131,6 +135,22 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
     });
   }
   return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections) };
+}
+
+/**
+ * Executable sections whose file bytes overlap those of an executable section before them (by
+ * offset, then by index): sorted once, so a file with 65,000 section headers costs n log n.
+ */
+function overlappingSections(elf: ElfFile): Set<number> {
+  const code = elf.sections.filter((section) => section.executable && section.data.length > 0);
+  code.sort((a, b) => a.offset - b.offset || a.index - b.index);
+  const repeated = new Set<number>();
+  let end = -1;
+  for (const section of code) {
+    if (section.offset < end) repeated.add(section.index);
+    else end = section.offset + section.data.length;
+  }
+  return repeated;
 }
 
 /** Bytes decoded per piece: a few thousand instructions, garbage before the next young-generation GC. */

@@ -23,7 +23,12 @@ export interface SyntaxDetection {
 const NASM_WORDS = new Set(['bits', 'section', 'segment', 'global', 'extern', 'default', 'use64', 'use32', 'use16', 'cpu', 'org']);
 const NASM_PREPROCESSOR = /^%(define|xdefine|macro|imacro|include|assign|if|ifdef|ifndef|elif|else|endif|endmacro|rep|endrep|undef|use|line|pragma|error|warning)\b/i;
 const NASM_DATA = /^(?:[\w.$?@]+:?\s+)?(?:db|dw|dd|dq|dt|resb|resw|resd|resq|times)\s/i;
-const OBJDUMP_INSN = /^\s*[0-9a-f]+:\t/;
+/**
+ * An objdump instruction line: an address, a colon and a tab, then the instruction's bytes
+ * (`  1139:\t55   \tpush   %rbp`) or, with `--no-show-raw-insn`, an indented address and the
+ * mnemonic. A numeric label in a `.S` file (`1:\tLOCK`, `f7:\t.double 0.5`, `0:\t\t\\`) is neither.
+ */
+const OBJDUMP_INSN = /^(?:\s*[0-9a-f]+:\t[0-9a-f]{2}(?: [0-9a-f]{2})*(?: |\t|$)|\s+[0-9a-f]+:\t[a-z])/;
 
 /** Detects the dialect of assembly `text` from its content. */
 export function detectSyntax(text: string): SyntaxDetection {

@@ -14,7 +14,7 @@ import type { Span } from '../ir';
 import { attCoreAt } from './att-core';
 import { GAS_DIRECTIVES_WITH_EFFECT, gasDataWidth, interpretGasDirective, resolveNumericRef, type GasState } from './directives';
 import { instructionFromCore, parseCore, type Core, type InsnOptions } from './instruction';
-import { skipBlanks, type Sink } from './sink';
+import { pushInsn, skipBlanks, type Sink } from './sink';
 import { HASH_SEED, hashRange, hashStep, StatementTable } from './statement-table';
 
 /** State shared by the fast path and the careful line parser of one GAS file. */
@@ -126,7 +126,7 @@ function instruction(scan: GasScan, s: number, end: number, line: number): boole
   if (core.mnemonic === '' && core.prefixes.length > 0) scan.pending = core.prefixes;
   else {
     const span: Span = { start: s, end: e };
-    scan.sink.items.push({ kind: 'insn', insn: instructionFromCore(core, key, span, line), line });
+    pushInsn(scan.sink, instructionFromCore(core, key, span, line));
   }
   if (i < end) scan.sink.comments.push({ line, text: text.slice(i + 1, end).trim() });
   return true;

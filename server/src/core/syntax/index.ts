@@ -16,6 +16,7 @@ import { newSink } from './sink';
 export { detectSyntax } from './detect';
 export type { SyntaxDetection } from './detect';
 export { opcodeOfWord, parseIntelInstructionText } from './instruction';
+export { binaryContent } from './text-content';
 
 /** Options of `parseAsm`. */
 export interface ParseOptions {

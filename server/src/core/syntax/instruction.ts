@@ -8,6 +8,7 @@
 import type { Instruction, Operand, Span } from '../ir';
 import { opcodeOf, UNKNOWN_OPCODE } from '../x86/opcodes';
 import { internMnemonic, isBranchMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
+import { maxOperandText } from './sink';
 import { parseAttOperand, parseIntelOperand, splitOperands, withoutDecorations, type OperandContext } from './operands';
 import { isVectorRegister, registerSize } from './registers';
 
@@ -149,6 +150,8 @@ export function parseCore(text: string, spelling: 'att' | 'intel', options: Insn
   const dot = word.indexOf('.');
   if (dot > 0) word = word.slice(0, dot);
   const operandText = pos < n ? text.slice(pos) : '';
+  // Far longer than any instruction's operands (`maxOperandText`): not read, the instruction is unknown.
+  if (operandText.length > maxOperandText) return finishCore(internMnemonic(word), prefixes, undefined, [], true, options);
   const raw = operandText.length > 0 ? withoutDecorations(splitOperands(operandText)) : [];
   const operands: Operand[] = [];
   let mnemonic: string;

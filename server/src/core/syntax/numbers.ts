@@ -146,11 +146,16 @@ export function parseSigned(text: string, flavor: NumberFlavor = 'gas'): number 
   return parseLiteral(s, flavor);
 }
 
-/** Evaluates a term made of literals, `*`, `<<` and parentheses; undefined when it names a symbol. */
+/** Evaluates a term made of literals, `~`, `*`, `<<` and parentheses; undefined when it names a symbol. */
 export function evaluateTerm(term: string, flavor: NumberFlavor): number | undefined {
   const direct = parseLiteral(term, flavor);
   if (direct !== undefined) return direct;
   if (term.length > 64) return undefined;
+  if (term.charCodeAt(0) === 126 /* ~ */) {
+    // andq $~15, %rsp (glibc's start.S): the complement of an integer n is -n - 1.
+    const value = evaluateTerm(term.slice(1).trim(), flavor);
+    return value === undefined || !Number.isSafeInteger(value) ? undefined : -value - 1;
+  }
   if (term.charCodeAt(0) === 40 && term.charCodeAt(term.length - 1) === 41) {
     const inner = parseDisplacement(term.slice(1, -1), flavor);
     return inner !== undefined && inner.symbol === undefined ? inner.disp : undefined;

@@ -20,7 +20,7 @@ import type { Instruction, Operand } from '../ir';
 import { UNKNOWN_OPCODE } from '../x86/opcodes';
 import { parseInstruction, withStatementCaches } from './instruction';
 import { parseHexDigits } from './numbers';
-import { forEachLine, pushDirective, skipBlanks, trimEnd, type Sink } from './sink';
+import { forEachLine, pushDirective, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
 /** Parses an objdump listing in the given spelling into `sink`. */
 export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink): void {
@@ -56,7 +56,9 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
       bytes++;
       i += 3;
     }
-    if (i + 2 === end && isHex(text.charCodeAt(i)) && isHex(text.charCodeAt(i + 1))) {
+    // The last byte may end the line, or meet the tab at once when the bytes fill their column
+    // (`48 c7 45 f8 2a 00 00 00\tmovq $0x2a,-0x8(%rbp)`, as an 8-byte instruction is printed).
+    if (isHex(text.charCodeAt(i)) && isHex(text.charCodeAt(i + 1)) && (i + 2 === end || text.charCodeAt(i + 2) === 9)) {
       bytes++;
       i += 2;
     }
@@ -89,7 +91,7 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
         if (gap > 0 && gap <= 15) replaceLast({ ...previous, length: gap });
       }
     }
-    sink.items.push({ kind: 'insn', insn, line });
+    pushInsn(sink, insn);
     last = sink.items.length - 1;
     lastHasBytes = bytes > 0;
   }

@@ -258,8 +258,20 @@ export function parseIntelOperand(raw: string, ctx: OperandContext): Operand | u
     return immOperand(d.symbol === undefined ? d.disp : undefined);
   }
   // gcc -masm=intel: `jmp [QWORD PTR .L4[0+rax*8]]` wraps a memory operand in brackets again.
+  // The wrapping is peeled in a loop (once in compiler output): a recursion per level ran out of
+  // stack on operands nested thousands of brackets deep.
   if (s.charCodeAt(0) === 91 && s.charCodeAt(s.length - 1) === 93 && s.indexOf('[', 1) > 0) {
-    const inner = parseIntelOperand(s.slice(1, -1), ctx);
+    let lo = 1;
+    let hi = s.length - 1;
+    for (;;) {
+      while (lo < hi && (s.charCodeAt(lo) === 32 || s.charCodeAt(lo) === 9)) lo++;
+      while (hi > lo && (s.charCodeAt(hi - 1) === 32 || s.charCodeAt(hi - 1) === 9)) hi--;
+      const next = s.indexOf('[', lo + 1);
+      if (!(hi - lo >= 2 && s.charCodeAt(lo) === 91 && s.charCodeAt(hi - 1) === 93 && next > 0 && next < hi)) break;
+      lo++;
+      hi--;
+    }
+    const inner = parseIntelOperand(s.slice(lo, hi), ctx);
     return inner !== undefined && inner.kind === 'mem' ? inner : undefined;
   }
   const bracket = s.indexOf('[');

@@ -16,8 +16,19 @@ export function newSink(): Sink {
   return { items: [], comments: [], problems: [] };
 }
 
-/** Appends an instruction item. */
+/**
+ * Operand text longer than this is not read: no instruction has one (AVX-512 with a mask, a
+ * broadcast and a long symbol stays under 200 characters), and reading operands nested thousands
+ * of parentheses deep is work without an answer. The instruction is unknown, and a problem on its
+ * line says why.
+ */
+export const maxOperandText = 4096;
+
+/** Appends an instruction item, with a problem on its line when its operands were too long to read. */
 export function pushInsn(sink: Sink, insn: Instruction): void {
+  if (insn.unknown && insn.text.length > maxOperandText) {
+    sink.problems.push({ line: insn.line, message: `instruction not read: its operands are longer than ${maxOperandText} characters (${insn.text.length})` });
+  }
   sink.items.push({ kind: 'insn', insn, line: insn.line });
 }
 

@@ -117,6 +117,12 @@ export const OpcodeFlag = {
   StringOnlyBare: 128,
   /** Does nothing, and assemblers pad with it (`nop` in all its lengths, `int3`). */
   Filler: 256,
+  /** `hlt`: privileged, but after a call that does not return it is user code's deliberate crash. */
+  Halt: 512,
+  /** Sets the flags as a subtraction that keeps no result (`cmp`). */
+  CompareBySubtraction: 1024,
+  /** Sets the flags as an `and` that keeps no result (`test`). */
+  CompareByAnd: 2048,
 } as const;
 
 /** Every opcode's mnemonic, by id; `opcodeNames[0]` is the empty string of `UNKNOWN_OPCODE`. */
@@ -290,6 +296,9 @@ flag(words('add or'), OpcodeFlag.LockedBarrier);
 flag(words('push pop call jmp movzx movsx movsxd'), OpcodeFlag.SuffixSizedAccess);
 flag(words('cvtsi2sd cvtsi2ss'), OpcodeFlag.IntegerSource);
 flag(words('nop int3'), OpcodeFlag.Filler);
+flag(['hlt'], OpcodeFlag.Halt);
+flag(['cmp'], OpcodeFlag.CompareBySubtraction);
+flag(['test'], OpcodeFlag.CompareByAnd);
 
 const scalar4 = words('movss addss subss mulss divss minss maxss sqrtss cvtss2sd ucomiss comiss movd insertps');
 const scalar8 = words('movsd addsd subsd mulsd divsd minsd maxsd sqrtsd cvtsd2ss ucomisd comisd movq movlps movhps movlpd movhpd movddup');

@@ -1,0 +1,88 @@
+/**
+ * The repository's own docs stand alone and say what is true (issue 11 item 2): no file, comment
+ * or doc refers to a file the repository does not have; docs/contracts.md's JSON example has the
+ * keys the CLI prints; its findings table is the code's.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { findingTable } from '../../server/src/core/findings';
+
+/** Paths that are made, not kept: build outputs, caches, and example build folders in docs. */
+const madePrefixes = ['dist/', 'out/', '.cache/', 'build/', 'node_modules/'];
+/** Names that look like files but name no file of the repository, each for a stated reason. */
+const notFiles = new Map([
+  ['Frame.md', 'the virtual document "Stack Frame.md" of Show Stack Frame (client/src/frameView.ts)'],
+  ['CHANGELOG.md', 'the manifest test lists it among the files a .vsix may ship, if present'],
+  ['report.md', 'the oracle writes .cache/oracle/report.md'],
+]);
+
+/** File references in a text: paths with a folder, or any `*.md`, ending in a source or doc extension. */
+export function fileReferences(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/(?<![\w/.@:-])((?:\.{1,2}\/)*[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\.(?:md|ts|mjs|js|lua|json|sh))\b/g)) {
+    const ref = match[1]!;
+    if (ref.includes('/') || ref.endsWith('.md')) found.push(ref);
+  }
+  return found;
+}
+
+/** The references in `text` that no tracked file answers (a tracked path equal to it or ending in it). */
+export function danglingReferences(text: string, tracked: readonly string[]): string[] {
+  return fileReferences(text).filter((ref) => {
+    const clean = ref.replace(/^(\.{1,2}\/)+/, '');
+    if (madePrefixes.some((prefix) => clean.startsWith(prefix)) || notFiles.has(clean)) return false;
+    return !tracked.some((path) => path === clean || path.endsWith(`/${clean}`));
+  });
+}
+
+test('the reference check finds what issue 11 found: DESIGN.md, cli/format.ts and notes outside the repository', () => {
+  const tracked = ['server/src/cli/format-json.ts', 'docs/contracts.md', 'README.md'];
+  assert.deepEqual(danglingReferences('see DESIGN.md and (`cli/format.ts`), notes/real-editor-tests.md, ../shared/x.md', tracked), [
+    'DESIGN.md',
+    'cli/format.ts',
+    'notes/real-editor-tests.md',
+    '../shared/x.md',
+  ]);
+  assert.deepEqual(danglingReferences('see docs/contracts.md, `cli/format-json.ts`, ./README.md and dist/cli.js', tracked), []);
+});
+
+test('no tracked source, script or doc refers to a file the repository does not have', () => {
+  const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' }).trim().split('\n');
+  const scanned = tracked.filter((path) => (/\.(md|ts|mjs|lua|json)$/.test(path) && path !== 'package-lock.json' && !path.startsWith('test/fixtures/')) || path === '.ci/run');
+  assert.ok(scanned.length > 100, `scanned ${scanned.length} files`);
+  const dangling: string[] = [];
+  for (const path of scanned) {
+    // This file names the missing files on purpose, to test the check.
+    if (path === 'test/unit/contracts.test.ts') continue;
+    for (const ref of danglingReferences(readFileSync(path, 'utf8'), tracked)) dangling.push(`${path}: ${ref}`);
+  }
+  assert.deepEqual(dangling, []);
+});
+
+test("docs/contracts.md's JSON example has exactly the keys check --format json prints", () => {
+  const doc = readFileSync('docs/contracts.md', 'utf8');
+  const block = /<!-- json-shape -->\s*```json\n([\s\S]*?)```/.exec(doc);
+  assert.ok(block, 'docs/contracts.md has the json-shape block');
+  const example = JSON.parse(block[1]!) as { findings: Record<string, unknown>[]; files: Record<string, unknown>[]; stats: Record<string, unknown> };
+  const run = spawnSync(process.execPath, ['dist/cli.js', 'check', '--format', 'json', 'test/fixtures/lsp/kernel.s', 'test/fixtures/cli/missing.s'], { encoding: 'utf8' });
+  assert.equal(run.status, 2, 'an unreadable input makes the run exit 2, and the other inputs are still reported');
+  const actual = JSON.parse(run.stdout) as typeof example;
+  assert.deepEqual(Object.keys(actual).sort(), Object.keys(example).sort());
+  const optional = new Set(['source', 'error']);
+  const keys = (record: Record<string, unknown>): string[] => Object.keys(record).filter((key) => !optional.has(key)).sort();
+  assert.ok(actual.findings.length > 0);
+  for (const finding of actual.findings) assert.deepEqual(keys(finding), keys(example.findings[0]!));
+  assert.equal(actual.files.length, 2, 'every input given is in files[]');
+  for (const file of actual.files) assert.deepEqual(keys(file), keys(example.files[0]!));
+  assert.ok(actual.files.some((file) => typeof file.error === 'string'));
+  assert.deepEqual(Object.keys(actual.stats).sort(), Object.keys(example.stats).sort());
+});
+
+test("docs/contracts.md's findings table is the code's", () => {
+  const doc = readFileSync('docs/contracts.md', 'utf8');
+  const table = doc.slice(doc.indexOf('<!-- findings-table -->'));
+  const rows = [...table.matchAll(/^\| `([a-z-]+)` \| (\w+) \| (.+) \|$/gm)].map((row) => ({ code: row[1], severity: row[2], summary: row[3] }));
+  assert.deepEqual(rows, findingTable.map((info) => ({ code: info.code, severity: info.severity, summary: info.summary })));
+});
