@@ -46,9 +46,14 @@ await Promise.all(builds);
 // The bins run directly (`npx redzone-lint`), so they must be executable.
 for (const bin of ['dist/cli.js', 'dist/server.js']) if (existsSync(bin)) chmodSync(bin, 0o755);
 
-// capstone's wasm must sit beside the server and CLI bundles.
-const wasm = 'node_modules/capstone-wasm/dist/capstone.wasm';
-if (existsSync(wasm)) {
+// The decoders' wasm must sit beside the server, CLI and worker bundles: capstone's is passed to it
+// by host/capstone.ts, and iced-x86's loader reads `iced_x86_bg.wasm` from its own `__dirname`,
+// which in a bundle is dist/.
+for (const [wasm, name] of [
+  ['node_modules/capstone-wasm/dist/capstone.wasm', 'capstone.wasm'],
+  ['node_modules/iced-x86/iced_x86_bg.wasm', 'iced_x86_bg.wasm'],
+]) {
+  if (!existsSync(wasm)) continue;
   mkdirSync('dist', { recursive: true });
-  copyFileSync(wasm, 'dist/capstone.wasm');
+  copyFileSync(wasm, `dist/${name}`);
 }

@@ -1,7 +1,7 @@
 // Single-thread profile of the object path: analyzes the benchmark's kernel modules (or the files
 // given) one after the other on the main thread, the way one `check` worker does, and splits the
-// CPU time into phases: ELF/DWARF reading, capstone decoding, lowering to the IR, the analysis
-// engine, and printing listings (only the flagged lines of units with findings, as `check` does).
+// CPU time into phases: ELF/DWARF reading, decoding (iced-x86 for the analysis, capstone for the
+// text of flagged lines), lowering to the IR, the analysis engine, and printing listings (only the flagged lines of units with findings, as `check` does).
 // Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [FILE...]
 // GC pauses are also split by phase (they are included in the phase times).
 // To time the phases apart, each unit is decoded and lowered whole before it is analyzed; `check`
@@ -26,15 +26,16 @@ import { analyzeItemsOnePass } from './server/src/core/analysis/one-pass';
 import { isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf } from './server/src/core/elf/index';
 import { decodeUnit, itemPieces, renderListing, unitItems } from './server/src/core/objects/listing';
 import { renderLines } from './server/src/core/objects/lines';
-import { createCapstoneDisassembler } from './server/src/host/capstone';
+import { createObjectDecoders } from './server/src/host/decoders';
 import { meterStats } from './server/src/core/analysis/budget';
-export { meterStats, analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createCapstoneDisassembler };
+export { meterStats, analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createObjectDecoders };
 `;
 const out = await bundleHarness(root, harness, 'profile-objects');
 const core = createRequire(import.meta.url)(out);
+// Both wasm modules are loaded (from beside the harness) before its directory goes.
+const capstone = await core.createObjectDecoders();
 rmSync(dirname(out), { recursive: true, force: true });
 
-const capstone = await core.createCapstoneDisassembler();
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -54,14 +55,13 @@ observer.observe({ entryTypes: ['gc'] });
 // Decoding happens inside `unitItems` and `renderListing`; a timing wrapper moves it to its own phase.
 let decodeMs = 0;
 let fallbacks = 0;
-const timedCapstone = {
-  disassemble(code, address, mode, options) {
-    const t = cpu();
-    const result = capstone.disassemble(code, address, mode, options);
-    decodeMs += cpu() - t;
-    return result;
-  },
+const timed = (decode) => (...args) => {
+  const t = cpu();
+  const result = decode(...args);
+  decodeMs += cpu() - t;
+  return result;
 };
+const timedCapstone = { disassemble: timed((...args) => capstone.disassemble(...args)), decode: timed((...args) => capstone.decode(...args)) };
 
 function unit(bytes, name) {
   let t = cpu();

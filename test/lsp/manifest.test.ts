@@ -95,7 +95,7 @@ test('the package holds exactly the allow-listed files', { skip: !existsSync('no
     .map((line) => line.trim())
     .filter((line) => line !== '');
   const grammars = readdirSync('syntaxes').map((name) => `syntaxes/${name}`);
-  const optional = ['README.md', 'CHANGELOG.md', 'THIRD-PARTY-NOTICES.md', 'dist/cli.js', 'dist/capstone.wasm', 'dist/objects-worker.js'].filter((path) => existsSync(path));
+  const optional = ['README.md', 'CHANGELOG.md', 'THIRD-PARTY-NOTICES.md', 'dist/cli.js', 'dist/capstone.wasm', 'dist/iced_x86_bg.wasm', 'dist/objects-worker.js'].filter((path) => existsSync(path));
   const expected = ['package.json', 'language-configuration.json', 'LICENSE', 'dist/client.js', 'dist/server.js', ...grammars, ...optional];
   assert.deepEqual([...new Set(listed)].sort(), [...new Set(expected)].sort());
   assert.equal(manifest.main, './dist/client.js');

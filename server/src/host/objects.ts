@@ -8,7 +8,8 @@
 import { basename } from 'node:path';
 import { analyzeObject, disassembleObject, type ListingSyntax, type ObjectOptions, type ObjectReport } from '../core/objects/index';
 import type { Report } from '../core/index';
-import { createCapstoneDisassembler, type CapstoneDisassembler } from './capstone';
+import type { CapstoneDisassembler } from './capstone';
+import { createObjectDecoders } from './decoders';
 
 /** What kind of binary the first bytes announce. */
 export type BinaryKind = 'elf' | 'ar';
@@ -57,9 +58,9 @@ export type ObjectFileOptions = ObjectOptions;
 
 let capstone: Promise<CapstoneDisassembler> | undefined;
 
-/** The process's (or worker thread's) capstone, loaded on first use. */
+/** The process's (or worker thread's) decoders, iced-x86 and capstone, loaded on first use. */
 function disassembler(): Promise<CapstoneDisassembler> {
-  capstone ??= createCapstoneDisassembler();
+  capstone ??= createObjectDecoders();
   // A failed load is reported for this file and retried for the next one.
   capstone.catch(() => (capstone = undefined));
   return capstone;

@@ -46,6 +46,9 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   const rspAt = new Map<number, number>();
   let redZoneBytes = 0;
   let stackUnknown = false;
+  // The instruction that set up the frame; its related location (which quotes its text) is made
+  // only for a finding, since an object's instruction text is formatted only where it is read.
+  let frameSetupInsn: Instruction | undefined;
   let frameSetup: RelatedLocation | undefined;
   let rspBefore: number | undefined;
 
@@ -62,7 +65,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       size: undefined,
       kernelReason: options.kernel.reason,
       source: fn.sources[index],
-      related: frameSetup === undefined ? [] : [frameSetup],
+      related: frameSetupInsn === undefined ? [] : [(frameSetup ??= { line: frameSetupInsn.line, span: frameSetupInsn.span, message: `the frame is set up here: \`${quoted(frameSetupInsn)}\`` })],
       ...extra,
     });
   };
@@ -102,9 +105,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     afterInstruction(index, after, lostReason) {
       const insn = fn.insns[index]!;
       const rsp = after.regs[RSP];
-      if (frameSetup === undefined && rspBefore !== undefined && rsp?.kind === 'stack' && rsp.off < rspBefore) {
-        frameSetup = { line: insn.line, span: insn.span, message: `the frame is set up here: \`${quoted(insn)}\`` };
-      }
+      if (frameSetupInsn === undefined && rspBefore !== undefined && rsp?.kind === 'stack' && rsp.off < rspBefore) frameSetupInsn = insn;
       if (lostReason !== undefined) {
         stackUnknown = true;
         add('stack-unknown', insn, index, `The stack pointer is unknown after this instruction: ${lostReason}. Accesses after this point are not checked.`);

@@ -280,7 +280,7 @@ function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect
         break;
       }
       case 'indirect-jump':
-        successors = jumpTableTargets(fn, program, i);
+        successors = jumpTableTargets(fn, program, i, effects);
         break;
       case 'return':
       case 'stop':
@@ -319,7 +319,7 @@ function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect
 }
 
 /** Targets of a visible jump table for the indirect jump at `index`, or undefined when unresolved. */
-function jumpTableTargets(fn: AsmFunction, program: Program, index: number): number[] | undefined {
+function jumpTableTargets(fn: AsmFunction, program: Program, index: number, effects: readonly Effect[]): number[] | undefined {
   const tableOf = (symbol: string | undefined): number[] | undefined => {
     const labels = symbol === undefined ? undefined : program.dataTables.get(symbol);
     if (labels === undefined) return undefined;
@@ -333,7 +333,12 @@ function jumpTableTargets(fn: AsmFunction, program: Program, index: number): num
     if (direct !== undefined) return direct;
   }
   // lea .LJTI0_0(%rip),%rcx; movslq (%rcx,%rax,4),%rax; add %rcx,%rax; jmp *%rax
+  // The search stops at an instruction control never falls through: the `lea` of a switch
+  // before it does not feed this jump (gcc's `pop %rbx; jmp *%rax` tail call through a pointer,
+  // in a case block placed after the switch's own `jmp *%rax`).
   for (let k = index - 1; k >= 0 && k >= index - 12; k--) {
+    const flow = effects[k]?.flow;
+    if (flow === 'jump' || flow === 'indirect-jump' || flow === 'return' || flow === 'stop') break;
     for (const operand of fn.insns[k]!.operands) {
       if (operand.kind === 'mem') {
         const found = tableOf(operand.symbol);

@@ -1,11 +1,14 @@
 /**
- * The disassembler port. The core never decodes machine code itself: a host adapter (capstone-wasm
- * in `host/capstone.ts`) implements this interface. When the adapter gives the operands from its
- * own tables (capstone's detail mode), the core lowers them straight into the IR; otherwise, and
- * for the few shapes the tables do not describe the way the text does, it reads the Intel text
- * with the one Intel parser. Only plain data crosses this port.
+ * The disassembler port. The core never decodes machine code itself: host adapters implement this
+ * interface. Two decoders stand behind it in the product (`host/decoders.ts`): iced-x86 decodes
+ * for the analysis (`decode`, operands already in the IR's terms, no text), and capstone-wasm
+ * prints what people read (`disassemble`: the listing, and the text of the few instructions that
+ * findings quote). When an adapter gives operands from capstone's tables (detail mode), the core
+ * lowers them straight into the IR; otherwise, and for the few shapes the tables do not describe
+ * the way the text does, it reads the Intel text with the one Intel parser. Only plain data
+ * crosses this port.
  */
-import type { ImmOperand, MemOperand, RegOperand } from '../ir';
+import type { ImmOperand, MemOperand, Operand, RegOperand } from '../ir';
 
 /**
  * An operand as the decoder's tables give it, already in the IR's terms: canonical lowercase
@@ -47,6 +50,36 @@ export type DisassemblyMode = 32 | 64;
  */
 export interface Disassembler {
   disassemble(code: Uint8Array, address: number, mode: DisassemblyMode, options?: DisassemblyOptions): RawInstruction[];
+  /**
+   * The analysis decoder, when the adapter has one: decodes the whole of `code` like
+   * `disassemble`, into instructions already stated in the IR's terms and without text (the text
+   * of an instruction is asked of `disassemble` only where a person reads it). Never throws.
+   */
+  decode?(code: Uint8Array, address: number, mode: DisassemblyMode): DecodedInstruction[];
+}
+
+/**
+ * One instruction as the analysis decoder states it: what the IR reads from the text
+ * disassembler's output for the same bytes (`test/unit/objects-decoders.test.ts` holds the two
+ * equal on real objects), without the text.
+ */
+export interface DecodedInstruction {
+  readonly address: number;
+  readonly length: number;
+  /** The IR's mnemonic (`mov`, `stos`... as the Intel parser interns it). */
+  readonly mnemonic: string;
+  /** Prefix names as the Intel parser reads them (`rep`, `lock`). */
+  readonly prefixes: readonly string[];
+  /** Destination first; a direct branch's target is a `target` operand named by its address in hex (`0x1139`). */
+  readonly operands: readonly Operand[];
+  /** True when the instruction writes the stack pointer, explicitly or implicitly (see `RawInstruction`). */
+  readonly writesStackPointer: boolean;
+  /**
+   * Set when the analysis decoder cannot state these bytes as the IR reads the text
+   * disassembler's output (an invalid encoding, a far branch, an AVX-512 mask...): the text
+   * disassembler's reading of them, which the core lowers instead; `length` is then its length.
+   */
+  readonly fallback: RawInstruction | undefined;
 }
 
 /** What a caller needs besides the text. */

@@ -4,7 +4,7 @@
  */
 export { isArchive, readArchive, type ArMember } from './ar';
 export { formatAddress, u64ToNumber, type ReadResult } from './bytes';
-export { instructionText, type DecodedOperand, type Disassembler, type DisassemblyMode, type DisassemblyOptions, type RawInstruction } from './disassembler';
+export { instructionText, type DecodedInstruction, type DecodedOperand, type Disassembler, type DisassemblyMode, type DisassemblyOptions, type RawInstruction } from './disassembler';
 export { readCompileUnits, type CompileUnitInfo } from './dwarf-info';
 export { lineLookup, readDebugLines, type LineRow, type LineSequence, type SourcePosition } from './dwarf-line';
 export {

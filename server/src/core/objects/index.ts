@@ -12,7 +12,7 @@
  */
 import { analyzeItemsOnePass } from '../analysis/one-pass';
 import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, type Disassembler, type ElfFile, type ObjectProvenance } from '../elf/index';
-import type { AsmItem } from '../ir';
+import type { AsmItem, Instruction } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
 import { renderLines } from './lines';
@@ -146,7 +146,7 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;
   const lookup = lines?.value !== undefined && lines.value.length > 0 ? lineLookup(lines.value) : undefined;
   const places = lookup ? placesOf(unit, items) : new Map<number, { section: number; address: number }>();
-  let intelTexts: Map<number, string> | undefined;
+  let intelTexts: Map<number, Instruction> | undefined;
   const findings = report.findings.map((finding) => {
     const placed = listing ? placeFinding(finding, listing, intelTexts ??= textsByLine(items)) : finding;
     return finishFinding(placed, provenance, (line) => {
@@ -168,11 +168,11 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
  * Related messages quote the instruction (`the frame is set up here: \`push rbp\``) in capstone's
  * Intel spelling, which the analysis read; they are requoted as the listing spells it.
  */
-function placeFinding(finding: Finding, listing: RenderedListing, intelTexts: ReadonlyMap<number, string>): Finding {
+function placeFinding(finding: Finding, listing: RenderedListing, insnsByLine: ReadonlyMap<number, Instruction>): Finding {
   const spanOf = (line: number) => listing.spanOf(line) ?? lineSpan(listing, line, line);
   const related = finding.related.map((r) => {
     const span = spanOf(r.line);
-    const intel = intelTexts.get(r.line);
+    const intel = insnsByLine.get(r.line)?.text;
     const shown = listing.text.slice(span.start, span.end).replace(/\s+/g, ' ');
     const message = intel !== undefined && listing.spanOf(r.line) !== undefined ? r.message.split(`\`${intel}\``).join(`\`${shown}\``) : r.message;
     return { ...r, span, message };
@@ -180,10 +180,11 @@ function placeFinding(finding: Finding, listing: RenderedListing, intelTexts: Re
   return { ...finding, span: spanOf(finding.line), related };
 }
 
-function textsByLine(items: readonly AsmItem[]): Map<number, string> {
-  const texts = new Map<number, string>();
-  for (const item of items) if (item.kind === 'insn') texts.set(item.line, item.insn.text);
-  return texts;
+/** The instructions by line; their text is read only for the lines a finding relates to. */
+function textsByLine(items: readonly AsmItem[]): Map<number, Instruction> {
+  const insns = new Map<number, Instruction>();
+  for (const item of items) if (item.kind === 'insn') insns.set(item.line, item.insn);
+  return insns;
 }
 
 /** The span from the start of line `from` to the end of line `to`. */

@@ -22,11 +22,12 @@
  * against `__stack_chk_fail` becomes a call to `__stack_chk_fail`, which the analysis needs to know
  * that the call does not return.
  */
-import { formatAddress, functionSymbols, relocationInRange, relocationsFor, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
+import { formatAddress, functionSymbols, instructionText, relocationInRange, relocationsFor, type DecodedInstruction, type Disassembler, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol, type RawInstruction } from '../elf/index';
 import type { ItemPieces } from '../analysis/one-pass';
-import type { AsmItem, Instruction, Span } from '../ir';
+import type { AsmItem, Instruction, MemOperand, Span } from '../ir';
+import { jumpTables, tableItems, targetLabel, type SectionJumpTables } from './jump-tables';
 import { attText } from './att';
-import { lower, lowerPlain } from './lower';
+import { lower, lowerDecoded, lowerPlain, withOperands, type TextOf } from './lower';
 import { branchTarget, hexAddress, pltNames, relocated, relocationText, symbolNamer } from './names';
 
 /** How the listing spells instructions; the lines are the same in both. */
@@ -52,6 +53,13 @@ export interface DecodedSection {
   decode(operands: boolean): readonly RawInstruction[];
   /** The same instructions in consecutive pieces, so that each piece can die young (see `pieces`). */
   pieces(operands: boolean): Iterable<readonly RawInstruction[]>;
+  /**
+   * The analysis decoder's instructions in the same pieces, when the disassembler has one
+   * (`Disassembler.decode`); undefined otherwise, and the analysis lowers `pieces(true)`.
+   */
+  decodedPieces: (() => Iterable<readonly DecodedInstruction[]>) | undefined;
+  /** The text disassembler's text of one instruction of this section, for the analysis decoder's instructions. */
+  readonly textOf: TextOf;
   readonly ranges: readonly FunctionRange[];
   readonly relocations: readonly ElfRelocation[];
 }
@@ -125,11 +133,18 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
   for (const section of elf.sections) {
     if (!section.executable || section.data.length === 0 || repeated.has(section.index)) continue;
     const base = elf.type === 'relocatable' ? 0 : section.addr;
+    const analysisDecoder = disassembler.decode?.bind(disassembler);
     sections.push({
       section,
       base,
       decode: (operands) => disassembler.disassemble(section.data, base, mode, { operands }),
-      pieces: (operands) => pieces(disassembler, section.data, base, mode, operands),
+      pieces: (operands) => pieces((code, address) => disassembler.disassemble(code, address, mode, { operands }), section.data, base),
+      decodedPieces: analysisDecoder && (() => pieces((code, address) => analysisDecoder(code, address, mode), section.data, base)),
+      textOf: (address, length) => {
+        const offset = address - base;
+        const got = disassembler.disassemble(section.data.subarray(offset, offset + length), address, mode, { operands: false });
+        return got.length > 0 ? instructionText(got[0]!) : '';
+      },
       ranges: ranges.get(section.index) ?? [],
       relocations: relocationsFor(elf, section.index),
     });
@@ -164,11 +179,11 @@ const MAX_INSN_LENGTH = 15;
  * cut short by the piece's end, so it is decoded again at the start of the next piece: the result
  * is the same linear sweep as one call over the whole section.
  */
-function* pieces(disassembler: Disassembler, code: Uint8Array, base: number, mode: 32 | 64, operands: boolean): Generator<readonly RawInstruction[]> {
+function* pieces<T extends { readonly address: number; readonly length: number }>(decode: (code: Uint8Array, address: number) => T[], code: Uint8Array, base: number): Generator<readonly T[]> {
   let offset = 0;
   while (offset < code.length) {
     const end = Math.min(code.length, offset + PIECE);
-    const got = disassembler.disassemble(code.subarray(offset, end), base + offset, mode, { operands });
+    const got = decode(code.subarray(offset, end), base + offset);
     if (got.length === 0) return; // an adapter that breaks the port's contract; nothing more to walk
     let keep = got.length;
     if (end < code.length) {
@@ -182,12 +197,20 @@ function* pieces(disassembler: Disassembler, code: Uint8Array, base: number, mod
   }
 }
 
+const NO_SPAN: Span = { start: 0, end: 0 };
+
+/** A decoded instruction of either decoder, as far as `walk` needs it. */
+interface Placed {
+  readonly address: number;
+  readonly length: number;
+}
+
 /** What `walk` reports for each listing line; `line` numbers count every line, printed or not. */
-interface Visitor {
+interface Visitor<T extends Placed> {
   /** A line that is not an instruction; `text` is only called when the listing is printed. */
   other(line: number, text: () => string, item: AsmItem | undefined): void;
   /** An instruction line; `open` is the function it belongs to, if any. */
-  insn(line: number, ds: DecodedSection, raw: RawInstruction, offset: number, open: FunctionRange | undefined, relocation: ElfRelocation | undefined): void;
+  insn(line: number, ds: DecodedSection, raw: T, offset: number, open: FunctionRange | undefined, relocation: ElfRelocation | undefined): void;
 }
 
 /**
@@ -195,7 +218,7 @@ interface Visitor {
  * line numbers cannot disagree: header lines, section lines, function headers, instructions and
  * the relocation line after an instruction that has one (`objdump -dr`).
  */
-function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
+function walk<T extends Placed>(unit: DecodedUnit, visit: Visitor<T>, piecesOf: (ds: DecodedSection) => Iterable<readonly T[]>): number {
   const { elf } = unit;
   const bits = elf.bits;
   const relocatable = elf.type === 'relocatable';
@@ -210,7 +233,7 @@ function walk(unit: DecodedUnit, visit: Visitor, operands: boolean): number {
     const ranges = ds.ranges;
     let next = 0; // the next function range to open
     let open: FunctionRange | undefined;
-    for (const piece of ds.pieces(operands)) for (const raw of piece) {
+    for (const piece of piecesOf(ds)) for (const raw of piece) {
       const offset = raw.address - ds.base;
       if (open && offset >= open.end) open = undefined;
       while (next < ranges.length && ranges[next].end <= offset) next++;
@@ -300,21 +323,45 @@ function splitter(emit: (items: AsmItem[]) => void): { add(item: AsmItem): void;
 /** Walks a unit and gives each analysis item to `add`, in listing order; returns the line count. */
 function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
   const namers = new Map<DecodedSection, (address: number) => string | undefined>();
-  return walk(unit, {
+  const tables = new Map<DecodedSection, SectionJumpTables>();
+  const visitor = <T extends Placed>(lowered: (raw: T, line: number, ds: DecodedSection) => Instruction): Visitor<T> => ({
     other(_line, _text, item) {
       if (item !== undefined) add(item);
     },
     insn(line, ds, raw, offset, open, relocation) {
       if (!open) return;
-      let insn = lower(raw, line, unit.mode);
+      let insn = lowered(raw, line, ds);
+      let section = tables.get(ds);
+      if (section === undefined) tables.set(ds, (section = jumpTables(unit.elf, ds.section, ds.relocations, ds.ranges)));
+      if (section.targets.has(offset)) add({ kind: 'label', name: targetLabel(offset), line, span: NO_SPAN, address: raw.address });
       // The relocation's offset is in the same terms as `at` in `walk`: section offset or address.
-      if (relocation) insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
-      else insn = named(insn, ds, namers, unit.plt);
+      if (relocation) {
+        insn = relocated(insn, relocation, (unit.elf.type === 'relocatable' ? offset : raw.address) + raw.length, unit.elf, unit.ranges);
+        const table = section.byRelocation.get(relocation.offset);
+        if (table !== undefined) {
+          for (const item of tableItems(table, line, raw.address)) add(item);
+          insn = namingTable(insn, table.name);
+        }
+      } else insn = named(insn, ds, namers, unit.plt);
       add({ kind: 'insn', insn, line });
     },
-  }, true);
+  });
+  // The analysis decoder when there is one (iced-x86 in the product), else the text disassembler's operands.
+  if (unit.sections.every((ds) => ds.decodedPieces !== undefined)) {
+    return walk<DecodedInstruction>(unit, visitor((d, line, ds) => lowerDecoded(d, line, unit.mode, ds.textOf)), (ds) => ds.decodedPieces!());
+  }
+  return walk<RawInstruction>(unit, visitor((raw, line) => lower(raw, line, unit.mode)), (ds) => ds.pieces(true));
 }
 
+
+/** `insn` with its memory operand naming the jump table it reads (`jmp *.Ljt_2_1a(,%rax,8)`, `lea .Ljt_2_1a(%rip),%rdx`). */
+function namingTable(insn: Instruction, name: string): Instruction {
+  const at = insn.operands.findIndex((op) => op.kind === 'mem');
+  if (at < 0) return insn;
+  const operands = insn.operands.slice();
+  operands[at] = { ...(operands[at] as MemOperand), symbol: name };
+  return withOperands(insn, operands);
+}
 
 /**
  * Names a direct branch's target by the function at that address (`helper`, `foo+0x1a`), as
@@ -328,7 +375,7 @@ function named(insn: Instruction, ds: DecodedSection, namers: Map<DecodedSection
   let names = namers.get(ds);
   if (!names) namers.set(ds, (names = symbolNamer(ds.ranges, ds.base, plt)));
   const name = names(op.address);
-  return name === undefined ? insn : { ...insn, operands: [{ kind: 'target', name, address: op.address }] };
+  return name === undefined ? insn : withOperands(insn, [{ kind: 'target', name, address: op.address }]);
 }
 
 /**
@@ -355,7 +402,8 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
   };
   let namedSection: DecodedSection | undefined;
   let names: (address: number) => string | undefined = () => undefined;
-  walk(unit, {
+  const isDecoded = unit.sections.some((ds) => ds.decodedPieces !== undefined);
+  walk<RawInstruction>(unit, {
     other(_line, text) {
       push(text());
     },
@@ -364,7 +412,8 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
         namedSection = ds;
         names = symbolNamer(ds.ranges, ds.base, unit.plt);
       }
-      const reused = relocation === undefined ? known[line] : undefined;
+      // Instructions of the analysis decoder are not reused: their text would be formatted one by one.
+      const reused = relocation === undefined && !isDecoded ? known[line] : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
       // An instruction the stack-pointer check marked unknown is printed as the decoder read it.
       const parsed = reused !== undefined && !reused.unknown ? reused : lowerPlain(raw, line);
@@ -380,7 +429,7 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
       textStarts[line] = length + prefix.length;
       push(prefix + insnText);
     },
-  }, false);
+  }, (ds) => ds.pieces(false));
   const text = parts.length === 0 ? '' : `${parts.join('\n')}\n`;
   const spanOf = (line: number): Span | undefined => {
     const start = textStarts[line];

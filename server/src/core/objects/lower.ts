@@ -20,7 +20,7 @@
  */
 import { describe } from '../analysis/semantics';
 import { gpr, RSP } from '../analysis/registers';
-import { instructionText, type RawInstruction } from '../elf/index';
+import { instructionText, type DecodedInstruction, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
 import { parseIntelInstructionText } from '../syntax/index';
 import { internMnemonic, isBranchMnemonic, isKnownMnemonic, prefixName } from '../syntax/mnemonics';
@@ -32,11 +32,64 @@ const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
 
 /** Lowers `raw`, printed on listing line `line`; `mode` decides the stack pointer's name. */
 export function lower(raw: RawInstruction, line: number, mode: 32 | 64): Instruction {
-  const insn = lowerPlain(raw, line);
-  if (raw.writesStackPointer !== true) return insn;
+  return checkStackWrite(lowerPlain(raw, line), raw.writesStackPointer === true, mode);
+}
+
+/** The text of the instruction of `length` bytes at `address`, asked of the text disassembler. */
+export type TextOf = (address: number, length: number) => string;
+
+/**
+ * An instruction the analysis decoder stated (`Disassembler.decode`). Its text, which only
+ * messages and listings read, is asked of the text disassembler when first read: a module without
+ * findings formats no text at all.
+ */
+class DecodedInsn implements Instruction {
+  readonly suffixSize = undefined;
+  readonly span = NO_SPAN;
+  /** The mnemonic's id in the x86 table. */
+  readonly opcode: number;
+  private formatted: string | undefined;
+  constructor(
+    readonly mnemonic: string,
+    readonly prefixes: readonly string[],
+    readonly operands: readonly Operand[],
+    readonly unknown: boolean,
+    readonly line: number,
+    readonly address: number,
+    readonly length: number,
+    readonly textOf: TextOf,
+  ) {
+    this.opcode = opcodeOf(mnemonic);
+  }
+
+  get text(): string {
+    return (this.formatted ??= this.textOf(this.address, this.length));
+  }
+}
+
+/** Lowers an instruction of the analysis decoder; its text comes from `textOf` when read. */
+export function lowerDecoded(decoded: DecodedInstruction, line: number, mode: 32 | 64, textOf: TextOf): Instruction {
+  if (decoded.fallback !== undefined) return lower(decoded.fallback, line, mode);
+  const insn = new DecodedInsn(decoded.mnemonic, decoded.prefixes, decoded.operands, false, line, decoded.address, decoded.length, textOf);
+  return checkStackWrite(insn, decoded.writesStackPointer, mode);
+}
+
+/**
+ * `insn` with other operands (and, when given, another `unknown` flag). An instruction of the
+ * analysis decoder stays one, so that its text is still formatted only when read: a spread would
+ * read it.
+ */
+export function withOperands(insn: Instruction, operands: readonly Operand[], unknown = insn.unknown): Instruction {
+  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.prefixes, operands, unknown, insn.line, insn.address, insn.length, insn.textOf);
+  return { ...insn, operands, unknown };
+}
+
+/** Marks `insn` unknown when the decoder says it writes the stack pointer and the analysis does not model that write. */
+function checkStackWrite(insn: Instruction, writesStackPointer: boolean, mode: 32 | 64): Instruction {
+  if (!writesStackPointer) return insn;
   if (insn.unknown ? insn.operands.some((op) => op.kind === 'reg' && gpr(op.reg)?.slot === RSP) : modelsStackWrite(insn, mode)) return insn;
   const sp: Operand = { kind: 'reg', reg: mode === 64 ? 'rsp' : 'esp' };
-  return { ...insn, operands: [...insn.operands, sp], unknown: true };
+  return withOperands(insn, [...insn.operands, sp], true);
 }
 
 /** The IR of `raw` as the decoder describes it, without the stack-pointer check of `lower`. */

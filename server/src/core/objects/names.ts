@@ -7,6 +7,7 @@
 import { formatAddress, type ElfFile, type ElfRelocation } from '../elf/index';
 import type { Instruction, Operand } from '../ir';
 import type { DecodedSection, FunctionRange } from './listing';
+import { withOperands } from './lower';
 
 /**
  * objdump's `puts@plt` names for the PLT entries of a linked file: each entry jumps through a GOT
@@ -111,7 +112,7 @@ export function relocated(insn: Instruction, relocation: ElfRelocation, insnEnd:
     const immIndex = operands.findIndex((op) => op.kind === 'imm' && op.value === 0);
     if (immIndex >= 0) operands[immIndex] = { kind: 'imm', value: undefined };
   }
-  return { ...insn, operands };
+  return withOperands(insn, operands);
 }
 
 /**
