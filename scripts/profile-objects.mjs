@@ -27,7 +27,8 @@ import { isArchive, isElf, readArchive, readCompileUnits, objectProvenance, read
 import { decodeUnit, itemPieces, renderListing, unitItems } from './server/src/core/objects/listing';
 import { renderLines } from './server/src/core/objects/lines';
 import { createObjectDecoders } from './server/src/host/decoders';
-export { analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createObjectDecoders };
+import { meterStats } from './server/src/core/analysis/budget';
+export { meterStats, analyzeItemsOnePass, itemPieces, isArchive, isElf, readArchive, readCompileUnits, objectProvenance, readElf, decodeUnit, renderLines, renderListing, unitItems, createObjectDecoders };
 `;
 const out = await bundleHarness(root, harness, 'profile-objects');
 const core = createRequire(import.meta.url)(out);
@@ -126,6 +127,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
   console.log(`round ${round + 1}: ${files.length} files, ${findings} findings (${fallbacks} whole listings), CPU ${(total / 1000).toFixed(2)} s: ${parts.join(', ')}`);
   // The observer reports asynchronously: let it run before reading its totals.
   await new Promise((resolve) => setTimeout(resolve, 50));
+  const meter = core.meterStats;
+  console.log(`  analysis work (budget.ts units): ${(meter.units / Math.max(1, meter.instructions)).toFixed(1)} per instruction stepped over ${meter.functions} function analyses, at most ${meter.mostPerInstruction.toFixed(1)} in one function`);
   console.log(`  GC pauses by phase: ${Object.entries(gcByPhase).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);
 }
 capstone.close();

@@ -49,3 +49,17 @@ test('no layout outside functions, and an explicit reason where RSP is unknown',
   assert.equal(layout.rspFromEntry, undefined);
   assert.match(layout.unknownReason ?? '', /not known/);
 });
+
+test('the layout shows the findings the check reported: none on a line `redzone-ignore` suppresses', () => {
+  const ignored = [
+    '# redzone: kernel', //                     0
+    '\t.globl\tk', //                           1
+    'k:', //                                    2
+    '\tmovq\t%rdi, -8(%rsp)  # redzone-ignore', // 3
+    '\tmovq\t%rdx, -24(%rsp)', //               4
+    '\tret', //                                 5
+    '',
+  ].join('\n');
+  assert.deepEqual(frameLayoutAt(ignored, 3)?.findings, []);
+  assert.deepEqual(frameLayoutAt(ignored, 4)?.findings.map((f) => [f.code, f.line]), [['red-zone-store', 4]]);
+});

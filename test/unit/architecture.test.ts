@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { builtinModules } from 'node:module';
+import { knownMnemonics } from '../../server/src/core/syntax/mnemonics';
+import { findMnemonicComparisons } from './mnemonic-comparisons';
 
 const root = process.cwd();
 
@@ -88,4 +90,28 @@ test('host/, cli/ and lsp/ may use Node; nothing else in server/src is Node-spec
     for (const spec of importsOf(file)) if (nodeBuiltins.has(spec)) offenders.push(`${rel} imports ${spec}`);
   }
   assert.deepEqual(offenders, []);
+});
+
+/**
+ * Files that may spell mnemonics: the x86 table itself, and the spelling tables of the text
+ * parsers (`syntax/`, the only folder that knows how x86 is written) and of the AT&T listing
+ * printer. Every other module asks the table by opcode id.
+ */
+const spellingFiles = (file: string): boolean => {
+  const path = relative(root, file).split(sep).join('/');
+  return path === 'server/src/core/x86/opcodes.ts' || path.startsWith('server/src/core/syntax/') || path === 'server/src/core/objects/att.ts';
+};
+
+test('no mnemonic string is compared outside the x86 table and the spelling tables', () => {
+  const files = [...serverFiles, ...clientFiles].filter((file) => !spellingFiles(file));
+  const found = findMnemonicComparisons(files, new Set(knownMnemonics)).map((c) => `${relative(root, c.file)}:${c.line} compares '${c.literal}'`);
+  assert.deepEqual(found, []);
+});
+
+test('the mnemonic-comparison check reports a file that compares a mnemonic string, and only that file', () => {
+  const dir = join(root, 'test', 'fixtures', 'architecture', 'mnemonic-compare');
+  const files = sources(dir);
+  assert.equal(files.length, 2);
+  const found = findMnemonicComparisons(files, new Set(knownMnemonics));
+  assert.deepEqual(found.map((c) => [relative(dir, c.file), c.literal]), [['compares-mnemonic.ts', 'push']]);
 });

@@ -59,6 +59,8 @@ export type Operand = RegOperand | ImmOperand | MemOperand | TargetOperand;
 export interface Instruction {
   /** Lowercase mnemonic with the AT&T size suffix removed where it is one (`movq` -> `mov`). */
   readonly mnemonic: string;
+  /** The mnemonic's id in the x86 table (`x86/opcodes.ts`), `UNKNOWN_OPCODE` (0) for a word it does not know. */
+  readonly opcode: number;
   /** Prefixes such as `lock`, `rep`, `repe`, `repne`, `notrack`, `bnd`. */
   readonly prefixes: readonly string[];
   /** Operand size in bytes from an AT&T suffix (`q` = 8), or undefined. */

@@ -17,6 +17,7 @@ import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
 import { buildProgram, indexAtAddress, type AsmFunction, type KernelEvidence, type Program } from './program';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
+import { Control, opcodeControl } from '../x86/opcodes';
 
 /** Per-document memory of earlier analyses; pass the same object for each version of a text. */
 export interface AnalysisCache {
@@ -82,7 +83,9 @@ export function frameLayoutWithCache(text: string, line: number, options: Analys
   const chunk = prepared.chunks[k];
   const entry = prepared.entries[k];
   if (chunk === undefined || entry === undefined) return undefined;
-  const layout = frameLayoutInProgram(entry.program, line - chunk.line, prepared.context);
+  // The findings the check reported on the line (cached with the chunk, `redzone-ignore` applied).
+  const findings = checkChunk(entry, prepared.context).findings.filter((f) => f.line === line - chunk.line);
+  const layout = frameLayoutInProgram(entry.program, line - chunk.line, prepared.context, findings);
   if (layout === undefined) return undefined;
   const shiftLines = (lines: readonly number[]): number[] => lines.map((l) => l + chunk.line);
   return {
@@ -277,8 +280,9 @@ function localNoReturn(program: Program): string[] {
 
 function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
   return fn.insns.some((insn) => {
-    const m = insn.mnemonic;
-    if (m.charCodeAt(0) !== 106 /* j */ && m !== 'ret' && !m.startsWith('iret') && !m.startsWith('sysret')) return false;
+    // Only returns (`ret`, `lret`, `retf`, `iret`, `sysexit`...) and jumps can leave the function to its caller.
+    const control = opcodeControl[insn.opcode];
+    if (control !== Control.Return && control !== Control.Jump && control !== Control.Conditional && control !== Control.FarJump) return false;
     const effect = describe(insn, fn.mode);
     if (effect.flow === 'return' || effect.flow === 'indirect-jump') return true;
     if (effect.flow === 'jump' || effect.flow === 'branch') {

@@ -6,6 +6,7 @@
  * has no witness (`address.ts`). Reachability itself is not changed: the state still flows, so
  * no code goes unchecked because of a decision.
  */
+import { hasFlag, OpcodeFlag } from '../x86/opcodes';
 import type { Instruction } from '../ir';
 import { registerWidth } from './registers';
 import { assumeConstants, type State } from './state';
@@ -25,14 +26,14 @@ interface Flags {
  * a `cmp` or `test` of operands whose values the state knows; undefined when it does not say.
  */
 export function branchOutcome(compare: Instruction | undefined, jump: Instruction, state: State, mode: 2 | 4 | 8): boolean | undefined {
-  if (compare === undefined || (compare.mnemonic !== 'cmp' && compare.mnemonic !== 'test')) return undefined;
+  if (compare === undefined || !(hasFlag(compare.opcode, OpcodeFlag.CompareBySubtraction) || hasFlag(compare.opcode, OpcodeFlag.CompareByAnd))) return undefined;
   const [left, right] = compare.operands;
   const width = compare.suffixSize ?? (left?.kind === 'reg' ? registerWidth(left.reg) : undefined) ?? (right?.kind === 'reg' ? registerWidth(right.reg) : undefined) ?? (left?.kind === 'mem' ? left.size : undefined);
   if (width === undefined || left === undefined || right === undefined) return undefined;
   const a = operandValue(left, state.regs, mode, state.cells, state);
   const b = operandValue(right, state.regs, mode, state.cells, state);
   if (a?.kind !== 'const' || b?.kind !== 'const') return undefined;
-  const flags = compare.mnemonic === 'cmp' ? subtractFlags(a.value, b.value, width) : andFlags(a.value, b.value, width);
+  const flags = hasFlag(compare.opcode, OpcodeFlag.CompareBySubtraction) ? subtractFlags(a.value, b.value, width) : andFlags(a.value, b.value, width);
   return flags === undefined ? undefined : condition(jump.mnemonic, flags);
 }
 

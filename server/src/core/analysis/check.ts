@@ -10,7 +10,9 @@ import type { AsmFunction, Program } from './program';
 import { gpr, RSP } from './registers';
 import { quoted, type MemoryAccess } from './semantics';
 import { accessState, evaluateAddress, offsetFromRsp, witnessKey } from './address';
+import { hasFlag, OpcodeFlag } from '../x86/opcodes';
 import type { TransferContext } from './transfer';
+import { charge } from './budget';
 import type { State } from './state';
 
 /** What the check needs besides the function. */
@@ -69,6 +71,13 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   };
 
   analyzeFlow(fn, program, options, {
+    onBound(message) {
+      // What was reported before the bound is a partial walk: the function is unchecked as a whole.
+      findings.length = 0;
+      stackUnknown = true;
+      frameSetup = undefined;
+      if (fn.insns.length > 0) add('stack-unknown', fn.insns[0]!, 0, `This function is not checked: ${message}.`);
+    },
     onMismatch(index, note) {
       stackUnknown = true;
       const insn = fn.insns[index]!;
@@ -116,6 +125,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     const where = describeAddress(address.via, rel.hi);
     // addq $1,-8(%rsp) reads the slot before it writes it: a read-modify-write of destroyed data is a read.
     const reads = access.access !== 'store';
+    if (reads) charge(state.clobbered.length);
     const clobber = reads && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
     if (clobber !== undefined) {
       const clobberInsn = lineText(fn, clobber.line);
@@ -226,7 +236,7 @@ function unreadStackRegister(insn: Instruction, state: State): string | undefine
 
 /** Linux's `smp_mb()`: `lock addl $0,-4(%rsp)`, a full barrier that keeps no value below RSP. */
 function isBarrier(insn: Instruction): boolean {
-  if (!insn.prefixes.includes('lock') || (insn.mnemonic !== 'add' && insn.mnemonic !== 'or')) return false;
+  if (!insn.prefixes.includes('lock') || !hasFlag(insn.opcode, OpcodeFlag.LockedBarrier)) return false;
   const src = insn.operands[1];
   return src?.kind === 'imm' && src.value === 0;
 }

@@ -10,7 +10,10 @@
  * every `<sym>:` header; a file with none of these starts one at every non-local label.
  */
 import type { TextSyntax } from '../ir';
+import { declaredFunction } from '../syntax/directives';
+import { opcodeOfWord } from '../syntax/index';
 import { skipBlanks } from '../syntax/sink';
+import { isCallOpcode } from '../x86/opcodes';
 import { isDataSection, isLocalLabel } from './program';
 import { plainSymbol } from './semantics';
 
@@ -43,7 +46,7 @@ const objdumpFormat = /file format elf(32|64)-/g;
 
 /** The words the scan acts on; `rep` stands for every `rep` prefix. */
 const scannedWords = [
-  '.type', '.globl', '.global', 'global', 'call', 'callq', 'calll', 'callw', '.file', '.intel_syntax', '.att_syntax',
+  '.type', '.globl', '.global', 'global', '.file', '.intel_syntax', '.att_syntax',
   '.code16', '.code32', '.code64', 'bits', 'notrack', 'bnd', 'lock', '.section', '.pushsection', '.popsection', '.previous',
   '.text', '.data', '.bss',
 ] as const;
@@ -152,17 +155,21 @@ function scanLines(text: string): LineFacts {
       if (length > 13) break;
       // The word is matched in place: a lowercased copy of every `leaq` and `cmpl` cost a quarter of the scan.
       const word = knownWord(text, wordStart, wordEnd);
-      if (word === undefined) break;
       const rest = skipBlanks(text, wordEnd, end);
+      if (word === undefined) {
+        // `call f`, `callq f`: whether the word is a call is the x86 table's answer for its opcode.
+        if ((first === 99 /* c */ || first === 108 /* l */) && length <= 6 && isCallOpcode(opcodeOfWord(text.slice(wordStart, wordEnd).toLowerCase()))) {
+          const target = text.slice(rest, wordEndAt(text, rest, end));
+          if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plainSymbol(target));
+        }
+        break;
+      }
       if (word === '.type') {
-        const tail = text.slice(rest, end);
-        if (/^"?[^\s,"]+"?(?:[ \t]*,[ \t]*|[ \t]+)["@%]?(?:function|STT_FUNC)/.test(tail)) facts.declared.add(tail.replace(/^"?([^\s,"]+).*$/s, '$1'));
+        const name = declaredFunction(commentFree(text.slice(rest, end)));
+        if (name !== undefined) facts.declared.add(name);
       } else if (word === '.globl' || word === '.global' || word === 'global') {
         const name = text.slice(rest, wordEndAt(text, rest, end));
         if (name !== '') facts.declared.add(name);
-      } else if (word === 'call' || word === 'callq' || word === 'calll' || word === 'callw') {
-        const target = text.slice(rest, wordEndAt(text, rest, end));
-        if (target !== '' && /^[A-Za-z_$]/.test(target)) facts.callTargets.add(plainSymbol(target));
       } else if (word === '.file') {
         if (/^\d+[ \t]+"/.test(text.slice(rest, end))) facts.files.push(text.slice(start, end));
       } else if (word === '.intel_syntax' || word === '.att_syntax') {
@@ -190,6 +197,17 @@ function scanLines(text: string): LineFacts {
   return facts;
 }
 
+
+/** A directive's operands up to a `#` comment or a `;` that ends the statement, outside quotes. */
+function commentFree(operands: string): string {
+  let quoted = false;
+  for (let k = 0; k < operands.length; k++) {
+    const c = operands.charCodeAt(k);
+    if (c === 34 /* " */) quoted = !quoted;
+    else if (!quoted && (c === 35 /* # */ || c === 59 /* ; */)) return operands.slice(0, k);
+  }
+  return operands;
+}
 
 /** `.section .rodata.cst8,"aM",@progbits,8` -> `.rodata.cst8`; `.section "name"` -> `name`. */
 function sectionName(rest: string): string {

@@ -13,7 +13,9 @@ import { describe, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
 import { branchEdgeStates, branchOutcome } from './branches';
-import { implicitStackWriters, step, type TransferContext } from './transfer';
+import { step, type TransferContext } from './transfer';
+import { movesStackImplicitly, opcodeTransfer, Transfer } from '../x86/opcodes';
+import { boundFor, BoundReached, charge, endBudget, startBudget } from './budget';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -24,6 +26,11 @@ export interface FlowVisitor {
   afterInstruction?(index: number, after: State, lostReason: string | undefined): void;
   /** An instruction whose block must be replayed in full even if it reports nothing (the layout's). */
   readonly focus?: number;
+  /**
+   * Called instead of finishing when the function's analysis reached its work bound (`budget.ts`):
+   * what the visitor received before is not a complete walk and must be dropped.
+   */
+  onBound?(message: string): void;
 }
 
 /** What the caller knows about the world outside the function. */
@@ -43,9 +50,28 @@ interface Block {
 
 const maxVisitsPerBlock = 64;
 
-/** Runs the analysis over one function and replays the fixed point through the visitor. */
+/**
+ * Runs the analysis over one function and replays the fixed point through the visitor, within the
+ * function's work bound; past it, the visitor's `onBound` says why instead.
+ */
 export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor): TransferContext {
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
+  const outer = startBudget(boundFor(fn.insns.length));
+  try {
+    walkFunction(fn, program, options, visitor, ctx);
+  } catch (error) {
+    if (!(error instanceof BoundReached)) throw error;
+    visitor.onBound?.(
+      `its analysis reached the bound of ${error.units} units of work set for a function of ${fn.insns.length} instructions ` +
+        '(the abstract state kept growing: very many pushes or stack slots, or loops that keep moving the stack pointer)',
+    );
+  } finally {
+    endBudget(outer, fn.insns.length);
+  }
+  return ctx;
+}
+
+function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor, ctx: TransferContext): void {
   const effects = effectsOf(fn, program, options);
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
@@ -91,6 +117,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const entry = inStates.get(start);
       if (block === undefined || entry === undefined) continue;
       const working = workingCopy(entry);
+      charge(block.end - block.start);
       for (let i = block.start; i < block.end; i++) {
         if (hasIndexed[i]) recordWitnesses(working, effects[i]!, i, ctx.anchors, ctx.witnesses);
         step(working, fn.insns[i]!, effects[i]!, i, ctx);
@@ -121,6 +148,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
     const note = mismatches.get(block.start);
     if (note !== undefined) visitor.onMismatch?.(block.start, note);
     const working = workingCopy(entry);
+    charge(block.end - block.start);
     for (let i = block.start; i < block.end; i++) {
       visitor.onInstruction(i, working, effects[i]!, ctx);
       const lostReason = step(working, fn.insns[i]!, effects[i]!, i, ctx);
@@ -139,7 +167,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       const out = visitBlock(block, entry);
       for (const next of block.successors!) propagate(next, out);
     }
-    return ctx;
+    return;
   }
 
   if (blocks.length > 0) {
@@ -167,7 +195,6 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
       visitor.onInstruction(block.start, workingCopy(entry), effects[block.start]!, ctx);
     }
   }
-  return ctx;
 }
 
 function fmt(off: number): string {
@@ -177,7 +204,7 @@ function fmt(off: number): string {
 /**
  * True when a block may produce a finding or change RSP: a memory access, a control transfer,
  * a named write to RSP (`mov %rbp,%rsp`, `xchg`, which `effect.writes` lists), one of the stack
- * operations the transfer models without naming RSP (the one list, `implicitStackWriters`), or an
+ * operations the transfer models without naming RSP (the x86 table's `movesStackImplicitly`), or an
  * instruction that was not understood.
  */
 function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): boolean {
@@ -185,7 +212,7 @@ function mayReport(fn: AsmFunction, effects: readonly Effect[], block: Block): b
     const effect = effects[i]!;
     if (effect.accesses.length > 0 || effect.writes.includes(RSP) || (effect.flow !== 'next' && effect.flow !== 'branch' && effect.flow !== 'jump')) return true;
     const insn = fn.insns[i]!;
-    if (insn.unknown || implicitStackWriters.has(insn.mnemonic)) return true;
+    if (insn.unknown || movesStackImplicitly(insn.opcode)) return true;
   }
   return false;
 }
@@ -211,7 +238,7 @@ function effectOf(fn: AsmFunction, program: Program, index: number, insn: AsmFun
     // `call 13 <f+0x13>` (e8 00 00 00 00) in a listing of an unlinked object is a call to another
     // symbol whose relocation objdump did not print. Only 32- and 16-bit code reads the program
     // counter with a call, and then the next instruction pops it (`call 1f; 1: pop %ebx`).
-    if (program.relocatable && (fn.mode === 8 || fn.insns[index + 1]?.mnemonic !== 'pop')) return { ...effect, target: undefined };
+    if (program.relocatable && (fn.mode === 8 || opcodeTransfer[fn.insns[index + 1]?.opcode ?? 0] !== Transfer.Pop)) return { ...effect, target: undefined };
     return { ...effect, target: '(next)' };
   }
   if (options.noReturn.has(plainSymbol(effect.target))) return { ...effect, flow: 'stop' };

@@ -4,13 +4,14 @@
  * red-zone slots below it, with the lines that write and read them), and the bytes an interrupt
  * frame would overwrite.
  */
-import type { Abi, FrameLayout, FrameRow, KernelVerdict } from '../report';
-import { checkFunction, redZoneSize } from './check';
+import type { Abi, Finding, FrameLayout, FrameRow, KernelVerdict } from '../report';
+import { redZoneSize } from './check';
 import { analyzeFlow } from './flow';
 import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
 import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
 import { evaluateAddress } from './address';
+import { opcodeTransfer, Transfer } from '../x86/opcodes';
 
 interface SlotUse {
   from: number;
@@ -26,8 +27,12 @@ export interface LayoutContext {
   readonly noReturn: ReadonlySet<string>;
 }
 
-/** The frame at the instruction on `line` (0-based, within the program's text), or undefined when no function holds it. */
-export function frameLayoutInProgram(program: Program, line: number, context: LayoutContext): FrameLayout | undefined {
+/**
+ * The frame at the instruction on `line` (0-based, within the program's text), or undefined when no
+ * function holds it. `findings` are the findings the check reported on that line (after
+ * `redzone-ignore`): the layout shows them, it does not check again.
+ */
+export function frameLayoutInProgram(program: Program, line: number, context: LayoutContext, findings: readonly Finding[]): FrameLayout | undefined {
   const fn = program.functions.find((f) => f.insns.some((insn) => insn.line === line));
   if (fn === undefined) return undefined;
   const index = fn.insns.findIndex((insn) => insn.line === line);
@@ -45,10 +50,11 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
       const insn = fn.insns[i]!;
       const rsp = before.regs[RSP];
       // push %rbx writes the saved slot at RSP-8; pop %rbx reads it back.
-      if (rsp?.kind === 'stack' && rsp.anchor === 0 && (insn.mnemonic === 'push' || insn.mnemonic === 'pop') && insn.operands[0]?.kind === 'reg') {
-        const slot = insn.mnemonic === 'push' ? rsp.off - width : rsp.off;
+      const transfer = opcodeTransfer[insn.opcode];
+      if (rsp?.kind === 'stack' && rsp.anchor === 0 && (transfer === Transfer.Push || transfer === Transfer.Pop) && insn.operands[0]?.kind === 'reg') {
+        const slot = transfer === Transfer.Push ? rsp.off - width : rsp.off;
         const lines = savedSlotLines.get(slot) ?? { writtenAt: [], readAt: [] };
-        (insn.mnemonic === 'push' ? lines.writtenAt : lines.readAt).push(insn.line);
+        (transfer === Transfer.Push ? lines.writtenAt : lines.readAt).push(insn.line);
         savedSlotLines.set(slot, lines);
       }
       for (const access of effect.accesses) {
@@ -63,7 +69,6 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
       }
     },
   });
-  const findings = checkFunction(fn, program, { abi, noReturn, kernel }).findings.filter((f) => f.line === line);
   const interruptFrame = width === 8 ? { from: -56, to: 0 } : { from: -16, to: 0 };
   const zone = redZoneSize(abi, width);
   const rsp: Value = here?.regs[RSP];

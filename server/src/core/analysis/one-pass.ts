@@ -24,6 +24,7 @@ import { defaultAbi } from './check';
 import type { Chunk } from './chunks';
 import { kernelBeforeContent, kernelFromContent } from './kernel';
 import { describe, noReturnFunctions, plainSymbol } from './semantics';
+import { isCallOpcode } from '../x86/opcodes';
 
 /** What is kept of a piece once it is checked. */
 interface CheckedPiece {
@@ -145,7 +146,7 @@ function openCallsOf(entry: ChunkEntry, noReturn: ReadonlySet<string>): string[]
   const open: string[] = [];
   for (const fn of entry.program.functions) {
     for (const insn of fn.insns) {
-      if (insn.mnemonic !== 'call' && insn.mnemonic !== 'lcall') continue;
+      if (!isCallOpcode(insn.opcode)) continue;
       const target = describe(insn, fn.mode).target;
       if (target !== undefined && !noReturn.has(plainSymbol(target))) open.push(plainSymbol(target));
     }

@@ -3,6 +3,7 @@
  * jump tables in data sections, `.loc` source positions, and kernel evidence in the content.
  * Which labels start functions is decided by the text scan in `chunks.ts`.
  */
+import { hasFlag, isCallOpcode, OpcodeFlag, opcodeTransfer, Transfer } from '../x86/opcodes';
 import type { AsmItem, Instruction, ParsedAsm } from '../ir';
 
 /** A C source position from `.loc` or DWARF. */
@@ -54,11 +55,6 @@ export interface Program {
   readonly relocatable: boolean;
 }
 
-const privileged = new Set([
-  'cli', 'sti', 'hlt', 'lgdt', 'lidt', 'ltr', 'lldt', 'swapgs', 'iret', 'iretq', 'iretd', 'sysret', 'sysretq', 'sysexit',
-  'wrmsr', 'rdmsr', 'invlpg', 'in', 'out', 'insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd', 'clts', 'wbinvd', 'invd',
-  'lmsw', 'vmlaunch', 'vmresume', 'vmcall', 'vmxon', 'vmxoff', 'wrfsbase', 'wrgsbase', 'stac', 'clac',
-]);
 const kernelSections = ['.init.text', '.head.text', '.noinstr.text', '.entry.text', '.exit.text', '.ref.text', '.meminit.text', '.cpuidle.text'];
 
 /** Section name prefixes of data: a label there names data, never code. */
@@ -229,12 +225,11 @@ function firstSymbol(value: string): string | undefined {
 
 /** Kernel evidence in one instruction; `previous` is the instruction before it in the function. */
 function privilegedEvidence(insn: Instruction, previous: Instruction | undefined): KernelEvidence | undefined {
-  const m = insn.mnemonic;
   // call __libc_start_main; hlt — glibc's start.S: a hlt after a call that is not meant to
   // return is user code's way to crash if it does (hlt faults outside ring 0), not a halt.
-  if (m === 'hlt' && (previous?.mnemonic === 'call' || previous?.mnemonic === 'lcall')) return undefined;
-  if (privileged.has(m)) return { line: insn.line, what: `the privileged instruction \`${m}\`` };
-  if (m !== 'mov') return undefined;
+  if (hasFlag(insn.opcode, OpcodeFlag.Halt) && previous !== undefined && isCallOpcode(previous.opcode)) return undefined;
+  if (hasFlag(insn.opcode, OpcodeFlag.Privileged)) return { line: insn.line, what: `the privileged instruction \`${insn.mnemonic}\`` };
+  if (opcodeTransfer[insn.opcode] !== Transfer.Move) return undefined;
   for (let k = 0; k < insn.operands.length; k++) {
     const op = insn.operands[k]!;
     if (op.kind === 'reg' && (op.reg.startsWith('cr') || op.reg.startsWith('dr')) && /^(cr|dr)\d+$/.test(op.reg)) {

@@ -11,6 +11,7 @@
  * Stack cells written by `push` and `mov` remember the value stored, so `pop %rbp` and `leave`
  * restore a frame pointer. Values are immutable; states are copied on write.
  */
+import { charge } from './budget';
 
 /**
  * An abstract register value; undefined is "unknown". A constant or stack address marked
@@ -156,6 +157,7 @@ export function workingCopy(state: State): WorkingState {
 /** The working state's own cell map, copied from the shared one on the first write. */
 export function ownCells(w: WorkingState): Map<number, Value> {
   if (!w.ownsCells) {
+    charge(w.cells.size);
     w.cells = new Map(w.cells);
     w.ownsCells = true;
   }
@@ -164,6 +166,7 @@ export function ownCells(w: WorkingState): Map<number, Value> {
 
 /** An immutable snapshot of a working state. */
 export function snapshot(state: WorkingState): State {
+  charge(state.cells.size);
   return { regs: state.regs.slice(), cells: new Map(state.cells), redZoneData: state.redZoneData, clobbered: state.clobbered, lostAt: state.lostAt, escaped: state.escaped };
 }
 
@@ -185,6 +188,7 @@ export function joinStates(a: State, b: State): State {
   }
   let cells: Map<number, Value> | undefined;
   if (a.cells !== b.cells && a.cells.size > 0) {
+    charge(a.cells.size);
     // Map.forEach, not for-of with destructuring: no entry array per cell per join.
     a.cells.forEach((value, key) => {
       if (!b.cells.has(key) || !sameValue(value, b.cells.get(key))) {
@@ -208,6 +212,7 @@ export function subsumes(a: State, b: State): boolean {
 
 function uniteRanges(a: readonly StackRange[], b: readonly StackRange[]): readonly StackRange[] {
   if (b.length === 0 || a === b) return a;
+  charge(a.length * b.length);
   let result: StackRange[] | undefined;
   for (let k = 0; k < b.length; k++) {
     const range = b[k]!;
@@ -221,6 +226,7 @@ function uniteRanges(a: readonly StackRange[], b: readonly StackRange[]): readon
 
 /** Removes `[from, to)` from every range in the list. */
 export function subtractRange(list: readonly StackRange[], from: number, to: number): readonly StackRange[] {
+  charge(list.length);
   if (!list.some((r) => r.from < to && from < r.to)) return list;
   const result: StackRange[] = [];
   for (const r of list) {

@@ -47,16 +47,15 @@ export function transferLea(w: WorkingState, insn: Instruction, ctx: TransferCon
   writeRegister(regs, width, dest, value);
 }
 
-/** `add`, `sub`. */
-export function transferAddSub(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
+/** `add` (`sign` 1), `sub` (`sign` -1). */
+export function transferAddSub(w: WorkingState, insn: Instruction, ctx: TransferContext, sign: 1 | -1): void {
   const regs = w.regs;
   const width = ctx.mode;
-  const m = insn.mnemonic;
   // sub $24,%rsp / add $-128,%rsp / sub %rax,%rsp (alloca)
   const [dest, src] = insn.operands;
   if (dest?.kind === 'reg') {
     const amount = operandValue(src, regs, width, w.cells, w);
-    const delta = amount?.kind === 'const' ? (m === 'add' ? amount.value : -amount.value) : undefined;
+    const delta = amount?.kind === 'const' ? sign * amount.value : undefined;
     writeRegister(regs, width, dest, delta === undefined ? undefined : addConstant(operandValue(dest, regs, width, w.cells, w), delta, isAssumed(amount)));
   } else writeMemoryDestination(dest, w, w, width);
 }
@@ -79,14 +78,13 @@ export function transferCdqe(w: WorkingState): void {
   regs[0] = value?.kind === 'const' && value.value >= 0 && value.value < 2 ** 31 ? value : undefined;
 }
 
-/** `inc`, `dec`. */
-export function transferIncDec(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
+/** `inc` (`step` 1), `dec` (`step` -1). */
+export function transferIncDec(w: WorkingState, insn: Instruction, ctx: TransferContext, step: 1 | -1): void {
   const regs = w.regs;
   const width = ctx.mode;
   const ops = insn.operands;
-  const m = insn.mnemonic;
   const dest = ops[0];
-  if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, w.cells, w), m === 'inc' ? 1 : -1));
+  if (dest?.kind === 'reg') writeRegister(regs, width, dest, addConstant(operandValue(dest, regs, width, w.cells, w), step));
   else writeMemoryDestination(dest, w, w, width);
 }
 

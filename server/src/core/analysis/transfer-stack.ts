@@ -7,6 +7,8 @@ import { callerSaved, gpr, RBP, RSP } from './registers';
 import { quoted, type Effect } from './semantics';
 import { addConstant, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
+import { opcodeStackElement } from '../x86/opcodes';
+import { charge } from './budget';
 import { cellValue, clearSlots, clobberRange, operandValue, pushValue, writeMemoryDestination, writeRegister } from './transfer-values';
 
 /** `push`. */
@@ -20,12 +22,16 @@ export function transferPush(w: WorkingState, insn: Instruction, ctx: TransferCo
   pushValue(w, rsp, insn.line, ctx, op?.kind === 'mem' ? undefined : operandValue(op, regs, width, w.cells, w), size);
 }
 
-/** `pushf`, `pushfq`, `pushfd`, `pushfw`. */
+/** `pushf`, `pushfq`, `pushfd`. */
 export function transferPushFlags(w: WorkingState, insn: Instruction, ctx: TransferContext, rsp: Value): void {
-  const width = ctx.mode;
-  const m = insn.mnemonic;
   // pushfq: writes [RSP-8, RSP) like any push, a classic way to destroy red-zone data.
-  pushValue(w, rsp, insn.line, ctx, undefined, m === 'pushfw' ? 2 : width);
+  pushValue(w, rsp, insn.line, ctx, undefined, stackElement(insn, ctx));
+}
+
+/** The slot width of a stack operation: the table's (`pusha` 2, `pushad` 4), else the mode's. */
+function stackElement(insn: Instruction, ctx: TransferContext): number {
+  const element = opcodeStackElement[insn.opcode]!;
+  return element === 0 ? ctx.mode : element;
 }
 
 /** `pop`. */
@@ -51,18 +57,16 @@ export function transferPop(w: WorkingState, insn: Instruction, ctx: TransferCon
 /** `pusha`, `pushad`. */
 export function transferPushAll(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
   const regs = w.regs;
-  const m = insn.mnemonic;
   // pushal (i386): eight registers, %esp as it was before the first push among them.
-  const size = m === 'pusha' ? 2 : 4;
+  const size = stackElement(insn, ctx);
   for (let k = 0; k < 8; k++) pushValue(w, regs[RSP], insn.line, ctx, undefined, size);
 }
 
 /** `popa`, `popad`. */
-export function transferPopAll(w: WorkingState, insn: Instruction, rsp: Value): void {
+export function transferPopAll(w: WorkingState, insn: Instruction, ctx: TransferContext, rsp: Value): void {
   const regs = w.regs;
-  const m = insn.mnemonic;
   // popal: restores every general register but %esp, which moves up by eight slots.
-  const size = m === 'popa' ? 2 : 4;
+  const size = stackElement(insn, ctx);
   for (const slot of [0, 1, 2, 3, 5, 6, 7]) regs[slot] = undefined;
   regs[RSP] = addConstant(rsp, 8 * size);
 }
@@ -81,12 +85,10 @@ export function transferLss(w: WorkingState, insn: Instruction, effect: Effect):
   return lostReason;
 }
 
-/** `popf`, `popfq`, `popfd`, `popfw`. */
+/** `popf`, `popfq`, `popfd`. */
 export function transferPopFlags(w: WorkingState, insn: Instruction, ctx: TransferContext, rsp: Value): void {
   const regs = w.regs;
-  const width = ctx.mode;
-  const m = insn.mnemonic;
-  regs[RSP] = addConstant(rsp, m === 'popfw' ? 2 : width);
+  regs[RSP] = addConstant(rsp, stackElement(insn, ctx));
 }
 
 /** `leave`. */
@@ -137,6 +139,7 @@ export function transferCall(w: WorkingState, insn: Instruction, effect: Effect,
   let reachable = w.escaped;
   for (let slot = 0; slot < regs.length && !reachable; slot++) if (slot !== RSP && slot !== RBP && regs[slot]?.kind === 'stack') reachable = true;
   // Map.forEach, not for-of: an iterator and an entry per cell, per call, showed in the profile.
+  charge(2 * w.cells.size);
   if (!reachable) w.cells.forEach((value) => (reachable ||= value?.kind === 'stack'));
   if (w.cells.size > 0) {
     w.cells.forEach((_value, key) => {

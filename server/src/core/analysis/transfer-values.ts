@@ -7,6 +7,7 @@ import { gpr, RSP } from './registers';
 import { evaluateAddress } from './address';
 import { addConstant, assumedIf, cellKey, constValue, isAssumed, stackValue, subtractRange, type State, type StackRange, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
+import { charge } from './budget';
 
 /** Makes the registers in `slots` unknown. */
 export function clearSlots(regs: Value[], slots: readonly number[]): void {
@@ -18,11 +19,23 @@ export function writeCell(w: WorkingState, width: number, at: Value, value: Valu
   if (at?.kind !== 'stack') return;
   if (w.cells.size > 0) {
     const end = at.off + (size ?? 1);
-    w.cells.forEach((_value, key) => {
-      const anchor = ((key % 64) + 64) % 64;
-      const off = (key - anchor) / 64;
-      if (anchor === at.anchor && off < end && at.off < off + width) ownCells(w).delete(key);
-    });
+    // The cells a write overlaps start in (at - width, end): look those offsets up when there are
+    // fewer of them than cells (a push among thousands of saved slots), else walk the cells.
+    const first = at.off - width + 1;
+    if (end - first < w.cells.size) {
+      charge(end - first);
+      for (let off = first; off < end; off++) {
+        const key = cellKey(at.anchor, off);
+        if (w.cells.has(key)) ownCells(w).delete(key);
+      }
+    } else {
+      charge(w.cells.size);
+      w.cells.forEach((_value, key) => {
+        const anchor = ((key % 64) + 64) % 64;
+        const off = (key - anchor) / 64;
+        if (anchor === at.anchor && off < end && at.off < off + width) ownCells(w).delete(key);
+      });
+    }
   }
   if (size === width && value !== undefined) ownCells(w).set(cellKey(at.anchor, at.off), value);
 }
@@ -30,6 +43,7 @@ export function writeCell(w: WorkingState, width: number, at: Value, value: Valu
 /** Red-zone data that a push, pushf or call overwrites in [from, to) moves to `clobbered`. */
 export function clobberRange(w: WorkingState, rsp: Value, from: number, to: number, line: number): void {
   if (rsp?.kind !== 'stack' || rsp.anchor !== 0 || w.redZoneData.length === 0) return;
+  charge(w.redZoneData.length);
   const hit = w.redZoneData.filter((r) => r.from < to && from < r.to);
   if (hit.length === 0) return;
   const moved: StackRange[] = hit.map((r) => ({ from: Math.max(r.from, from), to: Math.min(r.to, to), line, storeLine: r.line }));

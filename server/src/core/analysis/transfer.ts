@@ -12,16 +12,8 @@ import { transferCall, transferEnter, transferLeave, transferLss, transferPop, t
 import { accessState, evaluateAddress, type IndexWitness } from './address';
 import { quoted, type Effect } from './semantics';
 import { subtractRange, type Anchor, type WorkingState } from './state';
-
-/**
- * The mnemonics whose stack-pointer write `step` models itself, without naming RSP as an operand
- * (the cases of `transfer-stack.ts`). The object path checks the decoder's implicit writes against
- * this list: any other instruction that moves RSP behind the analysis's back is made unknown.
- */
-export const implicitStackWriters: ReadonlySet<string> = new Set([
-  'push', 'pushf', 'pushfq', 'pushfd', 'pushfw', 'pop', 'popf', 'popfq', 'popfd', 'popfw',
-  'pusha', 'pushad', 'popa', 'popad', 'lss', 'leave', 'enter', 'call', 'lcall',
-]);
+import { opcodeTransfer, Transfer } from '../x86/opcodes';
+import { charge } from './budget';
 
 /** Per-function context that the transfer function reads and extends (realignment anchors). */
 export interface TransferContext {
@@ -49,76 +41,68 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
 
   // One small function per case: each compiles, and recompiles after a deoptimization, on its own
   // (a deoptimized `step` with every case inside cost 300 ms of compiling on 310 kernel modules).
-  switch (insn.mnemonic) {
-    case 'push':
+  switch (opcodeTransfer[insn.opcode]) {
+    case Transfer.Push:
       transferPush(w, insn, ctx, rsp);
       break;
-    case 'pushf':
-    case 'pushfq':
-    case 'pushfd':
-    case 'pushfw':
+    case Transfer.PushFlags:
       transferPushFlags(w, insn, ctx, rsp);
       break;
-    case 'pop':
+    case Transfer.Pop:
       lostReason = transferPop(w, insn, ctx, rsp);
       break;
-    case 'pusha':
-    case 'pushad':
+    case Transfer.PushAll:
       transferPushAll(w, insn, ctx);
       break;
-    case 'popa':
-    case 'popad':
-      transferPopAll(w, insn, rsp);
+    case Transfer.PopAll:
+      transferPopAll(w, insn, ctx, rsp);
       break;
-    case 'lss':
+    case Transfer.LoadStackPointer:
       lostReason = transferLss(w, insn, effect);
       break;
-    case 'popf':
-    case 'popfq':
-    case 'popfd':
-    case 'popfw':
+    case Transfer.PopFlags:
       transferPopFlags(w, insn, ctx, rsp);
       break;
-    case 'leave':
+    case Transfer.Leave:
       lostReason = transferLeave(w, ctx);
       break;
-    case 'enter':
+    case Transfer.Enter:
       lostReason = transferEnter(w, insn, ctx, rsp);
       break;
-    case 'call':
-    case 'lcall':
+    case Transfer.Call:
       transferCall(w, insn, effect, ctx, rsp);
       break;
-    case 'mov':
-    case 'movabs':
+    case Transfer.Move:
       transferMove(w, insn, ctx);
       break;
-    case 'lea':
+    case Transfer.Lea:
       transferLea(w, insn, ctx);
       break;
-    case 'add':
-    case 'sub':
-      transferAddSub(w, insn, ctx);
+    case Transfer.Add:
+      transferAddSub(w, insn, ctx, 1);
       break;
-    case 'movsxd':
-    case 'movsx':
-    case 'movzx':
+    case Transfer.Sub:
+      transferAddSub(w, insn, ctx, -1);
+      break;
+    case Transfer.Extend:
       transferExtend(w, insn, ctx);
       break;
-    case 'cdqe':
+    case Transfer.ExtendAccumulator:
       transferCdqe(w);
       break;
-    case 'inc':
-    case 'dec':
-      transferIncDec(w, insn, ctx);
+    case Transfer.Increment:
+      transferIncDec(w, insn, ctx, 1);
       break;
-    case 'and':
+    case Transfer.Decrement:
+      transferIncDec(w, insn, ctx, -1);
+      break;
+    case Transfer.And:
       transferAnd(w, insn, index, ctx);
       break;
-    case 'xor':
+    case Transfer.Xor:
       transferXor(w, insn, ctx);
       break;
-    case 'xchg':
+    case Transfer.Exchange:
       transferXchg(w, insn, ctx);
       break;
     default:
@@ -149,13 +133,16 @@ function recordStores(w: WorkingState, insn: Instruction, effect: Effect, rspOff
     w.clobbered = subtractRange(w.clobbered, address.off, to);
     w.redZoneData = subtractRange(w.redZoneData, address.off, to);
     const rspAfter = rspOff + (access.rspMovedBy ?? 0);
-    if (address.off < rspAfter) w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    if (address.off < rspAfter) {
+      charge(w.redZoneData.length);
+      w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];
+    }
   }
 }
 
 function lossReason(insn: Instruction): string {
-  const m = insn.mnemonic;
-  if ((m === 'sub' || m === 'add') && insn.operands[1]?.kind === 'reg') {
+  const transfer = opcodeTransfer[insn.opcode];
+  if ((transfer === Transfer.Add || transfer === Transfer.Sub) && insn.operands[1]?.kind === 'reg') {
     return `\`${quoted(insn)}\` moves the stack pointer by an amount held in a register (alloca or a variable-length array)`;
   }
   if (insn.unknown) return `\`${quoted(insn)}\` is not understood, and it may change the stack pointer`;

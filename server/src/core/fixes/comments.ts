@@ -9,6 +9,9 @@
  */
 import { splitLines, newlineOf, type TextEdit } from './edit';
 
+/** File extensions used for NASM, YASM and GAS sources alike; the text decides which comment to write. */
+const nasmExtensions: ReadonlySet<string> = new Set(['asm', 'nasm', 'inc', 'yasm']);
+
 /** `hash` is GAS (`#`), `semicolon` is NASM/YASM (`;`), `block` is a C-preprocessed `.S` file. */
 export type CommentStyle = 'hash' | 'semicolon' | 'block';
 
@@ -30,7 +33,7 @@ export function commentStyleFor(context: CommentContext): CommentStyle {
   const extension = /\.([^./\\]+)$/.exec(context.fileName)?.[1] ?? '';
   // `.S` goes through the C preprocessor; C, C++ and Rust sources all read `/* */`.
   if (extension === 'S' || extension === 'sx' || ['c', 'h', 'cc', 'cpp', 'cxx', 'hpp', 'hh', 'rs'].includes(extension) || id === 'c' || id === 'cpp' || id === 'rust') return 'block';
-  if (extension === 'asm' || extension === 'nasm' || extension === 'inc' || extension === 'yasm') {
+  if (nasmExtensions.has(extension)) {
     return looksLikeGas(context.text) ? 'hash' : 'semicolon';
   }
   if (extension === 's' || id.startsWith('gas') || id === 'objdump-x86') return 'hash';

@@ -14,6 +14,8 @@
  * N is a multiple of 16, so the alignment of RSP at every `call` is what it was.
  */
 import { splitLines, indentOf, type Line, type TextEdit } from './edit';
+import { opcodeOfWord } from '../syntax/index';
+import { Control, opcodeControl } from '../x86/opcodes';
 
 /** Where the function is and how much it uses below RSP. */
 export interface ReserveRequest {
@@ -82,7 +84,7 @@ function withoutFramePointer(lines: readonly Line[], size: number, spell: { sub:
     const jump = /^\s*(?:rep\s+|bnd\s+|notrack\s+)?(ret[qn]?|jmpq?)\b\s*(\S*)/i.exec(body);
     if (jump === null) continue;
     const target = jump[2].replace(/^\*/, '');
-    if (jump[1].toLowerCase().startsWith('jmp')) {
+    if (opcodeControl[opcodeOfWord(jump[1].toLowerCase())] === Control.Jump) {
       if (jump[2].startsWith('*') || /%|\[/.test(jump[2])) return undefined;
       if (labels.has(target)) continue;
     }

@@ -20,15 +20,14 @@
  */
 import { describe } from '../analysis/semantics';
 import { gpr, RSP } from '../analysis/registers';
-import { implicitStackWriters } from '../analysis/transfer';
 import { instructionText, type DecodedInstruction, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
 import { parseIntelInstructionText } from '../syntax/index';
 import { internMnemonic, isBranchMnemonic, isKnownMnemonic, prefixName } from '../syntax/mnemonics';
+import { isDirectBranchOpcode, movesStackImplicitly, opcodeOf } from '../x86/opcodes';
 
 const NO_SPAN: Span = { start: 0, end: 0 };
 const NO_PREFIXES: readonly string[] = [];
-const DIRECT_BRANCH = /^(call|jmp|j[a-z]{1,4})$/;
 const HEX_ADDRESS = /^0x[0-9a-f]{1,16}$/;
 
 /** Lowers `raw`, printed on listing line `line`; `mode` decides the stack pointer's name. */
@@ -47,6 +46,8 @@ export type TextOf = (address: number, length: number) => string;
 class DecodedInsn implements Instruction {
   readonly suffixSize = undefined;
   readonly span = NO_SPAN;
+  /** The mnemonic's id in the x86 table. */
+  readonly opcode: number;
   private formatted: string | undefined;
   constructor(
     readonly mnemonic: string,
@@ -57,7 +58,9 @@ class DecodedInsn implements Instruction {
     readonly address: number,
     readonly length: number,
     readonly textOf: TextOf,
-  ) {}
+  ) {
+    this.opcode = opcodeOf(mnemonic);
+  }
 
   get text(): string {
     return (this.formatted ??= this.textOf(this.address, this.length));
@@ -101,7 +104,8 @@ export function lowerPlain(raw: RawInstruction, line: number): Instruction {
  */
 export function fromText(raw: RawInstruction, line: number): Instruction {
   const text = instructionText(raw);
-  if (DIRECT_BRANCH.test(raw.mnemonic) && HEX_ADDRESS.test(raw.opStr)) {
+  const words = wordsOf(raw.mnemonic);
+  if (words.direct && words.prefixes.length === 0 && HEX_ADDRESS.test(raw.opStr)) {
     const branch = directBranch(raw, NO_PREFIXES, raw.mnemonic, line, text);
     if (branch !== undefined) return branch;
   }
@@ -139,7 +143,7 @@ function wordsOf(field: string): MnemonicWords {
   }
   const mnemonic = internMnemonic(word);
   known &&= isKnownMnemonic(mnemonic);
-  words = { prefixes, mnemonic: known ? mnemonic : undefined, branch: isBranchMnemonic(mnemonic), direct: DIRECT_BRANCH.test(mnemonic) };
+  words = { prefixes, mnemonic: known ? mnemonic : undefined, branch: isBranchMnemonic(mnemonic), direct: isDirectBranchOpcode(opcodeOf(mnemonic)) };
   if (mnemonicWords.size < 4096) mnemonicWords.set(field, words);
   return words;
 }
@@ -177,7 +181,7 @@ function directBranch(raw: RawInstruction, prefixes: readonly string[], mnemonic
 
 /** Builds an instruction with the property order of the parser's, so both share one object shape. */
 function instruction(mnemonic: string, prefixes: readonly string[], operands: readonly Operand[], unknown: boolean, text: string, line: number, raw: RawInstruction): Instruction {
-  return { mnemonic, prefixes, suffixSize: undefined, operands, unknown, text, span: NO_SPAN, line, address: raw.address, length: raw.length };
+  return { mnemonic, opcode: opcodeOf(mnemonic), prefixes, suffixSize: undefined, operands, unknown, text, span: NO_SPAN, line, address: raw.address, length: raw.length };
 }
 
 /** True when the text names a memory operand's size: `ptr` after a size word (`qword ptr`), not alone. */
@@ -197,9 +201,9 @@ function textOperandCount(opStr: string): number {
   return count;
 }
 
-/** True when the analysis accounts for the stack-pointer write of `insn` (`implicitStackWriters`, or an RSP operand). */
+/** True when the analysis accounts for the stack-pointer write of `insn` (`movesStackImplicitly`, or an RSP operand). */
 export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
-  if (implicitStackWriters.has(insn.mnemonic)) return true;
+  if (movesStackImplicitly(insn.opcode)) return true;
   const effect = describe(insn, mode === 64 ? 8 : 4);
   if (effect.flow === 'return' || effect.flow === 'stop' || effect.flow === 'jump' || effect.flow === 'indirect-jump') return true;
   return effect.writes.includes(RSP);

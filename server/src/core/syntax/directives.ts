@@ -53,6 +53,18 @@ export function gasDataWidth(name: string): number | undefined {
 const FUNCTION_TYPES = new Set(['@function', '%function', '"function"', 'stt_func', '@gnu_indirect_function', '%gnu_indirect_function']);
 
 /**
+ * The symbol that the operands of a `.type` directive make a function, or undefined:
+ * `.type foo, @function`, `.type foo STT_FUNC` (the comma is optional in GAS),
+ * `.type foo, @gnu_indirect_function`. The chunk scanner and the parser both ask this one rule.
+ */
+export function declaredFunction(rest: string): string | undefined {
+  const parts = splitOperands(rest);
+  const [symbol, type] = parts.length >= 2 ? [parts[0], parts[1]] : splitOnSpace(rest.trim());
+  if (symbol.length === 0 || !FUNCTION_TYPES.has(type.trim().toLowerCase())) return undefined;
+  return unquote(symbol);
+}
+
+/**
  * Every directive that `interpretGasDirective` acts on outside a macro body. All other directives
  * (`.cfi_*`, `.p2align`, `.string`, `.uleb128`, ...) are accepted silently, which lets the line
  * scanner skip them without building their text; a case added to the switch below must be added
@@ -109,10 +121,8 @@ export function interpretGasDirective(name: string, rest: string, line: number, 
       state.intelPrefix = false;
       return;
     case '.type': {
-      // `.type foo, @function`; the comma is optional before `@function` in old GAS.
-      const parts = splitOperands(rest);
-      const [symbol, type] = parts.length >= 2 ? [parts[0], parts[1]] : splitOnSpace(rest.trim());
-      if (symbol.length > 0 && FUNCTION_TYPES.has(type.trim().toLowerCase())) pushDirective(sink, { kind: 'type-function', name: unquote(symbol), line });
+      const name = declaredFunction(rest);
+      if (name !== undefined) pushDirective(sink, { kind: 'type-function', name, line });
       return;
     }
     case '.size': {

@@ -15,7 +15,7 @@ import { newSink } from './sink';
 
 export { detectSyntax } from './detect';
 export type { SyntaxDetection } from './detect';
-export { parseIntelInstructionText } from './instruction';
+export { opcodeOfWord, parseIntelInstructionText } from './instruction';
 export { binaryContent } from './text-content';
 
 /** Options of `parseAsm`. */

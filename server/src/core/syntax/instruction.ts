@@ -6,7 +6,8 @@
  * line capstone prints, so every input shares one reading of x86.
  */
 import type { Instruction, Operand, Span } from '../ir';
-import { internMnemonic, isBranchMnemonic, isKnownMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
+import { opcodeOf, UNKNOWN_OPCODE } from '../x86/opcodes';
+import { internMnemonic, isBranchMnemonic, normalizeAttMnemonic, prefixName, sizedStringMnemonic } from './mnemonics';
 import { maxOperandText } from './sink';
 import { parseAttOperand, parseIntelOperand, splitOperands, withoutDecorations, type OperandContext } from './operands';
 import { isVectorRegister, registerSize } from './registers';
@@ -47,7 +48,15 @@ export function parseIntelInstructionText(
 ): Instruction {
   const text = textAfterAddress.trim();
   const insn = parseInstruction(text, 'intel', { line: at.line, start: at.span.start, address: at.address, length: at.length }, CAPSTONE);
-  return makeInstruction(insn.mnemonic, insn.prefixes, insn.suffixSize, insn.operands, insn.unknown, insn.text, at.span, at);
+  return makeInstruction(insn.mnemonic, insn.opcode, insn.prefixes, insn.suffixSize, insn.operands, insn.unknown, insn.text, at.span, at);
+}
+
+/**
+ * The opcode of a lowercase mnemonic word as written in AT&T or Intel (`callq`, `call`, `movl`),
+ * for scanners that read words without parsing the statement.
+ */
+export function opcodeOfWord(word: string): number {
+  return opcodeOf(normalizeAttMnemonic(word, false).mnemonic);
 }
 
 /** A lowercase word and the blanks after it. */
@@ -76,12 +85,14 @@ export function parseInstruction(text: string, spelling: 'att' | 'intel', site: 
       cache.set(text, core);
     }
   }
-  return makeInstruction(core.mnemonic, core.prefixes, core.suffixSize, core.operands, core.unknown, text, span, site);
+  return makeInstruction(core.mnemonic, core.opcode, core.prefixes, core.suffixSize, core.operands, core.unknown, text, span, site);
 }
 
 /** What an instruction's text alone determines. */
 export interface Core {
   readonly mnemonic: string;
+  /** The mnemonic's id in the x86 table. */
+  readonly opcode: number;
   readonly prefixes: readonly string[];
   readonly suffixSize: number | undefined;
   readonly operands: readonly Operand[];
@@ -134,7 +145,7 @@ export function parseCore(text: string, spelling: 'att' | 'intel', options: Insn
     }
   }
   if (options.pendingPrefixes !== undefined) prefixes = [...options.pendingPrefixes, ...prefixes];
-  if (word.length === 0) return { mnemonic: '', prefixes, suffixSize: undefined, operands: NO_OPERANDS, unknown: prefixes.length === 0, positional: false };
+  if (word.length === 0) return { mnemonic: '', opcode: UNKNOWN_OPCODE, prefixes, suffixSize: undefined, operands: NO_OPERANDS, unknown: prefixes.length === 0, positional: false };
   // GAS pseudo-suffixes that pick an encoding (`mov.s`, `jmp.d32`) do not change the meaning.
   const dot = word.indexOf('.');
   if (dot > 0) word = word.slice(0, dot);
@@ -177,7 +188,8 @@ export function finishCore(
   const name = stringForm(mnemonic, operands, suffixSize);
   let positional = false;
   if (options.resolve !== undefined) for (const op of operands) if (isPositional(op)) positional = true;
-  return { mnemonic: name, prefixes, suffixSize, operands: operands.length === 0 ? NO_OPERANDS : operands, unknown: failed || !isKnownMnemonic(name), positional };
+  const opcode = opcodeOf(name);
+  return { mnemonic: name, opcode, prefixes, suffixSize, operands: operands.length === 0 ? NO_OPERANDS : operands, unknown: failed || opcode === UNKNOWN_OPCODE, positional };
 }
 
 /**
@@ -196,12 +208,13 @@ const NO_OPERANDS: Operand[] = [];
  * property order as `makeInstruction`, so both make objects of one shape.
  */
 export function instructionFromCore(core: Core, text: string, span: Span, line: number): Instruction {
-  return { mnemonic: core.mnemonic, prefixes: core.prefixes, suffixSize: core.suffixSize, operands: core.operands, unknown: core.unknown, text, span, line, address: undefined, length: undefined };
+  return { mnemonic: core.mnemonic, opcode: core.opcode, prefixes: core.prefixes, suffixSize: core.suffixSize, operands: core.operands, unknown: core.unknown, text, span, line, address: undefined, length: undefined };
 }
 
 /** Builds an `Instruction` with one fixed property order, so every instruction shares a shape. */
 function makeInstruction(
   mnemonic: string,
+  opcode: number,
   prefixes: readonly string[],
   suffixSize: number | undefined,
   operands: readonly Operand[],
@@ -210,7 +223,7 @@ function makeInstruction(
   span: Span,
   site: { readonly line: number; readonly address?: number; readonly length?: number },
 ): Instruction {
-  return { mnemonic, prefixes, suffixSize, operands, unknown, text, span, line: site.line, address: site.address, length: site.length };
+  return { mnemonic, opcode, prefixes, suffixSize, operands, unknown, text, span, line: site.line, address: site.address, length: site.length };
 }
 
 function operandContext(mnemonic: string, options: InsnOptions): OperandContext {

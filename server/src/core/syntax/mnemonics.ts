@@ -81,6 +81,9 @@ for (const word of VECTOR.split(' ')) {
 }
 known.delete('');
 
+/** Every known mnemonic in Intel spelling, in a stable order: the x86 table numbers them in this order. */
+export const knownMnemonics: readonly string[] = [...known.keys()];
+
 /** The shared string for a known mnemonic, or `word` itself. */
 export function internMnemonic(word: string): string {
   return known.get(word) ?? word;

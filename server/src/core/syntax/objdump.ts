@@ -17,6 +17,7 @@
  * Anything else (`-S` source lines, `In archive` lines) is kept as a comment.
  */
 import type { Instruction, Operand } from '../ir';
+import { UNKNOWN_OPCODE } from '../x86/opcodes';
 import { parseInstruction, withStatementCaches } from './instruction';
 import { parseHexDigits } from './numbers';
 import { forEachLine, pushDirective, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
@@ -78,7 +79,7 @@ export function parseObjdump(text: string, spelling: 'att' | 'intel', sink: Sink
     const body = text.slice(textStart, textEnd);
     let insn: Instruction;
     if (body === '(bad)') {
-      insn = { mnemonic: '(bad)', prefixes: [], suffixSize: undefined, operands: [], unknown: true, text: body, span: { start: textStart, end: textEnd }, line, address, length: bytes > 0 ? bytes : undefined };
+      insn = { mnemonic: '(bad)', opcode: UNKNOWN_OPCODE, prefixes: [], suffixSize: undefined, operands: [], unknown: true, text: body, span: { start: textStart, end: textEnd }, line, address, length: bytes > 0 ? bytes : undefined };
     } else {
       insn = parseInstruction(body, spelling, { line, start: textStart, address, length: bytes > 0 ? bytes : undefined }, options);
     }
