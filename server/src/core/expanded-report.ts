@@ -28,8 +28,22 @@ export interface FrontEndMemo {
 export function frontEnd(text: string, options: AnalysisOptions, memo?: FrontEndMemo): FrontEnd {
   const source: SourceOptions = options.source ?? {};
   const key = JSON.stringify([options.syntax, source.c, source.fileName, source.includePaths, source.defines, source.preprocessed?.length]);
+  // The memo keeps the expansion only: the other options (the kernel verdict from the settings'
+  // globs, the ABI) change without the text changing, and must reach the analysis as they are now.
   const last = memo?.expansion;
-  if (last !== undefined && last.text === text && last.key === key) return last.front;
+  const remembered = last !== undefined && last.text === text && last.key === key ? last.front : undefined;
+  const front = remembered ?? expandFront(text, options, source);
+  if (memo !== undefined && remembered === undefined) memo.expansion = { text, key, front };
+  if (front.source === undefined) return { ...front, options };
+  return { ...front, options: { ...options, ...expansionOptions(front.options) } };
+}
+
+/** The options the expansion adds to the caller's: the detected syntax and the map to written lines. */
+function expansionOptions(options: AnalysisOptions): Pick<AnalysisOptions, 'syntax' | 'lineOrigin' | 'writtenText'> {
+  return { syntax: options.syntax, lineOrigin: options.lineOrigin, writtenText: options.writtenText };
+}
+
+function expandFront(text: string, options: AnalysisOptions, source: SourceOptions): FrontEnd {
   const detection = options.syntax !== undefined ? { syntax: options.syntax, reason: 'forced by --syntax' } : detectSyntax(text);
   let front: FrontEnd = { text, options, source: undefined, syntaxReason: detection.reason };
   if (needsExpansion(text, detection.syntax, source)) {
@@ -40,7 +54,6 @@ export function frontEnd(text: string, options: AnalysisOptions, memo?: FrontEnd
       front = { text: expanded.text, options: { ...options, syntax: detection.syntax as TextSyntax, lineOrigin, writtenText: text }, source: expanded, syntaxReason: detection.reason };
     }
   }
-  if (memo !== undefined) memo.expansion = { text, key, front };
   return front;
 }
 
