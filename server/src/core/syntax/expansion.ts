@@ -70,6 +70,9 @@ export const EXPANSION_LIMITS = {
   /** At most this many output lines, or 64 times the input's lines when that is larger. */
   minLines: 200_000,
   linesPerInputLine: 64,
+  /** At most this many characters in all, or 1,024 per input line when that is larger: lines may be 64 KiB each, so a line count alone let a runaway expansion fill the memory. */
+  minCharacters: 1 << 24,
+  charactersPerInputLine: 1024,
 } as const;
 
 /** The longest line a macro may expand to (64 KiB): no real line comes near it, a runaway one is cut. */
@@ -93,23 +96,28 @@ export class ExpansionOutput {
   readonly uncovered: UncoveredRange[] = [];
   readonly #seen = new Set<string>();
   readonly #budget: number;
+  readonly #characterBudget: number;
+  #characters = 0;
   changed = false;
   /** Set once the line budget is spent; the expanders stop. */
   exhausted = false;
 
   constructor(inputLines: number) {
     this.#budget = Math.max(EXPANSION_LIMITS.minLines, inputLines * EXPANSION_LIMITS.linesPerInputLine);
+    this.#characterBudget = Math.max(EXPANSION_LIMITS.minCharacters, inputLines * EXPANSION_LIMITS.charactersPerInputLine);
   }
 
   /** Appends a line; false (and a problem, once) when the budget is spent. */
   emit(line: SourceLine): boolean {
-    if (this.lines.length >= this.#budget) {
+    if (this.lines.length >= this.#budget || this.#characters + line.text.length > this.#characterBudget) {
       if (!this.exhausted) {
         this.exhausted = true;
-        this.problem(line.origin, `expansion stopped: more than ${this.#budget} lines produced (a recursive or runaway macro?); the rest of the file is not analyzed`);
+        const what = this.lines.length >= this.#budget ? `${this.#budget} lines` : `${this.#characterBudget} characters`;
+        this.problem(line.origin, `expansion stopped: more than ${what} produced (a recursive or runaway macro?); the rest of the file is not analyzed`);
       }
       return false;
     }
+    this.#characters += line.text.length + 1;
     if (!line.verbatim) this.changed = true;
     this.lines.push(line.text);
     this.origin.push(line.origin);
