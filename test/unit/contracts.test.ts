@@ -37,13 +37,15 @@ export function danglingReferences(text: string, tracked: readonly string[]): st
   });
 }
 
-test('the reference check finds what issue 11 found: DESIGN.md, cli/format.ts and notes outside the repository', () => {
+test('the reference check finds a missing doc, a missing source, a missing note and a path outside the repository', () => {
+  // Invented names of the four shapes issue 11 met: a top-level doc, a source path in code quotes,
+  // a notes path and a path that climbs out of the repository.
   const tracked = ['server/src/cli/format-json.ts', 'docs/contracts.md', 'README.md'];
-  assert.deepEqual(danglingReferences('see DESIGN.md and (`cli/format.ts`), notes/real-editor-tests.md, ../shared/x.md', tracked), [
-    'DESIGN.md',
-    'cli/format.ts',
-    'notes/real-editor-tests.md',
-    '../shared/x.md',
+  assert.deepEqual(danglingReferences('see NO-SUCH-DOC.md and (`cli/no-such-format.ts`), notes/no-such-note.md, ../outside/no-such.md', tracked), [
+    'NO-SUCH-DOC.md',
+    'cli/no-such-format.ts',
+    'notes/no-such-note.md',
+    '../outside/no-such.md',
   ]);
   assert.deepEqual(danglingReferences('see docs/contracts.md, `cli/format-json.ts`, ./README.md and dist/cli.js', tracked), []);
 });
@@ -54,7 +56,7 @@ test('no tracked source, script or doc refers to a file the repository does not 
   assert.ok(scanned.length > 100, `scanned ${scanned.length} files`);
   const dangling: string[] = [];
   for (const path of scanned) {
-    // This file names the missing files on purpose, to test the check.
+    // This file plants invented missing names on purpose, to test the check.
     if (path === 'test/unit/contracts.test.ts') continue;
     for (const ref of danglingReferences(readFileSync(path, 'utf8'), tracked)) dangling.push(`${path}: ${ref}`);
   }
