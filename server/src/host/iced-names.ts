@@ -11,6 +11,7 @@ import type { DisassemblyMode } from '../core/elf/disassembler';
 import type { MemOperand, RegOperand } from '../core/ir';
 import { canonicalRegister } from '../core/syntax/registers';
 import { internMnemonic, isKnownMnemonic } from '../core/syntax/mnemonics';
+import { hasFlag, OpcodeFlag, opcodeOf } from '../core/x86/opcodes';
 import type { IcedInstruction } from './iced';
 
 /** The parts of the iced-x86 module this adapter uses. */
@@ -98,7 +99,7 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
       const interned = internMnemonic(word);
       ir = word === '' || CAPSTONE_CODES.test(codeName) || !isKnownMnemonic(interned) ? null : interned;
       if (insn.isStringInstruction) stringCodes[code] = 1;
-      if (ir === 'and' || ir === 'or' || ir === 'xor') unsignedImmediates[code] = 1;
+      if (ir !== null && hasFlag(opcodeOf(ir), OpcodeFlag.BitwiseLogic)) unsignedImmediates[code] = 1;
       byCode[code] = ir;
     }
     return ir ?? undefined;

@@ -129,6 +129,8 @@ export const OpcodeFlag = {
   CompareBySubtraction: 1024,
   /** Sets the flags as an `and` that keeps no result (`test`). */
   CompareByAnd: 2048,
+  /** A bitwise operation with a result (`and`, `or`, `xor`): capstone prints its sign-extended imm8 unsigned, in the operand's width. */
+  BitwiseLogic: 4096,
 } as const;
 
 /** Every opcode's mnemonic, by id; `opcodeNames[0]` is the empty string of `UNKNOWN_OPCODE`. */
@@ -314,6 +316,7 @@ flag(words('nop int3'), OpcodeFlag.Filler);
 flag(['hlt'], OpcodeFlag.Halt);
 flag(['cmp'], OpcodeFlag.CompareBySubtraction);
 flag(['test'], OpcodeFlag.CompareByAnd);
+flag(words('and or xor'), OpcodeFlag.BitwiseLogic);
 
 const scalar4 = words('movss addss subss mulss divss minss maxss sqrtss cvtss2sd ucomiss comiss movd insertps');
 const scalar8 = words('movsd addsd subsd mulsd divsd minsd maxsd sqrtsd cvtsd2ss ucomisd comisd movq movlps movhps movlpd movhpd movddup');
