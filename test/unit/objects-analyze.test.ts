@@ -17,6 +17,7 @@ import { fromText } from '../../server/src/core/objects/lower';
 import { parseIntelInstructionText } from '../../server/src/core/syntax/index';
 import { readElf } from '../../server/src/core/elf/index';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
+import { createObjectDecoders } from '../../server/src/host/decoders';
 
 const SAMPLE = join(process.cwd(), 'test', 'fixtures', 'objects', 'sample.c');
 const KERNEL: AnalysisOptions = { forcedKernel: { kernel: true, reason: 'forced by the test' } };
@@ -228,6 +229,24 @@ test('AVX-512 masks, zeroing and broadcasts are spelled in the AT&T listing as o
     const objdump = decorated(execFileSync('objdump', ['-d', o], { encoding: 'utf8' }));
     assert.ok(objdump.length >= 3 && objdump.some((l) => l.includes('{%k')), `${cc}: ${objdump.join('; ')}`);
     assert.deepEqual(ours, objdump, cc);
+  }
+});
+
+test("keepListing 'findings' keeps the flagged functions' items only: the same findings, sources and lines as the whole listing, one section per function too", async () => {
+  const decoders = await createObjectDecoders();
+  try {
+    for (const flags of [['-c', '-O0', '-g'], ['-c', '-O1', '-g', '-ffunction-sections']]) {
+      const o = new Uint8Array(readFileSync(compile('gcc', flags, 'kept.o')));
+      const whole = analyzeObject(o, 'kept.o', decoders, { ...KERNEL, keepListing: 'always' }).units[0]!;
+      const sparse = analyzeObject(o, 'kept.o', decoders, { ...KERNEL, keepListing: 'findings' }).units[0]!;
+      const described = (unit: typeof whole) => unit.report!.findings.map((f) => JSON.stringify([f.line, f.function, f.code, f.offset, f.source, f.message, f.related.map((r) => [r.line, r.message])]));
+      assert.ok(whole.report!.findings.filter((f) => f.source !== undefined).length > 1, flags.join(' '));
+      assert.deepEqual(described(sparse), described(whole), flags.join(' '));
+      const wholeLines = whole.listing!.split('\n');
+      for (const f of sparse.report!.findings) assert.equal(sparse.listing!.split('\n')[f.line], wholeLines[f.line]);
+    }
+  } finally {
+    decoders.close();
   }
 });
 

@@ -116,20 +116,32 @@ export interface ItemSource {
 }
 
 /**
+ * Told how many findings a piece has when it is checked, and again if it is checked again: a
+ * caller that prints the flagged lines keeps those pieces' items instead of producing them all again.
+ */
+export type PieceChecked = (index: number, items: AsmItem[], findings: number) => void;
+
+/**
  * Analyzes items that did not come from text (an object's disassembly) one function at a time, as
  * they are produced; equals one analysis of all the items at once. The pieces are produced a
  * second time only when one was checked in a context that a later piece changed.
  */
-export function analyzeItemsOnePass(pieces: ItemPieces, source: ItemSource, options: AnalysisOptions): Report {
+export function analyzeItemsOnePass(pieces: ItemPieces, source: ItemSource, options: AnalysisOptions, onChecked?: PieceChecked): Report {
   const pass = new OnePassContext('', options);
   const checked: CheckedPiece[] = [];
-  pieces((items) => checked.push(pass.check(itemsEntry(items, source.syntax, source.mode), 0)));
+  pieces((items) => {
+    const piece = pass.check(itemsEntry(items, source.syntax, source.mode), 0);
+    onChecked?.(checked.length, items, piece.findings.length);
+    checked.push(piece);
+  });
   if (checked.some((piece) => pass.stale(piece))) {
     const context = pass.final(source.mode);
     let index = 0;
     pieces((items) => {
       const piece = checked[index++];
-      if (piece !== undefined && pass.stale(piece)) pass.recheck(piece, itemsEntry(items, source.syntax, source.mode), context);
+      if (piece === undefined || !pass.stale(piece)) return;
+      pass.recheck(piece, itemsEntry(items, source.syntax, source.mode), context);
+      onChecked?.(index - 1, items, piece.findings.length);
     });
   }
   const findings: Finding[] = [];

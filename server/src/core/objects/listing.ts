@@ -288,12 +288,34 @@ export function unitItems(unit: DecodedUnit, outcomes?: AlternativeOutcomes): Un
  * The same items as `unitItems`, emitted one function at a time (`analyzeItemsOnePass`), so that
  * a function's items die young instead of living, with the whole module's, until its analysis.
  */
-export function unitItemPieces(unit: DecodedUnit, outcomes?: AlternativeOutcomes): ItemPieces {
+export function unitItemPieces(unit: DecodedUnit, outcomes?: AlternativeOutcomes, trace?: PieceTrace): ItemPieces {
   return (emit) => {
-    const split = splitter(emit);
-    walkItems(unit, split.add, outcomes);
+    const split = splitter(emit, trace);
+    const lines = walkItems(unit, split.add, outcomes);
     split.end();
+    if (trace !== undefined) trace.lines = lines;
   };
+}
+
+/**
+ * What a walk of `unitItemPieces` tells besides the pieces: the listing's line count, and the
+ * section item that each piece's instructions follow (by the piece's index), so that some pieces
+ * kept alone can still be placed in their sections (`piecesWithSections`).
+ */
+export interface PieceTrace {
+  lines: number;
+  readonly sections: (AsmItem | undefined)[];
+}
+
+/** The items of some pieces (by index, as `unitItemPieces` emitted them), each after the section item it follows. */
+export function piecesWithSections(pieces: ReadonlyMap<number, readonly AsmItem[]>, trace: PieceTrace): UnitItems {
+  const items: AsmItem[] = [];
+  for (const index of [...pieces.keys()].sort((a, b) => a - b)) {
+    const section = trace.sections[index];
+    if (section !== undefined) items.push(section);
+    for (const item of pieces.get(index)!) items.push(item);
+  }
+  return { items, lines: trace.lines };
 }
 
 /** Items already collected, emitted in the same pieces as `unitItemPieces`. */
@@ -310,21 +332,33 @@ export function itemPieces(items: readonly AsmItem[]): ItemPieces {
  * function with the section and mode items before it. Items after the last function (a kernel
  * section with no function symbols, say) still form a piece, since they may be kernel evidence.
  */
-function splitter(emit: (items: AsmItem[]) => void): { add(item: AsmItem): void; end(): void } {
+function splitter(emit: (items: AsmItem[]) => void, trace?: PieceTrace): { add(item: AsmItem): void; end(): void } {
   let piece: AsmItem[] = [];
   let hasInsn = false;
+  let index = 0;
+  let section: AsmItem | undefined; // the last section item
+  let pieceSection: AsmItem | undefined; // the one the piece's first instruction follows
+  const flush = () => {
+    if (trace !== undefined) trace.sections[index] = pieceSection;
+    index++;
+    emit(piece);
+  };
   return {
     add(item) {
       if (item.kind === 'function-header' && hasInsn) {
-        emit(piece);
+        flush();
         piece = [];
         hasInsn = false;
       }
       piece.push(item);
-      if (item.kind === 'insn') hasInsn = true;
+      if (item.kind === 'section') section = item;
+      else if (item.kind === 'insn' && !hasInsn) {
+        hasInsn = true;
+        pieceSection = section;
+      }
     },
     end() {
-      if (piece.length > 0) emit(piece);
+      if (piece.length > 0) flush();
     },
   };
 }
