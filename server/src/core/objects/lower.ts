@@ -18,7 +18,7 @@
  * the tests decode (its implicit RSP writers are push, pop, call, ret, leave, pushf and popf);
  * the check is for what they do not cover and for other decoders.
  */
-import { describe } from '../analysis/semantics';
+import { describe, Flow } from '../analysis/semantics';
 import { gpr, RSP } from '../analysis/registers';
 import { instructionText, type DecodedInstruction, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
@@ -205,6 +205,6 @@ function textOperandCount(opStr: string): number {
 export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
   if (movesStackImplicitly(insn.opcode)) return true;
   const effect = describe(insn, mode === 64 ? 8 : 4);
-  if (effect.flow === 'return' || effect.flow === 'stop' || effect.flow === 'jump' || effect.flow === 'indirect-jump') return true;
-  return effect.writes.includes(RSP);
+  if (effect.flow === Flow.Return || effect.flow === Flow.Stop || effect.flow === Flow.Jump || effect.flow === Flow.IndirectJump) return true;
+  return (effect.writes & (1 << RSP)) !== 0;
 }
