@@ -212,18 +212,27 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
  * of a call's arguments), which the deepest RSP would count.
  */
 function bodyFrame(rspOffsets: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const off of rspOffsets) counts.set(off, (counts.get(off) ?? 0) + 1);
+  // Sorted, equal offsets stand together: the longest run wins, the deeper (smaller) on a tie. A
+  // typed array sorts numbers in place, where an array sort with a comparator allocated a copy.
+  if (sortScratch.length < rspOffsets.length) sortScratch = new Float64Array(Math.max(rspOffsets.length, 2 * sortScratch.length));
+  for (let k = 0; k < rspOffsets.length; k++) sortScratch[k] = rspOffsets[k]!;
+  const sorted = sortScratch.subarray(0, rspOffsets.length).sort();
   let best = 0;
   let bestCount = 0;
-  for (const [off, count] of counts) {
-    if (count > bestCount || (count === bestCount && off < best)) {
+  for (let k = 0; k < sorted.length; ) {
+    const off = sorted[k]!;
+    let end = k + 1;
+    while (end < sorted.length && sorted[end] === off) end++;
+    if (end - k > bestCount) {
       best = off;
-      bestCount = count;
+      bestCount = end - k;
     }
+    k = end;
   }
   return -best;
 }
+
+let sortScratch = new Float64Array(1024);
 
 /**
  * For an instruction the parser could not read: a register named inside one of its memory operands

@@ -262,7 +262,7 @@ function endsPath(flow: number): boolean {
 function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): Blocks {
   const n = fn.insns.length;
   const flow = facts.flow;
-  // 1: the instruction starts a block; 2: it is also named (by a label or a branch).
+  // Per instruction: whether it starts a block, and whether a label or a branch names it.
   const leader = new Uint8Array(n + 1);
   const named = new Uint8Array(n + 1);
   if (n > 0) leader[0] = 1;
@@ -270,48 +270,67 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
     if (index < n) leader[index] = 1;
     if (index <= n) named[index] = 1;
   }
-  // The successors of each instruction that ends a block, as lists in one column: undefined for
-  // one that does not end a block, null for an unresolved indirect jump.
-  const successorsOf: (readonly number[] | null | undefined)[] = new Array<readonly number[] | null | undefined>(n).fill(undefined);
+  // What each instruction that ends a block says of its successors: `ends` is 0 for one that does
+  // not end a block, 1 for one with at most two successors (`first`, `second`, -1 for none), 2 for
+  // an unresolved indirect jump, 3 for a resolved jump table (its targets in `tables`).
+  const ends = new Uint8Array(n);
+  const first = new Int32Array(n).fill(-1);
+  const second = new Int32Array(n).fill(-1);
+  let tables: Map<number, number[]> | undefined;
+  let listed = 0;
+  const successor = (s: number): number => {
+    if (s >= n) return -1;
+    leader[s] = 1;
+    named[s] = 1;
+    listed++;
+    return s;
+  };
   for (let i = 0; i < n; i++) {
-    let successors: number[] | null;
     switch (flow[i]) {
       case Flow.Jump: {
+        // A jump out of the function is a tail call: no successor.
         const t = targetIndex(fn, fn.insns[i]!.operands[0]);
-        successors = t === undefined ? [] : [t]; // A jump out of the function is a tail call.
+        if (t !== undefined) first[i] = successor(t);
+        ends[i] = 1;
         break;
       }
       case Flow.Branch: {
+        // successors of a branch: [target, next], or [next] when the target leaves the function.
         const t = targetIndex(fn, fn.insns[i]!.operands[0]);
-        successors = t === undefined ? [i + 1] : [t, i + 1];
+        if (t === undefined) first[i] = successor(i + 1);
+        else {
+          first[i] = successor(t);
+          second[i] = successor(i + 1);
+        }
+        ends[i] = 1;
         break;
       }
-      case Flow.IndirectJump:
-        successors = jumpTableTargets(fn, program, i, facts) ?? null;
+      case Flow.IndirectJump: {
+        const targets = jumpTableTargets(fn, program, i, facts);
+        if (targets === undefined) ends[i] = 2;
+        else {
+          const inside = targets.filter((t) => t < n);
+          for (const t of inside) successor(t);
+          (tables ??= new Map()).set(i, inside);
+          ends[i] = 3;
+        }
         break;
+      }
       case Flow.Return:
       case Flow.Stop:
-        successors = [];
+        ends[i] = 1;
         break;
       default:
         continue;
     }
-    if (successors !== null) {
-      if (successors.some((s) => s >= n)) successors = successors.filter((s) => s < n);
-      for (const s of successors) {
-        leader[s] = 1;
-        named[s] = 1;
-      }
-    }
     if (i + 1 < n) leader[i + 1] = 1;
-    successorsOf[i] = successors;
   }
   // jmp .L2; nop; .L4: — the nop aligns the loop head. Padding right after an instruction that does
   // not fall through, and named by no label or branch, is its own block that nothing enters; it is
   // not code an unresolved indirect jump may reach either (jump tables never point at padding).
   const paddingStart = new Uint8Array(n + 1);
   for (let i = 0; i < n; i++) {
-    if (successorsOf[i] === undefined || !endsPath(flow[i]!)) continue;
+    if (ends[i] === 0 || !endsPath(flow[i]!)) continue;
     let end = i + 1;
     while (end < n && named[end] === 0 && isPadding(fn.insns[end]!)) end++;
     if (end === i + 1) continue;
@@ -334,21 +353,34 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
   const successorStart = new Int32Array(count + 1);
   const unresolved = new Uint8Array(count);
   const padding = new Uint8Array(count);
-  const successors: number[] = [];
+  // Fall-throughs add at most one successor per block.
+  const successors = new Int32Array(listed + count);
+  let at = 0;
   for (let b = 0; b < count; b++) {
-    successorStart[b] = successors.length;
+    successorStart[b] = at;
     const end = endOf[b]!;
     if (paddingStart[start[b]!] === 1) {
       padding[b] = 1;
       continue;
     }
-    const listed = successorsOf[end - 1];
-    if (listed === null) unresolved[b] = 1;
-    else if (listed !== undefined) for (const s of listed) successors.push(s);
-    else if (end < n) successors.push(end);
+    const last = end - 1;
+    switch (ends[last]) {
+      case 0:
+        if (end < n) successors[at++] = end;
+        break;
+      case 1:
+        if (first[last] !== -1) successors[at++] = first[last]!;
+        if (second[last] !== -1) successors[at++] = second[last]!;
+        break;
+      case 2:
+        unresolved[b] = 1;
+        break;
+      default:
+        for (const t of tables!.get(last)!) successors[at++] = t;
+    }
   }
-  successorStart[count] = successors.length;
-  return { count, start, end: endOf, successorStart, successors: Int32Array.from(successors), unresolved, padding, blockAt };
+  successorStart[count] = at;
+  return { count, start, end: endOf, successorStart, successors, unresolved, padding, blockAt };
 }
 
 /** Targets of a visible jump table for the indirect jump at `index`, or undefined when unresolved. */
