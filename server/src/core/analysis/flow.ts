@@ -9,7 +9,7 @@
 import type { Abi } from '../report';
 import type { AsmFunction, Program } from './program';
 import { RSP } from './registers';
-import { Flow, isPadding } from './semantics';
+import { endsPath, Flow, isPadding } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
 import { branchEdgeStates, branchOutcome } from './branches';
@@ -252,11 +252,6 @@ function mayReport(fn: AsmFunction, facts: FunctionFacts, start: number, end: nu
     if (insn.unknown || movesStackImplicitly(insn.opcode)) return true;
   }
   return false;
-}
-
-/** True when control never falls through the instruction to the next one. */
-function endsPath(flow: number): boolean {
-  return flow === Flow.Jump || flow === Flow.IndirectJump || flow === Flow.Return || flow === Flow.Stop;
 }
 
 function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): Blocks {

@@ -21,6 +21,11 @@ export const Flow = {
   Stop: 7,
 } as const;
 
+/** True when control never falls through to the next instruction (`jmp`, `jmp *%rax`, `ret`, `ud2`, a no-return call). */
+export function endsPath(flow: number): boolean {
+  return flow === Flow.Jump || flow === Flow.IndirectJump || flow === Flow.Return || flow === Flow.Stop;
+}
+
 /** How an instruction uses a memory operand: the values of the `accessKind` column. */
 export const AccessKind = { Load: 1, Store: 2, Both: 3 } as const;
 
