@@ -43,8 +43,11 @@ const abiName: Record<Abi, string> = { sysv: 'the System V x86-64 ABI', ms: 'the
 export function checkFunction(fn: AsmFunction, program: Program, options: CheckOptions): FunctionCheck {
   const findings: Finding[] = [];
   const zone = redZoneSize(options.abi, fn.mode);
-  // The entry-relative RSP of each instruction the replay reports (each once), for the frame size.
-  const rspOffsets: number[] = [];
+  // How many instructions the replay reports (each once) at each entry-relative RSP, for the frame
+  // size. RSP stays put over long runs, so a run is counted at once, when it ends.
+  const frameCounts = new Map<number, number>();
+  let runOffset = 0;
+  let runLength = 0;
   let redZoneBytes = 0;
   let stackUnknown = false;
   // The instruction that set up the frame; its related location (which quotes its text) is made
@@ -88,7 +91,14 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       const rsp = before.regs[RSP];
       rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
-      if (rsp?.kind === 'stack' && rsp.anchor === 0) rspOffsets.push(rsp.off);
+      if (rsp?.kind === 'stack' && rsp.anchor === 0) {
+        if (runLength > 0 && rsp.off === runOffset) runLength++;
+        else {
+          if (runLength > 0) frameCounts.set(runOffset, (frameCounts.get(runOffset) ?? 0) + runLength);
+          runOffset = rsp.off;
+          runLength = 1;
+        }
+      }
       const first = facts.accessStart[index]!;
       const after = facts.accessStart[index + 1]!;
       if (after > first && !isBarrier(insn)) {
@@ -191,12 +201,13 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     return undefined;
   }
 
+  if (runLength > 0) frameCounts.set(runOffset, (frameCounts.get(runOffset) ?? 0) + runLength);
   const summary: FunctionSummary = {
     name: fn.name,
     startLine: fn.startLine,
     endLine: fn.endLine,
     span: { start: fn.insns[0]?.span.start ?? 0, end: fn.insns[fn.insns.length - 1]?.span.end ?? 0 },
-    frameSize: stackUnknown ? undefined : bodyFrame(rspOffsets),
+    frameSize: stackUnknown ? undefined : bodyFrame(frameCounts),
     redZoneBytes,
     stackUnknown,
     findingCount: findings.length,
@@ -211,28 +222,17 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
  * same frame whether or not the body later pushes for a moment (`pushfq; popq %rax`, the pushes
  * of a call's arguments), which the deepest RSP would count.
  */
-function bodyFrame(rspOffsets: readonly number[]): number {
-  // Sorted, equal offsets stand together: the longest run wins, the deeper (smaller) on a tie. A
-  // typed array sorts numbers in place, where an array sort with a comparator allocated a copy.
-  if (sortScratch.length < rspOffsets.length) sortScratch = new Float64Array(Math.max(rspOffsets.length, 2 * sortScratch.length));
-  for (let k = 0; k < rspOffsets.length; k++) sortScratch[k] = rspOffsets[k]!;
-  const sorted = sortScratch.subarray(0, rspOffsets.length).sort();
+function bodyFrame(counts: ReadonlyMap<number, number>): number {
   let best = 0;
   let bestCount = 0;
-  for (let k = 0; k < sorted.length; ) {
-    const off = sorted[k]!;
-    let end = k + 1;
-    while (end < sorted.length && sorted[end] === off) end++;
-    if (end - k > bestCount) {
+  for (const [off, count] of counts) {
+    if (count > bestCount || (count === bestCount && off < best)) {
       best = off;
-      bestCount = end - k;
+      bestCount = count;
     }
-    k = end;
   }
   return -best;
 }
-
-let sortScratch = new Float64Array(1024);
 
 /**
  * For an instruction the parser could not read: a register named inside one of its memory operands

@@ -9,12 +9,14 @@
  * order `describeInto` reports them (explicit operands in operand order, then the implicit ones of
  * string instructions), so the `k`th access of an instruction is `accessStart[i] + k`; `writes[i]`
  * has bit `s` set when the instruction may write register slot `s` in a way the transfer function
- * does not model itself. Nothing here allocates per instruction but the growth of the columns.
+ * does not model itself. The columns are views of the function analysis's arena (`arena.ts`):
+ * nothing here allocates per instruction but the list of access operands.
  */
 import type { Instruction, MemOperand, Operand } from '../ir';
 import { indexAtAddress, type AsmFunction, type Program } from './program';
 import { describeInto, directTarget, Flow, flowOf, plainSymbol, type AccessSink } from './semantics';
 import { opcodeTransfer, Transfer } from '../x86/opcodes';
+import { Arena } from './arena';
 
 /** Bits of the `flags` column. */
 export const FactFlag = {
@@ -27,17 +29,17 @@ export const FactFlag = {
 /** The columns of one function's instructions; see the module comment for the invariants. */
 export interface FunctionFacts {
   /** `Flow` of each instruction; a call to a function that never returns is `Flow.Stop`. */
-  readonly flow: Uint8Array;
+  readonly flow: Int32Array;
   /** `FactFlag` bits of each instruction. */
-  readonly flags: Uint8Array;
+  readonly flags: Int32Array;
   /** Register slots each instruction writes that the transfer function does not model itself (bit k: slot k). */
-  readonly writes: Uint16Array;
+  readonly writes: Int32Array;
   /** Where each instruction's accesses start in the access columns; one more entry than instructions. */
-  readonly accessStart: Uint32Array;
+  readonly accessStart: Int32Array;
   /** The memory operand of each access (the instruction's own, or a synthesized `[rdi]` of a string instruction). */
   readonly accessMem: readonly MemOperand[];
   /** `AccessKind` of each access. */
-  readonly accessKind: Uint8Array;
+  readonly accessKind: Int32Array;
   /** Bytes each access reads or writes, -1 when the instruction does not say (1 is then assumed for overlaps). */
   readonly accessSize: Float64Array;
   /** Bytes the instruction moves RSP up before the access (`popq -8(%rbp)`), 0 for none. */
@@ -49,71 +51,41 @@ export interface FactsOptions {
   readonly noReturn: ReadonlySet<string>;
 }
 
-/** Fills the access columns as `describeInto` reports accesses, growing them by doubling. */
+/** Fills the access columns as `describeInto` reports accesses. */
 class AccessColumns implements AccessSink {
   count = 0;
-  mem: MemOperand[] = [];
-  kind: Uint8Array;
-  size: Float64Array;
-  moved: Float64Array;
+  readonly mem: MemOperand[] = [];
 
-  constructor(capacity: number) {
-    this.kind = new Uint8Array(capacity);
-    this.size = new Float64Array(capacity);
-    this.moved = new Float64Array(capacity);
-  }
+  constructor(readonly kind: Int32Array, readonly size: Float64Array, readonly moved: Float64Array) {}
 
   access(mem: MemOperand, kind: number, size: number, rspMovedBy: number): void {
     const at = this.count++;
-    if (at === this.kind.length) this.grow();
     this.mem.push(mem);
     this.kind[at] = kind;
     this.size[at] = size;
     this.moved[at] = rspMovedBy;
   }
-
-  private grow(): void {
-    const capacity = this.kind.length * 2 + 4;
-    const kind = new Uint8Array(capacity);
-    kind.set(this.kind);
-    const size = new Float64Array(capacity);
-    size.set(this.size);
-    const moved = new Float64Array(capacity);
-    moved.set(this.moved);
-    this.kind = kind;
-    this.size = size;
-    this.moved = moved;
-  }
-}
-
-const factsCache = new WeakMap<AsmFunction, FunctionFacts>();
-
-/** The facts of a function's instructions, made once per function. */
-export function factsOf(fn: AsmFunction, program: Program, options: FactsOptions): FunctionFacts {
-  let facts = factsCache.get(fn);
-  if (facts === undefined) {
-    facts = buildFacts(fn, program, options);
-    factsCache.set(fn, facts);
-  }
-  return facts;
 }
 
 /** The facts of one instruction on its own, as if it were a function (no call target is known not to return). */
 export function instructionFacts(insn: Instruction, mode: 2 | 4 | 8): FunctionFacts {
   const fn: AsmFunction = { name: '', insns: [insn], labels: new Map(), addressesAscend: false, sources: [], mode, startLine: insn.line, endLine: insn.line };
   const program: Program = { functions: [fn], dataTables: new Map(), dataLabels: new Set(), kernelEvidence: undefined, mode, relocatable: false };
-  return buildFacts(fn, program, { noReturn: new Set() });
+  return factsOf(fn, program, { noReturn: new Set() }, new Arena(64, 32));
 }
 
-function buildFacts(fn: AsmFunction, program: Program, options: FactsOptions): FunctionFacts {
+/** The facts of a function's instructions, in columns of `arena` (valid until it is reset). */
+export function factsOf(fn: AsmFunction, program: Program, options: FactsOptions, arena: Arena): FunctionFacts {
   const insns = fn.insns;
   const n = insns.length;
-  const flow = new Uint8Array(n);
-  const flags = new Uint8Array(n);
-  const writes = new Uint16Array(n);
-  const accessStart = new Uint32Array(n + 1);
-  // About one instruction in three accesses memory; the columns grow when more do.
-  const accesses = new AccessColumns((n >> 1) + 4);
+  const flow = arena.int32(n);
+  const flags = arena.int32(n);
+  const writes = arena.int32(n);
+  const accessStart = arena.int32(n + 1);
+  // An instruction accesses at most each of its operands, or two implicit operands (`movs`).
+  let bound = 0;
+  for (let i = 0; i < n; i++) bound += Math.max(insns[i]!.operands.length, 2);
+  const accesses = new AccessColumns(arena.int32(bound), arena.float64(bound), arena.float64(bound));
   for (let i = 0; i < n; i++) {
     const insn = insns[i]!;
     accessStart[i] = accesses.count;
@@ -127,7 +99,7 @@ function buildFacts(fn: AsmFunction, program: Program, options: FactsOptions): F
 }
 
 /** Marks a call to the next instruction (`call 1f; 1: pop %ebx`) and a call that never returns. */
-function callFacts(fn: AsmFunction, program: Program, options: FactsOptions, index: number, flow: Uint8Array, flags: Uint8Array): void {
+function callFacts(fn: AsmFunction, program: Program, options: FactsOptions, index: number, flow: Int32Array, flags: Int32Array): void {
   const insn = fn.insns[index]!;
   const target = directTarget(insn);
   if (target === undefined) return;

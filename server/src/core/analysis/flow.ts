@@ -17,6 +17,7 @@ import { step, type TransferContext } from './transfer';
 import { movesStackImplicitly } from '../x86/opcodes';
 import { boundFor, BoundReached, charge, endBudget, startBudget } from './budget';
 import { FactFlag, factsOf, targetIndex, type FunctionFacts } from './facts';
+import { withArena, type Arena } from './arena';
 
 /** Receives every instruction of every reached block once, after the fixpoint, in order. */
 export interface FlowVisitor {
@@ -55,9 +56,9 @@ interface Blocks {
   readonly end: Int32Array;
   readonly successorStart: Int32Array;
   readonly successors: Int32Array;
-  readonly unresolved: Uint8Array;
+  readonly unresolved: Int32Array;
   /** Alignment padding after a jump or return that no label or branch names: never code. */
-  readonly padding: Uint8Array;
+  readonly padding: Int32Array;
   readonly blockAt: Int32Array;
 }
 
@@ -70,7 +71,7 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
   const ctx: TransferContext = { mode: fn.mode, abi: options.abi, anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
   const outer = startBudget(boundFor(fn.insns.length));
   try {
-    walkFunction(fn, program, options, visitor, ctx);
+    withArena((arena) => walkFunction(fn, program, options, visitor, ctx, arena));
   } catch (error) {
     if (!(error instanceof BoundReached)) throw error;
     visitor.onBound?.(
@@ -83,20 +84,20 @@ export function analyzeFlow(fn: AsmFunction, program: Program, options: FlowOpti
   return ctx;
 }
 
-function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor, ctx: TransferContext): void {
-  const facts = factsOf(fn, program, options);
+function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, visitor: FlowVisitor, ctx: TransferContext, arena: Arena): void {
+  const facts = factsOf(fn, program, options, arena);
   const flags = facts.flags;
   // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
   let anyIndexed = false;
   for (let i = 0; i < flags.length && !anyIndexed; i++) anyIndexed = (flags[i]! & FactFlag.Indexed) !== 0;
-  const blocks = buildBlocks(fn, program, facts);
+  const blocks = buildBlocks(fn, program, facts, arena);
   const count = blocks.count;
   const blockAt = blocks.blockAt;
   // Per block: the state at its entry, how often a join changed it, whether it is queued, and the
   // note of paths that reach it with different stack pointers.
   const inStates: (State | undefined)[] = new Array<State | undefined>(count).fill(undefined);
-  const visits = new Int32Array(count);
-  const queued = new Uint8Array(count);
+  const visits = arena.int32(count);
+  const queued = arena.int32(count);
   let mismatches: (string | undefined)[] | undefined;
   let indirectState: State | undefined;
 
@@ -254,12 +255,12 @@ function mayReport(fn: AsmFunction, facts: FunctionFacts, start: number, end: nu
   return false;
 }
 
-function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): Blocks {
+function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts, arena: Arena): Blocks {
   const n = fn.insns.length;
   const flow = facts.flow;
   // Per instruction: whether it starts a block, and whether a label or a branch names it.
-  const leader = new Uint8Array(n + 1);
-  const named = new Uint8Array(n + 1);
+  const leader = arena.int32(n + 1);
+  const named = arena.int32(n + 1);
   if (n > 0) leader[0] = 1;
   for (const index of fn.labels.values()) {
     if (index < n) leader[index] = 1;
@@ -268,9 +269,9 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
   // What each instruction that ends a block says of its successors: `ends` is 0 for one that does
   // not end a block, 1 for one with at most two successors (`first`, `second`, -1 for none), 2 for
   // an unresolved indirect jump, 3 for a resolved jump table (its targets in `tables`).
-  const ends = new Uint8Array(n);
-  const first = new Int32Array(n).fill(-1);
-  const second = new Int32Array(n).fill(-1);
+  const ends = arena.int32(n);
+  const first = arena.int32(n, -1);
+  const second = arena.int32(n, -1);
   let tables: Map<number, number[]> | undefined;
   let listed = 0;
   const successor = (s: number): number => {
@@ -323,7 +324,7 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
   // jmp .L2; nop; .L4: — the nop aligns the loop head. Padding right after an instruction that does
   // not fall through, and named by no label or branch, is its own block that nothing enters; it is
   // not code an unresolved indirect jump may reach either (jump tables never point at padding).
-  const paddingStart = new Uint8Array(n + 1);
+  const paddingStart = arena.int32(n + 1);
   for (let i = 0; i < n; i++) {
     if (ends[i] === 0 || !endsPath(flow[i]!)) continue;
     let end = i + 1;
@@ -334,9 +335,9 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
   }
   let count = 0;
   for (let i = 0; i < n; i++) if (leader[i] === 1) count++;
-  const start = new Int32Array(count);
-  const endOf = new Int32Array(count);
-  const blockAt = new Int32Array(n).fill(-1);
+  const start = arena.int32(count);
+  const endOf = arena.int32(count);
+  const blockAt = arena.int32(n, -1);
   for (let i = 0, b = 0; i < n; i++) {
     if (leader[i] !== 1) continue;
     start[b] = i;
@@ -345,11 +346,11 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts): B
     b++;
   }
   if (count > 0) endOf[count - 1] = n;
-  const successorStart = new Int32Array(count + 1);
-  const unresolved = new Uint8Array(count);
-  const padding = new Uint8Array(count);
+  const successorStart = arena.int32(count + 1);
+  const unresolved = arena.int32(count);
+  const padding = arena.int32(count);
   // Fall-throughs add at most one successor per block.
-  const successors = new Int32Array(listed + count);
+  const successors = arena.int32(listed + count);
   let at = 0;
   for (let b = 0; b < count; b++) {
     successorStart[b] = at;
