@@ -6,7 +6,7 @@
 import type { Instruction, MemOperand, Operand } from '../ir';
 import { gpr, registerWidth } from './registers';
 import {
-  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer,
+  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer, UNKNOWN_OPCODE,
 } from '../x86/opcodes';
 
 /** How control leaves an instruction. */
@@ -209,6 +209,9 @@ function collectRegisterWrites(insn: Instruction, writes: number[], stringOp: nu
   if (insn.unknown) {
     // An instruction we could not read may write any register it names.
     pushRegisterSlots(writes, ops);
+    // A word the x86 table does not know (a macro left unexpanded, `SAVE_REGS`) may do anything,
+    // move the stack pointer too: the analysis does not assume that it leaves RSP alone.
+    if (id === UNKNOWN_OPCODE) pushSlot(writes, 'rsp');
   }
 }
 
