@@ -42,8 +42,8 @@ test('saving a kernel crate built with the red zone puts its findings on the fun
     assert.ok(stores.length > 0, JSON.stringify(diagnostics, null, 1));
     for (const diagnostic of diagnostics) assert.equal(diagnostic.range.start.line, fnLine, JSON.stringify(diagnostic));
     const message = typeof stores[0]!.message === 'string' ? stores[0]!.message : stores[0]!.message.value;
-    assert.match(message, /In `leaf_sum`/);
-    assert.match(message, /`#!\[no_std\]` and .*`-C code-model=kernel`.* without `-C no-redzone=y`/);
+    assert.match(message, /In 'leaf_sum'/);
+    assert.match(message, /'#!\[no_std\]' and .*'-C code-model=kernel'.* without '-C no-redzone=y'/);
     // The crate's own target directory is never written.
     assert.equal(existsSync(join(crate, 'target')), false);
 

@@ -7,7 +7,7 @@
  * and `%include`. Lines from a macro keep the invocation's line.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, MAX_LINE, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { EXPANSION_LIMITS, LINE_WORK, MAX_LINE, WorkBudget, capLine, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
 
 interface SingleLine {
   readonly parameters: readonly string[] | undefined;
@@ -48,7 +48,7 @@ interface Collection {
 
 /** Runs NASM's preprocessor over the lines (the written ones, or the C preprocessor's) into `out`. */
 export function preprocessNasm(lines: readonly SourceLine[], options: SourceOptions, out: ExpansionOutput): void {
-  new NasmPreprocessor(options, out).run(joinContinuations(lines));
+  new NasmPreprocessor(options, out, new WorkBudget(out)).run(joinContinuations(lines));
 }
 
 /**
@@ -87,9 +87,8 @@ class NasmPreprocessor {
   readonly #conditionals: { active: boolean; taken: boolean; outer: boolean; unknown: boolean; line: number }[] = [];
   #collection: Collection | undefined;
   #counter = 0;
-  #steps = 0;
 
-  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput, readonly work: WorkBudget) {
     for (const define of options.defines ?? []) {
       const eq = define.indexOf('=');
       this.#define(eq < 0 ? `${define} 1` : `${define.slice(0, eq)} ${define.slice(eq + 1)}`, false, 0, false);
@@ -98,7 +97,6 @@ class NasmPreprocessor {
 
   run(input: readonly SourceLine[]): void {
     this.#frames.push({ lines: input, pos: 0, origin: undefined, chain: undefined, file: this.options.fileName, args: undefined, local: undefined, repeats: 0, rep: false });
-    const limit = Math.max(EXPANSION_LIMITS.minLines * 4, input.length * EXPANSION_LIMITS.linesPerInputLine * 4);
     while (this.#frames.length > 0 && !this.out.exhausted) {
       const frame = this.#frames[this.#frames.length - 1]!;
       if (frame.pos >= frame.lines.length) {
@@ -109,10 +107,7 @@ class NasmPreprocessor {
         continue;
       }
       const line = frame.lines[frame.pos++]!;
-      if (++this.#steps > limit) {
-        this.out.problem(frame.origin ?? line.origin, `expansion stopped after ${limit} steps (a runaway %rep or recursion?); the rest of the file is not analyzed`);
-        return;
-      }
+      if (!this.work.spend(line.text.length + LINE_WORK, frame.origin ?? line.origin)) return;
       this.#line(frame, line);
     }
     if (this.#collection !== undefined) {
@@ -133,7 +128,7 @@ class NasmPreprocessor {
 
   #line(frame: Frame, line: SourceLine): void {
     const origin = frame.origin ?? line.origin;
-    const raw = frame.args !== undefined ? this.#macroParameters(line.text, frame) : line.text;
+    const raw = frame.args !== undefined ? this.#macroParameters(line.text, frame, origin) : line.text;
     const code = stripNasmComment(raw);
     const directive = /^\s*(%[a-z]+)\b\s*(.*)$/i.exec(code);
     const word = directive?.[1]!.toLowerCase();
@@ -349,7 +344,9 @@ class NasmPreprocessor {
     let out = '';
     let changed = false;
     const ident = /[A-Za-z_.$?@][\w.$#@~?]*/y;
-    for (let i = 0; i < text.length;) {
+    if (!this.work.spend(text.length + 1, origin)) return text;
+    // A line the macros made longer than `MAX_LINE` is cut (a written line that long is kept whole).
+    for (let i = 0; i < text.length && (out.length <= MAX_LINE || !changed); ) {
       const c = text[i]!;
       if (c === ';') return changed ? this.#expandSingle(out + text.slice(i), origin, depth + 1) : out + text.slice(i);
       if (c === '"' || c === "'" || c === '`') {
@@ -392,7 +389,7 @@ class NasmPreprocessor {
       const args = splitNasmArguments(text.slice(j + 1, close));
       let body = definition.body;
       definition.parameters.forEach((p, k) => {
-        body = body.replace(new RegExp(`(?<![\\w.$#@~?])${p.replace(/[.$?]/g, '\\$&')}(?![\\w.$#@~?])`, 'g'), () => args[k] ?? '');
+        body = replaceWithin(body, new RegExp(`(?<![\\w.$#@~?])${p.replace(/[.$?]/g, '\\$&')}(?![\\w.$#@~?])`, 'g'), () => args[k] ?? '');
       });
       out += body;
       i = close + 1;
@@ -400,10 +397,7 @@ class NasmPreprocessor {
     }
     // `%define A A` expands to itself: NASM does not expand a macro inside its own expansion.
     if (!changed || out === text) return out;
-    if (out.length > MAX_LINE) {
-      this.out.problem(origin, 'single-line macro expansion grew past 64 KiB; cut');
-      return out.slice(0, MAX_LINE);
-    }
+    if (out.length > MAX_LINE) return capLine(out, origin, this.out, 'single-line macro expansion');
     return this.#expandSingle(out, origin, depth + 1);
   }
 
@@ -459,21 +453,24 @@ class NasmPreprocessor {
     const filled = [...args];
     for (let k = supplied; k < (Number.isFinite(macro.max) ? macro.max : supplied); k++) filled.push(macro.defaults[k - macro.min] ?? '');
     const chain = frame.chain === undefined ? macro.name : `${frame.chain} → ${macro.name}`;
+    if (!this.work.spend(macro.body.reduce((sum, text) => sum + text.length + LINE_WORK, 0), origin)) return;
     const lines = macro.body.map((text) => ({ text, origin, verbatim: false, macro: chain }));
     const argsWithCount = [String(supplied), ...filled];
     this.#frames.push({ lines, pos: 0, origin, chain, file: frame.file, args: argsWithCount, local: `..@${this.#counter++}.`, repeats: 0, rep: false });
   }
 
   /** Substitutes `%0`, `%1`..`%n`, `%{n}`, `%%label` in a macro body line. */
-  #macroParameters(text: string, frame: Frame): string {
+  #macroParameters(text: string, frame: Frame, origin: number): string {
     if (text.indexOf('%') < 0) return text;
     const args = frame.args!;
-    return text.replace(/%%([\w.$#@~?]+)|%\{(-?\d+)\}|%(\d+)/g, (_match, local, braced, plain) => {
+    const substituted = replaceWithin(text, /%%([\w.$#@~?]+)|%\{(-?\d+)\}|%(\d+)/g, (_match, local, braced, plain) => {
       if (local !== undefined) return `${frame.local}${local}`;
       const k = Number(braced ?? plain);
       if (k === 0) return args[0]!;
       return args[k] ?? '';
     });
+    this.work.spend(substituted.length, origin);
+    return capLine(substituted, origin, this.out, 'macro parameter substitution');
   }
 
   #rotate(frame: Frame, rest: string, origin: number): void {
@@ -517,11 +514,27 @@ class NasmPreprocessor {
       this.out.problem(origin, `%include "${name}" not found${this.options.readFile === undefined ? ' (includes are not read here)' : ''}; what it defines is not expanded`);
       return;
     }
+    if (!this.work.spend(found.text.length, origin)) return;
     const chain = frame.chain === undefined ? `%include "${name}"` : `${frame.chain} → %include "${name}"`;
     const lines = joinContinuations(splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain })));
     this.#frames.push({ lines, pos: 0, origin, chain, file: found.path, args: undefined, local: undefined, repeats: 0, rep: false });
     void line;
   }
+}
+
+/**
+ * `text.replace(pattern, replacer)` that stops replacing once the result is past `MAX_LINE` (the
+ * matches after it become empty; the caller cuts the line and says so), so that a parameter used
+ * many times with a long argument cannot build a string of gigabytes.
+ */
+function replaceWithin(text: string, pattern: RegExp, replacer: (match: string, ...groups: string[]) => string): string {
+  let length = text.length;
+  return text.replace(pattern, (...match: string[]) => {
+    if (length > MAX_LINE) return '';
+    const value = replacer(...(match as [string, ...string[]]));
+    length += value.length - match[0]!.length;
+    return value;
+  });
 }
 
 /** A line without its `;` comment (quotes respected). */
