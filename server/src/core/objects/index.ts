@@ -11,7 +11,7 @@
  * Never throws: a file that cannot be read gives an error for that file (or archive member) only.
  */
 import { analyzeItemsOnePass } from '../analysis/one-pass';
-import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, readElfFrom, type Disassembler, type ElfFile, type ElfSource, type ObjectProvenance, type ReadResult } from '../elf/index';
+import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, arraySource, readElfFrom, type Disassembler, type ElfFile, type ElfSource, type ObjectProvenance, type ReadResult } from '../elf/index';
 import type { AsmItem, Instruction } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
@@ -123,16 +123,20 @@ function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName
       return { input: 'ar', units, error: damaged };
     }
     if (!isElf(bytes)) return { input: 'unknown', units: [], error: 'not an ELF file or ar archive' };
-    const unit = oneUnit(() => readElf(bytes), undefined, name, work);
+    const unit = oneUnit(() => readElfFrom(arraySource(bytes), analysisReads), undefined, name, work);
     return { input: unit.input, units: unit.error === undefined ? [unit] : [], error: unit.error };
   } catch (error) {
     return { input: 'unknown', units: [], error: `internal error while reading the object: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
-/** An archive member's ELF file; a member that is not one gets the error `oneUnit` reports. */
+/**
+ * An archive member's ELF file; a member that is not one gets the error `oneUnit` reports. Files
+ * in memory are read through the same filter as files on disk, so that a listing (its relocation
+ * lines) and its line numbers are the same whichever way the file was read.
+ */
 function readMember(bytes: Uint8Array): ReadResult<ElfFile> {
-  return isElf(bytes) ? readElf(bytes) : { value: undefined, error: 'not an ELF object', problems: [] };
+  return isElf(bytes) ? readElfFrom(arraySource(bytes), analysisReads) : { value: undefined, error: 'not an ELF object', problems: [] };
 }
 
 function oneUnit(readUnit: () => ReadResult<ElfFile>, member: string | undefined, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectUnit {
