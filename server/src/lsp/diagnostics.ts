@@ -95,8 +95,11 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     cancel(uri);
     const lastRun = ranAt.get(uri);
     const idle = !pending && (previous === undefined || now - previous > debounceMs) && (lastRun === undefined || now - lastRun > debounceMs);
-    const pause = Math.max(debounceMs, Math.min(costs.get(uri) ?? 0, maxPauseMs));
-    timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : pause));
+    // Inside a burst (the previous change came within the long pause) the long pause applies; a
+    // change sent after the diagnostics of the last one arrived waits only `debounceMs`, as before.
+    const longPause = Math.max(debounceMs, Math.min(costs.get(uri) ?? 0, maxPauseMs));
+    const inBurst = previous !== undefined && now - previous < longPause;
+    timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : inBurst ? longPause : debounceMs));
   };
 
   context.documents.onDidOpen((event) => {
