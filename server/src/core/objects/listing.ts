@@ -307,13 +307,17 @@ export interface PieceTrace {
   readonly sections: (AsmItem | undefined)[];
 }
 
-/** The items of some pieces (by index, as `unitItemPieces` emitted them), each after the section item it follows. */
-export function piecesWithSections(pieces: ReadonlyMap<number, readonly AsmItem[]>, trace: PieceTrace): UnitItems {
+/**
+ * The items of some pieces (by index, as `unitItemPieces` emitted them) on `lines`, each piece's
+ * after the section item it follows (`forEachInstructionItem` places them by those): what printing
+ * a few flagged lines and reading their source positions need.
+ */
+export function piecesWithSections(pieces: ReadonlyMap<number, readonly AsmItem[]>, trace: PieceTrace, lines: ReadonlySet<number>): UnitItems {
   const items: AsmItem[] = [];
   for (const index of [...pieces.keys()].sort((a, b) => a - b)) {
     const section = trace.sections[index];
     if (section !== undefined) items.push(section);
-    for (const item of pieces.get(index)!) items.push(item);
+    for (const item of pieces.get(index)!) if (item.kind === 'section' || lines.has(item.line)) items.push(item);
   }
   return { items, lines: trace.lines };
 }
