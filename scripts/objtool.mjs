@@ -7,9 +7,10 @@
 // objtool refuses to make them again, while on the copies it validates everything. Both are kept
 // in the cache. `runObjtool(tool, copies, jobs)` runs it the way Kbuild does for Debian's 6.1
 // config, writing nothing (`--dry-run`), one file per process, `jobs` processes at a time.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { debianPackage, sh } from '../test/support/debian-packages.mjs';
 
 const PACKAGE = 'linux-kbuild-6.1';
 const TOOL = join('usr', 'lib', 'linux-kbuild-6.1', 'tools', 'objtool', 'objtool');
@@ -18,10 +19,6 @@ const GENERATED = ['.orc_unwind', '.orc_unwind_ip', '.return_sites', '.retpoline
 /** Kbuild's objtool flags for a module of Debian's 6.1 kernel (CONFIG_X86_KERNEL_IBT off, SLS and rethunk on). */
 export const OBJTOOL_FLAGS = ['--hacks=jump_label', '--hacks=noinstr', '--orc', '--retpoline', '--rethunk', '--sls', '--static-call', '--uaccess', '--module', '--dry-run'];
 
-function sh(cmd, args, cwd) {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 /** The objtool binary and the ORC-free copies of `modules` (same order). */
 export function objtoolSetup(root, modules, log = () => {}) {
   const cache = join(root, '.cache', 'objtool');
@@ -29,17 +26,8 @@ export function objtoolSetup(root, modules, log = () => {}) {
   const tool = join(unpacked, TOOL);
   mkdirSync(cache, { recursive: true });
   if (!existsSync(tool)) {
-    log(`fetching ${PACKAGE} with apt-get download into ${cache}`);
-    const download = () => sh('apt-get', ['download', PACKAGE], cache);
-    try {
-      download();
-    } catch {
-      sh('apt-get', ['update', '-qq']);
-      download();
-    }
-    const deb = readdirSync(cache).find((name) => name.startsWith(`${PACKAGE}_`) && name.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${PACKAGE} left no .deb in ${cache}`);
-    sh('dpkg-deb', ['-x', join(cache, deb), unpacked]);
+    const deb = debianPackage(PACKAGE, cache, log);
+    sh('dpkg-deb', ['-x', deb, unpacked]);
   }
   if (sh('ldd', [tool]).includes('not found')) throw new Error(`objtool needs libelf: apt-get install -y libelf1`);
   const copies = join(cache, 'modules');

@@ -7,8 +7,7 @@
 //   - the server's peak and final memory (VmHWM, VmRSS from /proc/PID/status),
 //   - how many diagnostics were published for versions already replaced.
 // Targets: final diagnostics within 1 s of the burst's end, hovers within 50 ms, RSS under 300 MB.
-// This prints and exits 0. An in-process bounded test passed its assertions but left its test
-// process alive, so it is not in the suite yet.
+// This prints and exits 0; test/lsp/soak.test.ts runs a bounded soak in the main suite.
 // Usage: node scripts/soak-lsp.mjs [--lines N] [--edits N] [--every N] [--seed N]   (build dist/ first)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

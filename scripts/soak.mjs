@@ -1,5 +1,5 @@
-// The soak of the language server, run by scripts/soak-lsp.mjs (full size, prints); written to be
-// shared with a bounded test: open a document, send a burst of seeded
+// The soak of the language server, shared by scripts/soak-lsp.mjs (full size, prints) and
+// test/lsp/soak.test.ts (bounded, in the main suite): open a document, send a burst of seeded
 // random edits without pause, a hover and a code action every `every` edits (not awaited), then
 // wait for the diagnostics of the final version.
 import { readFileSync } from 'node:fs';
@@ -86,10 +86,10 @@ function memory(pid) {
 }
 
 /**
- * Runs the soak against a server reachable through `input`/`output` (a child's stdout/stdin, or
- * in-memory streams); `pid` is the server's process, for its memory. Resolves with what it measured.
+ * Runs the soak against a server reachable through `input`/`output` (a child's stdout/stdin); `pid`
+ * is the server's process, for its memory; the server is asked to exit at the end. Resolves with what it measured.
  */
-export async function runSoak({ input, output, pid, uri, text, edits, every, seed, settings = {}, shutdown = true }) {
+export async function runSoak({ input, output, pid, uri, text, edits, every, seed, settings = {} }) {
   const connection = createProtocolConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
   const publications = [];
   const waiters = [];
@@ -154,11 +154,8 @@ export async function runSoak({ input, output, pid, uri, text, edits, every, see
       rssMb: rss,
       peakMb: peak,
     };
-    // A server in its own process is asked to exit; one in this process is left to the caller.
-    if (shutdown) {
-      await connection.sendRequest(ShutdownRequest.type);
-      await connection.sendNotification(ExitNotification.type);
-    }
+    await connection.sendRequest(ShutdownRequest.type);
+    await connection.sendNotification(ExitNotification.type);
     return result;
   } finally {
     connection.dispose();

@@ -81,3 +81,15 @@ test('past the cap, one information diagnostic says how many findings were left 
   assert.equal(client.statuses[0].findings, 10);
   client.dispose();
 });
+
+test('the analysis of the current version is known as such, trusted or not (a hover then reads it, not an earlier one)', () => {
+  const analyzer = new Analyzer(coreEngine, 1 << 24);
+  const document = TextDocument.create('file:///cache-test/now.s', 'gas-x86', 1, readFileSync('test/fixtures/lsp/kernel.s', 'utf8'));
+  for (const trusted of [false, true]) {
+    const analysis = analyzer.analyze(document, defaultSettings, [], trusted);
+    assert.equal(analyzer.analyzedNow(document, defaultSettings, trusted), analysis, `trusted: ${trusted}`);
+    assert.equal(analyzer.analyzedNow(document, defaultSettings, !trusted), undefined, `trusted: ${trusted}, asked for ${!trusted}`);
+  }
+  const next = TextDocument.update(document, [{ text: '# edited\n' }], 2);
+  assert.equal(analyzer.analyzedNow(next, defaultSettings, true), undefined, 'a newer version is not analyzed yet');
+});

@@ -2,6 +2,7 @@
  * An in-process language server and a protocol client over two in-memory streams, so every
  * handler is exercised through real JSON-RPC messages without spawning a process.
  */
+import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 import {
@@ -100,7 +101,7 @@ export class TestClient {
   async diagnostics(uri: string, accept: (params: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
     for (;;) {
       const found = this.#published.find((params) => params.uri === uri && accept(params));
-      if (found !== undefined) return found;
+      if (found !== undefined) return plainTextOnly(found);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
@@ -131,7 +132,7 @@ export class TestClient {
   async publication(uri: string, index: number): Promise<PublishDiagnosticsParams> {
     for (;;) {
       const found = this.#published.filter((params) => params.uri === uri)[index];
-      if (found !== undefined) return found;
+      if (found !== undefined) return plainTextOnly(found);
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
@@ -199,4 +200,19 @@ export async function startTestServer(options: TestClientOptions = {}): Promise<
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return { client, initialize };
+}
+
+/**
+ * Every editor shows a diagnostic's message and related information as plain text, so a published
+ * one never carries a Markdown code span: backticks would show as they are.
+ */
+function plainTextOnly(params: PublishDiagnosticsParams): PublishDiagnosticsParams {
+  for (const diagnostic of params.diagnostics) {
+    // Markdown message content (LSP 3.18) is the one exception, where an editor supports it.
+    const own = typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.kind === 'plaintext' ? diagnostic.message.value : '';
+    for (const message of [own, ...(diagnostic.relatedInformation ?? []).map((info) => info.message)]) {
+      assert.ok(!message.includes('`'), `a published diagnostic message carries backticks: ${message}`);
+    }
+  }
+  return params;
 }

@@ -71,7 +71,7 @@ test('scanning publishes the findings on the C source line, with progress', { sk
   assert.ok(store, JSON.stringify(published.diagnostics));
   assert.deepEqual(store.range, { start: { line: 1, character: 2 }, end: { line: 1, character: 47 } });
   assert.equal(store.source, 'redzone');
-  assert.match(String(store.message), /in build\/leaf\.o, function leaf: `mov/);
+  assert.match(String(store.message), /in build\/leaf\.o, function leaf: 'mov/);
   const related = store.relatedInformation?.[0];
   assert.equal(disassemblyTarget(related!.location.uri)?.path, join(project, 'build', 'leaf.o'));
   client.dispose();

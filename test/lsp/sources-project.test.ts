@@ -77,12 +77,12 @@ for (const cc of ['gcc', 'clang']) {
       // What the message says: the variable (gcc's -fverbose-asm names it, clang's -O0 DWARF), the function, the missing flag and the build's kernel flags, the fix.
       const text = (diagnostic: Diagnostic): string => (typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value);
       const message = text(store[0]!);
-      assert.match(message, cc === 'gcc' ? /`value` \(4 bytes at RSP-4\)/ : /`value` \(4 bytes at RSP-\d+\)/);
+      assert.match(message, cc === 'gcc' ? /'value' \(4 bytes at RSP-4\)/ : /'value' \(4 bytes at RSP-\d+\)/);
       assert.match(message, /irq_save_flags/);
-      assert.match(message, /compiled without `-mno-red-zone`/);
-      assert.match(message, /`-D__KERNEL__` and `-mcmodel=kernel`/);
-      assert.match(message, /add `-mno-red-zone` to Makefile/);
-      assert.match(text(clobber[0]!), /`pushfq[^`]*` here overwrites/);
+      assert.match(message, /compiled without '-mno-red-zone'/);
+      assert.match(message, /'-D__KERNEL__' and '-mcmodel=kernel'/);
+      assert.match(message, /add '-mno-red-zone' to Makefile/);
+      assert.match(text(clobber[0]!), /'pushfq[^']*' here overwrites/);
       // The build's object is never written.
       assert.equal(statSync(join(dir, 'irq.o')).mtimeMs, object.mtimeMs);
 

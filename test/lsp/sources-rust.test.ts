@@ -44,8 +44,8 @@ test('saving a kernel crate built with the red zone puts its findings on the fun
     assert.ok(stores.length > 0, JSON.stringify(diagnostics, null, 1));
     for (const diagnostic of diagnostics) assert.equal(diagnostic.range.start.line, fnLine, JSON.stringify(diagnostic));
     const message = typeof stores[0]!.message === 'string' ? stores[0]!.message : stores[0]!.message.value;
-    assert.match(message, /In `leaf_sum`/);
-    assert.match(message, /`#!\[no_std\]` and .*`-C code-model=kernel`.* without `-C no-redzone=y`/);
+    assert.match(message, /In 'leaf_sum'/);
+    assert.match(message, /'#!\[no_std\]' and .*'-C code-model=kernel'.* without '-C no-redzone=y'/);
     // The crate's own target directory is never written.
     assert.equal(existsSync(join(crate, 'target')), false);
 
@@ -120,8 +120,8 @@ test('saving a crate built for a custom target JSON without "disable-redzone": t
     const fnLine = source.split('\n').findIndex((line) => line.includes('pub extern "C" fn leaf_pick'));
     for (const diagnostic of stores) assert.equal(diagnostic.range.start.line, fnLine, JSON.stringify(diagnostic));
     const message = typeof stores[0]!.message === 'string' ? stores[0]!.message : stores[0]!.message.value;
-    assert.match(message, /In `leaf_pick`/);
-    assert.match(message, /custom target `kernel-target\.json`.*which does not set "disable-redzone": true/);
+    assert.match(message, /In 'leaf_pick'/);
+    assert.match(message, /custom target 'kernel-target\.json'.*which does not set "disable-redzone": true/);
     assert.equal(existsSync(join(crate, 'target')), false);
 
     // The fix in the target JSON itself: the red zone off, and nothing is left.

@@ -113,5 +113,5 @@ test('the mnemonic-comparison check reports a file that compares a mnemonic stri
   const files = sources(dir);
   assert.equal(files.length, 2);
   const found = findMnemonicComparisons(files, new Set(knownMnemonics));
-  assert.deepEqual(found.map((c) => [relative(dir, c.file), c.literal]), [['compares-mnemonic.ts', 'push']]);
+  assert.deepEqual(found.map((c) => [relative(dir, c.file), c.literal]), [['compares-mnemonic.ts', 'push'], ['compares-mnemonic.ts', 'pop']]);
 });

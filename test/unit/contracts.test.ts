@@ -88,3 +88,17 @@ test("docs/contracts.md's findings table is the code's", () => {
   const rows = [...table.matchAll(/^\| `([a-z-]+)` \| (\w+) \| (.+) \|$/gm)].map((row) => ({ code: row[1], severity: row[2], summary: row[3] }));
   assert.deepEqual(rows, findingTable.map((info) => ({ code: info.code, severity: info.severity, summary: info.summary })));
 });
+
+test("docs/contracts.md's command-line synopsis names every option the CLI's --help lists", () => {
+  const doc = readFileSync('docs/contracts.md', 'utf8');
+  const synopsis = /## Command line\s*```\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(synopsis, 'docs/contracts.md has the synopsis block');
+  const help = spawnSync(process.execPath, ['dist/cli.js', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  // The options are in the first column of the usage and option lines (descriptions may quote other tools' options).
+  const columns = help.stdout.split('\n').filter((line) => /^\s*(-|redzone-lint )/.test(line)).map((line) => line.trim().split(/\s{2,}/)[0]!);
+  const options = new Set(columns.flatMap((column) => [...column.matchAll(/(?<![\w-])(--[a-z][a-z-]*|-[A-Z])\b/g)].map((match) => match[1]!)));
+  assert.ok(options.size > 10, `options in --help: ${[...options].join(' ')}`);
+  const named = (option: string): boolean => new RegExp(`(?<![\\w-])${option}(?![\\w-])`).test(synopsis);
+  assert.deepEqual([...options].filter((option) => !named(option)), []);
+});

@@ -20,6 +20,18 @@ export interface MnemonicComparison {
   readonly literal: string;
 }
 
+/** `string`, or `string` with `null` or `undefined` (`string | undefined` from an array lookup, say). */
+function isStringType(type: ts.Type): boolean {
+  if ((type.flags & ts.TypeFlags.String) !== 0) return true;
+  if (!type.isUnion()) return false;
+  let string = false;
+  for (const part of type.types) {
+    if ((part.flags & ts.TypeFlags.String) !== 0) string = true;
+    else if ((part.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)) === 0) return false;
+  }
+  return string;
+}
+
 const stringMethods = new Set(['startsWith', 'endsWith', 'includes', 'has', 'get', 'indexOf']);
 
 /** Every mnemonic comparison in `files`, typed against each other (imports between them resolve). */
@@ -36,7 +48,7 @@ export function findMnemonicComparisons(files: readonly string[], mnemonics: Rea
   });
   const checker = program.getTypeChecker();
   const found: MnemonicComparison[] = [];
-  const isString = (node: ts.Node): boolean => (checker.getTypeAtLocation(node).flags & ts.TypeFlags.String) !== 0;
+  const isString = (node: ts.Node): boolean => isStringType(checker.getTypeAtLocation(node));
   const isMnemonic = (node: ts.Node): node is ts.StringLiteralLike => ts.isStringLiteralLike(node) && mnemonics.has(node.text);
 
   for (const file of files) {

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 // @ts-expect-error: a plain .mjs script without types, shared with scripts/test.mjs.
 import { missingPackages } from '../../scripts/requirements.mjs';
 import { findingTable } from '../../server/src/core/findings';
@@ -59,6 +59,43 @@ test('npm test on a machine without the compilers stops at once with the one com
     assert.equal(run.status, 1, run.stdout + run.stderr);
     assert.match(run.stderr, /apt-get install -y gcc clang binutils make/);
     assert.ok(existsSync(join(dir, 'out')), 'nothing was deleted or built');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('as root with apt-get, the suite installs what is missing, saying so, and updates the package lists when the install fails', { skip: process.getuid?.() !== 0 && 'needs root (CI runs as root)' }, () => {
+  // A PATH with only node and a stand-in apt-get: its first `install` fails as on a fresh machine
+  // without package lists; after `update`, `install` creates the programs (the check only asks
+  // whether they exist), and it records every call with the environment apt sees.
+  const dir = mkdtempSync(join(tmpdir(), 'redzone-install-'));
+  try {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const programs = ['gcc', 'clang', 'as', 'ld', 'ar', 'nm', 'objdump', 'make', 'nasm'];
+    writeFileSync(
+      join(bin, 'apt-get'),
+      [
+        '#!/bin/sh',
+        `echo "$DEBIAN_FRONTEND $*" >> "${dir}/apt.log"`,
+        `if [ "$1" = update ]; then : > "${dir}/lists"; exit 0; fi`,
+        `if [ ! -f "${dir}/lists" ]; then echo "E: Unable to locate package" >&2; exit 100; fi`,
+        ...programs.map((name) => `: > "${bin}/${name}"`),
+        'exit 0',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const requirements = resolve('scripts', 'requirements.mjs');
+    const run = spawnSync(join(bin, 'node'), ['--input-type=module', '-e', `import { ensureRequirements } from ${JSON.stringify(requirements)}; ensureRequirements(); console.log('requirements met');`], { cwd: dir, encoding: 'utf8', env: { PATH: bin } });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /npm test: gcc, clang, as, ld, ar, nm, objdump, make, nasm missing; installing the Debian packages: apt-get install -y gcc clang binutils make nasm/);
+    assert.match(run.stdout, /requirements met/);
+    assert.deepEqual(readFileSync(join(dir, 'apt.log'), 'utf8').trim().split('\n'), [
+      'noninteractive install -y -qq gcc clang binutils make nasm',
+      'noninteractive update -qq',
+      'noninteractive install -y -qq gcc clang binutils make nasm',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

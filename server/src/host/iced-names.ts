@@ -10,7 +10,8 @@
 import type { DisassemblyMode } from '../core/elf/disassembler';
 import type { MemOperand, RegOperand } from '../core/ir';
 import { canonicalRegister } from '../core/syntax/registers';
-import { internMnemonic, isKnownMnemonic } from '../core/syntax/mnemonics';
+import { internMnemonic } from '../core/syntax/mnemonics';
+import { hasFlag, OpcodeFlag, opcodeOf, UNKNOWN_OPCODE } from '../core/x86/opcodes';
 import type { IcedInstruction } from './iced';
 
 /** The parts of the iced-x86 module this adapter uses. */
@@ -29,8 +30,8 @@ export interface IcedNames {
   readonly stringCodes: Uint8Array;
   /** 1 for the codes whose sign-extended immediates capstone prints unsigned (`and`, `or`, `xor`). */
   readonly unsignedImmediates: Uint8Array;
-  /** The IR mnemonic of an instruction code, or undefined when capstone's reading must be used. */
-  mnemonicOf(code: number, insn: IcedInstruction, mode: DisassemblyMode): string | undefined;
+  /** The x86 table's opcode id of an instruction code, or `UNKNOWN_OPCODE` when capstone's reading must be used. */
+  opcodeOf(code: number, insn: IcedInstruction, mode: DisassemblyMode): number;
   /** The implicit memory operand of a string instruction (`[rdi]`), or undefined for other kinds. */
   implicitMemory(kind: number, insn: IcedInstruction): MemOperand | undefined;
 }
@@ -83,25 +84,25 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
   const codeEnum = iced.Code as unknown as Record<number, string>;
   const mnemonicEnum = iced.Mnemonic as unknown as Record<number, string>;
   const codeCount = Object.keys(iced.Code).length;
-  // Per mode and code: undefined not yet seen, null for capstone, else the IR mnemonic.
-  const byCode32: (string | null | undefined)[] = new Array<string | null | undefined>(codeCount);
-  const byCode64: (string | null | undefined)[] = new Array<string | null | undefined>(codeCount);
+  // Per mode and code: NOT_SEEN, UNKNOWN_OPCODE for capstone, else the opcode id of the IR mnemonic.
+  const NOT_SEEN = 0xffff;
+  const byCode32 = new Uint16Array(codeCount).fill(NOT_SEEN);
+  const byCode64 = new Uint16Array(codeCount).fill(NOT_SEEN);
   const stringCodes = new Uint8Array(codeCount + 1);
   const unsignedImmediates = new Uint8Array(codeCount + 1);
-  const mnemonicOf = (code: number, insn: IcedInstruction, mode: DisassemblyMode): string | undefined => {
+  const opcodeOfCode = (code: number, insn: IcedInstruction, mode: DisassemblyMode): number => {
     const byCode = mode === 64 ? byCode64 : byCode32;
-    let ir = byCode[code];
-    if (ir === undefined) {
+    let opcode = byCode[code]!;
+    if (opcode === NOT_SEEN) {
       const codeName = codeEnum[code] ?? '';
       let word = (mnemonicEnum[insn.mnemonic] ?? '').toLowerCase();
       if (mode === 64) for (const [pattern, spelling] of CODE_SPELLINGS_64) if (pattern.test(codeName)) word = spelling;
-      const interned = internMnemonic(word);
-      ir = word === '' || CAPSTONE_CODES.test(codeName) || !isKnownMnemonic(interned) ? null : interned;
+      opcode = word === '' || CAPSTONE_CODES.test(codeName) ? UNKNOWN_OPCODE : opcodeOf(internMnemonic(word));
       if (insn.isStringInstruction) stringCodes[code] = 1;
-      if (ir === 'and' || ir === 'or' || ir === 'xor') unsignedImmediates[code] = 1;
-      byCode[code] = ir;
+      if (hasFlag(opcode, OpcodeFlag.BitwiseLogic)) unsignedImmediates[code] = 1;
+      byCode[code] = opcode;
     }
-    return ir ?? undefined;
+    return opcode;
   };
   const { OpKind } = iced;
   // Capstone names the `es:` of a 16- or 32-bit string destination (`movsd dword ptr es:[edi], ...`), not of a 64-bit one.
@@ -119,5 +120,5 @@ export function icedNames(iced: IcedModule, opKinds: Readonly<Record<string, num
     const segment = segmentId !== 0 ? registerNames[segmentId] : esDestination.has(kind) ? 'es' : undefined;
     return { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment, size: size === 0 ? undefined : size };
   };
-  return { registers, registerNames, stackPointer, memorySizes, stringCodes, unsignedImmediates, mnemonicOf, implicitMemory };
+  return { registers, registerNames, stackPointer, memorySizes, stringCodes, unsignedImmediates, opcodeOf: opcodeOfCode, implicitMemory };
 }

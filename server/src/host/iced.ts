@@ -15,6 +15,7 @@
  */
 import type { DecodedInstruction, DisassemblyMode, RawInstruction } from '../core/elf/disassembler';
 import type { ImmOperand, MemOperand, Operand } from '../core/ir';
+import { mnemonicOf, UNKNOWN_OPCODE } from '../core/x86/opcodes';
 import { icedNames, type IcedModule } from './iced-names';
 
 /** Reads the text disassembler's reading of the instruction at the start of `code` (a fallback). */
@@ -67,7 +68,7 @@ export class IcedDecoder {
         }
         const raw = this.fallback(code.subarray(offset, Math.min(code.length, offset + 15)), address + offset, mode);
         const step = raw.length > 0 ? raw.length : 1;
-        out.push({ address: address + offset, length: step, mnemonic: raw.mnemonic, prefixes: NO_PREFIXES, operands: NO_OPERANDS, writesStackPointer: false, fallback: raw });
+        out.push({ address: address + offset, length: step, mnemonic: raw.mnemonic, opcode: UNKNOWN_OPCODE, prefixes: NO_PREFIXES, operands: NO_OPERANDS, writesStackPointer: false, fallback: raw });
         offset += step;
         if (offset < code.length) {
           decoder.position = offset;
@@ -84,8 +85,8 @@ export class IcedDecoder {
   private state(insn: IcedInstruction, address: number, length: number, mode: DisassemblyMode): DecodedInstruction | undefined {
     const names = this.names;
     const code = insn.code;
-    const mnemonic = names.mnemonicOf(code, insn, mode);
-    if (mnemonic === undefined || insn.hasOpMask || insn.isBroadcast) return undefined;
+    const opcode = names.opcodeOf(code, insn, mode);
+    if (opcode === UNKNOWN_OPCODE || insn.hasOpMask || insn.isBroadcast) return undefined;
     const count = insn.opCount;
     const operands: Operand[] = [];
     let stackOperand = false;
@@ -158,7 +159,7 @@ export class IcedDecoder {
       info.free();
     }
     const prefixes = insn.hasLockPrefix ? LOCK : names.stringCodes[code] === 1 ? (insn.hasRepnePrefix ? REPNE : insn.hasRepPrefix ? REP : NO_PREFIXES) : NO_PREFIXES;
-    return { address, length, mnemonic, prefixes, operands: count === 0 ? NO_OPERANDS : operands, writesStackPointer, fallback: undefined };
+    return { address, length, mnemonic: mnemonicOf(opcode), opcode, prefixes, operands: count === 0 ? NO_OPERANDS : operands, writesStackPointer, fallback: undefined };
   }
 
   /** A memory operand as capstone's text states it: RIP-relative displacements relative to the next instruction. */

@@ -126,8 +126,8 @@ export function sourceMessage(placed: SourceFinding, context: SourceMessageConte
       head = `In \`${finding.function}\`, ${what} is read from below the stack pointer${by}: an interrupt on this stack can have overwritten it since it was stored.`;
       break;
     case 'red-zone-clobbered': {
-      const clobber = finding.related.find((related) => related.source !== undefined) ?? finding.related[0];
-      const overwriter = /^`([^`]*)`/.exec(clobber?.message ?? '')?.[1] ?? 'a push or call';
+      // The overwriting instruction comes from the finding's facts, not parsed back out of a message.
+      const overwriter = finding.clobber?.instruction ?? 'a push or call';
       const readAt = finding.source !== undefined && placed.placed === 'clobber' ? `; line ${finding.source.line} then reads the overwritten value` : '';
       head = `In \`${finding.function}\`, \`${overwriter}\` here overwrites ${what}, which the function keeps below the stack pointer${readAt}.`;
       break;

@@ -71,7 +71,7 @@ export class Analyzer {
 
   /** The analysis of the document's current version under these settings. Never throws. */
   analyze(document: TextDocument, settings: Settings, folders: readonly string[], trusted = false): Analysis {
-    const key = `${document.version}\u0000${JSON.stringify(settings)}\u0000${trusted}`;
+    const key = analysisKey(document, settings, trusted);
     const state = this.#stateOf(document.uri);
     if (state.last !== undefined && state.last.key === key) return state.last.analysis;
     const analysis = this.#run(document, settings, folders, state.cache, trusted);
@@ -81,9 +81,9 @@ export class Analyzer {
   }
 
   /** The analysis of the document's current version under these settings, if it has run; never runs one. */
-  analyzedNow(document: TextDocument, settings: Settings): Analysis | undefined {
+  analyzedNow(document: TextDocument, settings: Settings, trusted = false): Analysis | undefined {
     const last = this.#documents.get(document.uri)?.last;
-    return last !== undefined && last.key === `${document.version}\u0000${JSON.stringify(settings)}` ? last.analysis : undefined;
+    return last !== undefined && last.key === analysisKey(document, settings, trusted) ? last.analysis : undefined;
   }
 
   /** The last analysis of a text document (of any version) with the text it analyzed. */
@@ -98,7 +98,7 @@ export class Analyzer {
    * verdict and ABI, so the hover, which reads the listing text, agrees with the diagnostics.
    */
   analyzeListing(document: TextDocument, settings: Settings, folders: readonly string[], unit: { readonly listing: string; readonly report: Report | undefined } | undefined): Analysis {
-    const key = `${document.version}\u0000${JSON.stringify(settings)}\u0000listing`;
+    const key = analysisKey(document, settings, 'listing');
     const state = this.#stateOf(document.uri);
     if (state.last !== undefined && state.last.key === key) return state.last.analysis;
     const report = unit?.report;
@@ -176,6 +176,11 @@ export class Analyzer {
       return { ...base, report: undefined, skipped: { code: 'internal-error', message } };
     }
   }
+}
+
+/** What one analysis of a document depends on: its version, the settings, and how its text is read. */
+function analysisKey(document: TextDocument, settings: Settings, reading: boolean | 'listing'): string {
+  return `${document.version}\u0000${JSON.stringify(settings)}\u0000${reading}`;
 }
 
 /** The analysis options of one document: settings plus what the globs and the build say. */

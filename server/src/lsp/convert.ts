@@ -111,6 +111,27 @@ export function toDiagnostic(
   return diagnostic;
 }
 
+/**
+ * Diagnostics as editors show them. Every editor shows a diagnostic's message and its related
+ * information as plain text; only hovers render Markdown. The analysis and the source messages write
+ * names and instructions as Markdown code spans (`pushfq`), which hovers and the status bar's
+ * Markdown tooltip show as code; a published diagnostic quotes them instead ('pushfq'), as
+ * compilers quote names in their own diagnostics.
+ */
+export function asPlainText(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((diagnostic) => {
+    const related = diagnostic.relatedInformation?.map((info) => ({ ...info, message: plainText(info.message) }));
+    const message = typeof diagnostic.message === 'string' ? plainText(diagnostic.message) : diagnostic.message;
+    return { ...diagnostic, message, ...(related === undefined ? {} : { relatedInformation: related }) };
+  });
+}
+
+/** Markdown code spans of `text` as quoted plain text: `movl $42, -4(%rsp)` becomes 'movl $42, -4(%rsp)'. */
+export function plainText(text: string): string {
+  // A span's fence is one or more backticks, closed by a run of the same length (see inlineCode).
+  return text.replace(/(?<!`)(`+) ?([^`]|[^`].*?[^`]) ?\1(?!`)/g, "'$2'");
+}
+
 /** A core or settings severity as an LSP severity. */
 export function toSeverity(severity: Severity | SeverityOverride): DiagnosticSeverity {
   switch (severity) {

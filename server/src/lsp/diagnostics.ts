@@ -14,7 +14,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { statusNotification, type StatusParams } from '../protocol';
 import type { Analysis } from './analysis';
 import type { ServerContext } from './context';
-import { diagnosticSource, toDiagnostic } from './convert';
+import { asPlainText, diagnosticSource, toDiagnostic } from './convert';
 import { createSourcePublisher, isSourceDocument } from './sources';
 
 /** The default pause after the last change before diagnostics are recomputed. */
@@ -63,7 +63,7 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
       if (current === undefined || current.version !== version || published.get(uri) === analysis) return;
       published.set(uri, analysis);
       const diagnostics = toDiagnostics(document, analysis, maxDiagnostics);
-      await context.connection.sendDiagnostics({ uri, version, diagnostics });
+      await context.connection.sendDiagnostics({ uri, version, diagnostics: asPlainText(diagnostics) });
       await context.connection.sendNotification(statusNotification.method, statusOf(analysis, findingCount(analysis, diagnostics.length)));
     } catch (error) {
       context.connection.console.error(`redzone-lint: publishing diagnostics for ${uri} failed: ${String(error)}`);

@@ -34,7 +34,7 @@ export async function hover(context: ServerContext, params: HoverParams): Promis
   if (document === undefined) return null;
   const settings = await context.settingsFor(document.uri);
   const known = context.analyzer.knownOf(document.uri);
-  if (context.analyzer.analyzedNow(document, settings) === undefined && known !== undefined && known.analysis.settings === settings) {
+  if (context.analyzer.analyzedNow(document, settings, context.workspaceTrusted) === undefined && known !== undefined && known.analysis.settings === settings) {
     return hoverFromEarlier(context, document, known.analysis, known.snapshot, params.position.line);
   }
   return hoverAt(context, document, await context.analysisOf(document), params.position.line, 0);

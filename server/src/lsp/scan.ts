@@ -19,7 +19,7 @@ import { analyzeObjectFile, archiveMemberPath } from '../host/objects';
 import { scanObjectsRequest, type ScanObjectsParams, type ScanObjectsResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import type { ServerContext } from './context';
-import { diagnosticSource, toSeverity } from './convert';
+import { asPlainText, diagnosticSource, toSeverity } from './convert';
 import { defaultMaxDiagnostics } from './diagnostics';
 import { defaultObjectGlobs, findObjectFiles } from './objectFiles';
 import { disassemblyUri, maxObjectSize } from './objects';
@@ -47,7 +47,7 @@ export function registerScan(context: ServerContext): void {
       const isCancelled = (): boolean => token.isCancellationRequested || progressToken?.isCancellationRequested === true;
       const { result, diagnostics } = await scanObjects(context, progress, isCancelled);
       for (const uri of published) if (!diagnostics.has(uri)) void context.connection.sendDiagnostics({ uri, diagnostics: [] });
-      for (const [uri, list] of diagnostics) void context.connection.sendDiagnostics({ uri, diagnostics: list });
+      for (const [uri, list] of diagnostics) void context.connection.sendDiagnostics({ uri, diagnostics: asPlainText(list) });
       published = new Set(diagnostics.keys());
       return result;
     } catch (error) {

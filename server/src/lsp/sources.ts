@@ -21,7 +21,7 @@ import { statusNotification, type StatusParams } from '../protocol';
 import { analysisOptions } from './analysis';
 import { findBuildFiles } from './buildFiles';
 import type { ServerContext } from './context';
-import { diagnosticSource, lineRange, toSeverity, type DiagnosticData } from './convert';
+import { asPlainText, diagnosticSource, lineRange, toSeverity, type DiagnosticData } from './convert';
 import { defaultMaxDiagnostics } from './diagnostics';
 import { folderOf, slashRelative, uriToPath } from './paths';
 
@@ -173,7 +173,7 @@ export function createSourcePublisher(context: ServerContext): SourcePublisher {
   };
 
   const publish = async (uri: string, document: TextDocument, diagnostics: Diagnostic[], status: StatusParams): Promise<void> => {
-    await context.connection.sendDiagnostics({ uri, diagnostics });
+    await context.connection.sendDiagnostics({ uri, diagnostics: asPlainText(diagnostics) });
     await context.connection.sendNotification(statusNotification.method, { ...status, version: document.version });
   };
 

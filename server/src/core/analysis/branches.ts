@@ -6,7 +6,7 @@
  * has no witness (`address.ts`). Reachability itself is not changed: the state still flows, so
  * no code goes unchecked because of a decision.
  */
-import { hasFlag, OpcodeFlag } from '../x86/opcodes';
+import { Condition, hasFlag, opcodeCondition, OpcodeFlag } from '../x86/opcodes';
 import type { Instruction } from '../ir';
 import { registerWidth } from './registers';
 import { assumeConstants, type State } from './state';
@@ -34,7 +34,7 @@ export function branchOutcome(compare: Instruction | undefined, jump: Instructio
   const b = operandValue(right, state.regs, mode, state.cells, state);
   if (a?.kind !== 'const' || b?.kind !== 'const') return undefined;
   const flags = hasFlag(compare.opcode, OpcodeFlag.CompareBySubtraction) ? subtractFlags(a.value, b.value, width) : andFlags(a.value, b.value, width);
-  return flags === undefined ? undefined : condition(jump.mnemonic, flags);
+  return flags === undefined ? undefined : condition(opcodeCondition[jump.opcode]!, flags);
 }
 
 /**
@@ -78,25 +78,25 @@ function parity(value: bigint): boolean {
   return ones % 2 === 0;
 }
 
-/** Whether a `jcc` mnemonic's condition holds for the flags; undefined for jumps that test no flags (`jrcxz`, `loop`). */
-function condition(mnemonic: string, f: Flags): boolean | undefined {
-  switch (mnemonic.slice(1)) {
-    case 'o': return f.of;
-    case 'no': return !f.of;
-    case 'b': case 'c': case 'nae': return f.cf;
-    case 'ae': case 'nb': case 'nc': return !f.cf;
-    case 'e': case 'z': return f.zf;
-    case 'ne': case 'nz': return !f.zf;
-    case 'be': case 'na': return f.cf || f.zf;
-    case 'a': case 'nbe': return !f.cf && !f.zf;
-    case 's': return f.sf;
-    case 'ns': return !f.sf;
-    case 'p': case 'pe': return f.pf;
-    case 'np': case 'po': return !f.pf;
-    case 'l': case 'nge': return f.sf !== f.of;
-    case 'ge': case 'nl': return f.sf === f.of;
-    case 'le': case 'ng': return f.zf || f.sf !== f.of;
-    case 'g': case 'nle': return !f.zf && f.sf === f.of;
+/** Whether a jump's condition (`Condition`) holds for the flags; undefined for jumps that test no flags (`jrcxz`, `loop`). */
+function condition(code: number, f: Flags): boolean | undefined {
+  switch (code) {
+    case Condition.O: return f.of;
+    case Condition.NO: return !f.of;
+    case Condition.B: return f.cf;
+    case Condition.AE: return !f.cf;
+    case Condition.E: return f.zf;
+    case Condition.NE: return !f.zf;
+    case Condition.BE: return f.cf || f.zf;
+    case Condition.A: return !f.cf && !f.zf;
+    case Condition.S: return f.sf;
+    case Condition.NS: return !f.sf;
+    case Condition.P: return f.pf;
+    case Condition.NP: return !f.pf;
+    case Condition.L: return f.sf !== f.of;
+    case Condition.GE: return f.sf === f.of;
+    case Condition.LE: return f.zf || f.sf !== f.of;
+    case Condition.G: return !f.zf && f.sf === f.of;
     default: return undefined;
   }
 }

@@ -9,7 +9,7 @@
 import type { Abi } from '../report';
 import { indexAtAddress, type AsmFunction, type Program } from './program';
 import { RSP } from './registers';
-import { describe, isPadding, plainSymbol, type Effect } from './semantics';
+import { describe, endsPath, isPadding, plainSymbol, type Effect } from './semantics';
 import { entryState, joinStates, workingCopy, type State } from './state';
 import { recordWitnesses } from './address';
 import { branchEdgeStates, branchOutcome } from './branches';
@@ -76,7 +76,7 @@ function walkFunction(fn: AsmFunction, program: Program, options: FlowOptions, v
   const hasIndexed = effects.map((effect) => effect.accesses.some((access) => access.mem.index !== undefined));
   // Only witnesses of indexed accesses care which constants are assumed (`branches.ts`).
   const anyIndexed = hasIndexed.includes(true);
-  const blocks = buildBlocks(fn, program, effects, options);
+  const blocks = buildBlocks(fn, program, effects);
   const blockAt = new Map<number, Block>(blocks.map((b) => [b.start, b]));
   const inStates = new Map<number, State>();
   const visits = new Map<number, number>();
@@ -256,7 +256,7 @@ function targetIndex(fn: AsmFunction, op: AsmFunction['insns'][number]['operands
   return undefined;
 }
 
-function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect[], options: FlowOptions): Block[] {
+function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect[]): Block[] {
   const n = fn.insns.length;
   const leaders = new Set<number>(n > 0 ? [0] : []);
   for (const index of fn.labels.values()) if (index < n) leaders.add(index);
@@ -292,7 +292,6 @@ function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect
     if (i + 1 < n) leaders.add(i + 1);
     successorsOf.set(i, successors);
   });
-  void options;
   // jmp .L2; nop; .L4: — the nop aligns the loop head. Padding right after an instruction that does
   // not fall through, and named by no label or branch, is its own block that nothing enters; it is
   // not code an unresolved indirect jump may reach either (jump tables never point at padding).
@@ -300,8 +299,7 @@ function buildBlocks(fn: AsmFunction, program: Program, effects: readonly Effect
   const named = new Set<number>(fn.labels.values());
   successorsOf.forEach((successors) => successors?.forEach((s) => named.add(s)));
   successorsOf.forEach((_successors, i) => {
-    const flow = effects[i]!.flow;
-    if (flow !== 'jump' && flow !== 'indirect-jump' && flow !== 'return' && flow !== 'stop') return;
+    if (!endsPath(effects[i]!.flow)) return;
     let end = i + 1;
     while (end < n && !named.has(end) && isPadding(fn.insns[end]!)) end++;
     if (end === i + 1) return;
@@ -337,8 +335,7 @@ function jumpTableTargets(fn: AsmFunction, program: Program, index: number, effe
   // before it does not feed this jump (gcc's `pop %rbx; jmp *%rax` tail call through a pointer,
   // in a case block placed after the switch's own `jmp *%rax`).
   for (let k = index - 1; k >= 0 && k >= index - 12; k--) {
-    const flow = effects[k]?.flow;
-    if (flow === 'jump' || flow === 'indirect-jump' || flow === 'return' || flow === 'stop') break;
+    if (endsPath(effects[k]!.flow)) break;
     for (const operand of fn.insns[k]!.operands) {
       if (operand.kind === 'mem') {
         const found = tableOf(operand.symbol);

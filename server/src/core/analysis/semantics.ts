@@ -12,6 +12,11 @@ import {
 /** How control leaves an instruction. */
 export type Flow = 'next' | 'jump' | 'branch' | 'indirect-jump' | 'call' | 'indirect-call' | 'return' | 'stop';
 
+/** True when control never falls through to the next instruction (`jmp`, `jmp *%rax`, `ret`, `ud2`, a no-return call). */
+export function endsPath(flow: Flow): boolean {
+  return flow === 'jump' || flow === 'indirect-jump' || flow === 'return' || flow === 'stop';
+}
+
 /** One memory access an instruction makes. */
 export interface MemoryAccess {
   readonly mem: MemOperand;

@@ -68,6 +68,8 @@ export interface DecodedInstruction {
   readonly length: number;
   /** The IR's mnemonic (`mov`, `stos`... as the Intel parser interns it). */
   readonly mnemonic: string;
+  /** The mnemonic's id in the x86 table (`x86/opcodes.ts`); `UNKNOWN_OPCODE` with a `fallback`. */
+  readonly opcode: number;
   /** Prefix names as the Intel parser reads them (`rep`, `lock`). */
   readonly prefixes: readonly string[];
   /** Destination first; a direct branch's target is a `target` operand named by its address in hex (`0x1139`). */

@@ -66,12 +66,29 @@ function logicalLines(lines: readonly Line[]): LogicalLine[] {
   return result;
 }
 
-/** The assignment operator when `line` assigns `variable` (recipe lines start with a tab and never do). */
-function assignmentOperator(line: string, variable: string): string | undefined {
+/** A logical line as one line of text, its continuation backslashes read as blanks. */
+function joinedText(line: LogicalLine): string {
+  return line.parts.map((part) => part.text.replace(/\\$/, ' ')).join(' ');
+}
+
+/** A variable assignment: `CFLAGS += -O2`, `export ccflags-y := ...`. */
+interface Assignment {
+  readonly variable: string;
+  readonly operator: string;
+  readonly value: string;
+}
+
+/** The assignment `line` makes, or undefined (recipe lines start with a tab and never make one). */
+function assignmentOf(line: string): Assignment | undefined {
   if (line.startsWith('\t')) return undefined;
-  const escaped = variable.replace(/[-]/g, '\\-');
-  const match = new RegExp(`^\\s*(?:(?:export|override)\\s+)*${escaped}\\s*(\\+=|:::=|::=|:=|\\?=|!=|=)`).exec(line);
-  return match?.[1];
+  const match = /^\s*(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_-]*)\s*(\+=|:::=|::=|:=|\?=|!=|=)(.*)$/.exec(line);
+  return match === null ? undefined : { variable: match[1]!, operator: match[2]!, value: match[3]! };
+}
+
+/** The assignment operator when `line` assigns `variable`. */
+function assignmentOperator(line: string, variable: string): string | undefined {
+  const assignment = assignmentOf(line);
+  return assignment?.variable === variable ? assignment.operator : undefined;
 }
 
 /** Appends the flag to the line's content, before a trailing comment and trailing blanks. */
@@ -128,14 +145,14 @@ export function assemblyRuleFor(text: string, target: string): MakeRule | undefi
   // Variables whose value passes -S: `CFLAGS = -O0 -S`, `ASMFLAGS += -S`.
   const sVariables = new Set<string>();
   for (const line of logical) {
-    const joined = stripComment(line.parts.map((part) => part.text.replace(/\\$/, ' ')).join(' '));
-    const assignment = /^\s*(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_-]*)\s*(?:\+=|:::=|::=|:=|\?=|=)(.*)$/.exec(joined);
-    if (assignment !== null && !joined.startsWith('\t') && passesS(assignment[2]!)) sVariables.add(assignment[1]!);
+    // A `!=` value is a shell command's output, not the words written.
+    const assignment = assignmentOf(stripComment(joinedText(line)));
+    if (assignment !== undefined && assignment.operator !== '!=' && passesS(assignment.value)) sVariables.add(assignment.variable);
   }
   const recipePassesS = (line: string): boolean =>
     passesS(line) || [...line.matchAll(/\$[({]([A-Za-z_][A-Za-z0-9_-]*)[)}]/g)].some((use) => sVariables.has(use[1]!));
   for (let i = 0; i < logical.length; i++) {
-    const head = logical[i].parts.map((part) => part.text.replace(/\\$/, ' ')).join(' ');
+    const head = joinedText(logical[i]);
     if (head.startsWith('\t')) continue;
     const rule = /^([^:=#]+?)\s*::?(?!=)\s*([^;#]*)/.exec(stripComment(head));
     if (rule === null) continue;

@@ -18,7 +18,7 @@
  * the tests decode (its implicit RSP writers are push, pop, call, ret, leave, pushf and popf);
  * the check is for what they do not cover and for other decoders.
  */
-import { describe } from '../analysis/semantics';
+import { describe, endsPath } from '../analysis/semantics';
 import { gpr, RSP } from '../analysis/registers';
 import { instructionText, type DecodedInstruction, type RawInstruction } from '../elf/index';
 import type { Instruction, Operand, Span } from '../ir';
@@ -46,11 +46,11 @@ export type TextOf = (address: number, length: number) => string;
 class DecodedInsn implements Instruction {
   readonly suffixSize = undefined;
   readonly span = NO_SPAN;
-  /** The mnemonic's id in the x86 table. */
-  readonly opcode: number;
   private formatted: string | undefined;
   constructor(
     readonly mnemonic: string,
+    /** The mnemonic's id in the x86 table, as the decoder found it. */
+    readonly opcode: number,
     readonly prefixes: readonly string[],
     readonly operands: readonly Operand[],
     readonly unknown: boolean,
@@ -58,9 +58,7 @@ class DecodedInsn implements Instruction {
     readonly address: number,
     readonly length: number,
     readonly textOf: TextOf,
-  ) {
-    this.opcode = opcodeOf(mnemonic);
-  }
+  ) {}
 
   get text(): string {
     return (this.formatted ??= this.textOf(this.address, this.length));
@@ -70,7 +68,7 @@ class DecodedInsn implements Instruction {
 /** Lowers an instruction of the analysis decoder; its text comes from `textOf` when read. */
 export function lowerDecoded(decoded: DecodedInstruction, line: number, mode: 32 | 64, textOf: TextOf): Instruction {
   if (decoded.fallback !== undefined) return lower(decoded.fallback, line, mode);
-  const insn = new DecodedInsn(decoded.mnemonic, decoded.prefixes, decoded.operands, false, line, decoded.address, decoded.length, textOf);
+  const insn = new DecodedInsn(decoded.mnemonic, decoded.opcode, decoded.prefixes, decoded.operands, false, line, decoded.address, decoded.length, textOf);
   return checkStackWrite(insn, decoded.writesStackPointer, mode);
 }
 
@@ -80,7 +78,7 @@ export function lowerDecoded(decoded: DecodedInstruction, line: number, mode: 32
  * read it.
  */
 export function withOperands(insn: Instruction, operands: readonly Operand[], unknown = insn.unknown): Instruction {
-  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.prefixes, operands, unknown, insn.line, insn.address, insn.length, insn.textOf);
+  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.opcode, insn.prefixes, operands, unknown, insn.line, insn.address, insn.length, insn.textOf);
   return { ...insn, operands, unknown };
 }
 
@@ -205,6 +203,5 @@ function textOperandCount(opStr: string): number {
 export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
   if (movesStackImplicitly(insn.opcode)) return true;
   const effect = describe(insn, mode === 64 ? 8 : 4);
-  if (effect.flow === 'return' || effect.flow === 'stop' || effect.flow === 'jump' || effect.flow === 'indirect-jump') return true;
-  return effect.writes.includes(RSP);
+  return endsPath(effect.flow) || effect.writes.includes(RSP);
 }

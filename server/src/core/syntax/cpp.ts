@@ -9,7 +9,7 @@
  * A file that could not be fully preprocessed says so once, with what was missing.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, MAX_LINE, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { EXPANSION_LIMITS, LINE_WORK, MAX_LINE, WorkBudget, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
 
 /** Maps `cc -E` output back to the written lines through its line markers. */
 export function linesFromPreprocessed(preprocessed: string, fileName: string | undefined, written: readonly string[], out: ExpansionOutput): SourceLine[] {
@@ -58,7 +58,7 @@ const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** Runs the built-in C preprocessor over the written lines. */
 export function preprocessC(written: readonly string[], options: SourceOptions, out: ExpansionOutput): SourceLine[] {
-  return new CPreprocessor(options, out).run(written);
+  return new CPreprocessor(options, out, new WorkBudget(out)).run(written);
 }
 
 class CPreprocessor {
@@ -67,7 +67,7 @@ class CPreprocessor {
   readonly #missing = new Map<string, number>();
   #depth = 0;
 
-  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput, readonly work: WorkBudget) {
     // What `gcc -m64 -x assembler-with-cpp` predefines that assembly sources test.
     for (const [name, body] of BUILTIN_DEFINES) this.#macros.set(name, { parameters: undefined, variadic: false, body });
     for (const define of options.defines ?? []) {
@@ -104,11 +104,12 @@ class CPreprocessor {
     const active = (): boolean => stack.length === 0 || stack[stack.length - 1]!.active;
     const emit = (text: string, k: number, verbatim: boolean): void => {
       const origin = includedAt ?? k;
+      if (!this.work.spend(text.length + LINE_WORK, origin)) return;
       this.#result.push({ text, origin, verbatim: includedAt === undefined && verbatim, macro: includedAt === undefined ? (verbatim ? undefined : 'the C preprocessor') : `#include from ${path ?? 'a header'}` });
     };
     let inComment = false;
     for (let k = 0; k < lines.length; k++) {
-      if (this.out.exhausted) return;
+      if (this.work.spent) return;
       let text = lines[k]!;
       const first = k;
       // Line continuation: the joined line keeps the first line; the others become blank.
@@ -220,6 +221,8 @@ class CPreprocessor {
       this.#note(`${spelled} not found`, line);
       return;
     }
+    // A file that includes itself twice doubles at each level: its text counts as work.
+    if (!this.work.spend(found.text.length, line)) return;
     this.#depth++;
     this.#file(splitLines(found.text), found.path, line, found.index);
     this.#depth--;
@@ -256,9 +259,10 @@ class CPreprocessor {
       this.out.problem(line, `C macro expansion nested more than ${EXPANSION_LIMITS.depth} deep; left unexpanded`);
       return text;
     }
+    if (!this.work.spend(text.length + 1, line)) return text;
     let out = '';
     let i = 0;
-    while (i < text.length) {
+    while (i < text.length && !this.work.spent) {
       if (out.length > MAX_LINE) {
         this.out.problem(line, 'C macro expansion of this line grew past 64 KiB; cut');
         return out;
@@ -436,7 +440,8 @@ function substituteParameters(definition: Definition, values: readonly string[],
   const body = definition.body;
   let out = '';
   let i = 0;
-  while (i < body.length) {
+  // Each use of a parameter copies its argument: past `MAX_LINE` the rest is cut (the caller says so).
+  while (i < body.length && out.length <= MAX_LINE) {
     const c = body[i]!;
     if (c === '#' && body[i + 1] === '#') {
       out = out.replace(/\s+$/, '');

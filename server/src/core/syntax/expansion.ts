@@ -73,10 +73,55 @@ export const EXPANSION_LIMITS = {
   /** At most this many characters in all, or 1,024 per input line when that is larger: lines may be 64 KiB each, so a line count alone let a runaway expansion fill the memory. */
   minCharacters: 1 << 24,
   charactersPerInputLine: 1024,
+  /**
+   * Work each stage (C preprocessor, GAS macros, NASM preprocessor) may do, in characters read or
+   * built (lines stepped through, substituted bodies, loop copies, included files, single-line
+   * expansions), or 2,048 per input line when that is larger. The output budgets above bound only
+   * what is emitted; this bounds what is done before a line is emitted, where an exponential
+   * argument or a self-including file grows without emitting.
+   */
+  minWork: 1 << 24,
+  workPerInputLine: 2048,
 } as const;
+
+/** The work charged for each line a stage reads or copies, besides its characters (its record and its handling). */
+export const LINE_WORK = 16;
 
 /** The longest line a macro may expand to (64 KiB): no real line comes near it, a runaway one is cut. */
 export const MAX_LINE = 1 << 16;
+
+/**
+ * The work budget of one expansion stage (see `EXPANSION_LIMITS.minWork`). When it is spent, the
+ * stage stops with one problem on the line it was expanding; the lines it produced so far stay.
+ */
+export class WorkBudget {
+  readonly #budget: number;
+  #used = 0;
+  /** Set once the budget is spent; the stage stops. */
+  spent = false;
+
+  /** A budget in proportion to the written text's lines (not to an earlier stage's output). */
+  constructor(readonly out: ExpansionOutput) {
+    this.#budget = Math.max(EXPANSION_LIMITS.minWork, out.inputLines * EXPANSION_LIMITS.workPerInputLine);
+  }
+
+  /** Charges `characters` of work done for written line `line`; false (and a problem, once) when the budget is spent. */
+  spend(characters: number, line: number): boolean {
+    if (this.spent) return false;
+    this.#used += characters;
+    if (this.#used <= this.#budget) return true;
+    this.spent = true;
+    this.out.problem(line, `expansion stopped: more than ${this.#budget} characters of macro work (a runaway or exponential macro, loop or include?); the rest of the file is not analyzed`);
+    return false;
+  }
+}
+
+/** `text` cut to `MAX_LINE` characters, with a problem on `line` when it was longer. */
+export function capLine(text: string, line: number, out: ExpansionOutput, what: string): string {
+  if (text.length <= MAX_LINE) return text;
+  out.problem(line, `${what} grew past 64 KiB; cut`);
+  return text.slice(0, MAX_LINE);
+}
 
 /** One line on its way out, with where it came from. */
 export interface SourceLine {
@@ -102,7 +147,7 @@ export class ExpansionOutput {
   /** Set once the line budget is spent; the expanders stop. */
   exhausted = false;
 
-  constructor(inputLines: number) {
+  constructor(readonly inputLines: number) {
     this.#budget = Math.max(EXPANSION_LIMITS.minLines, inputLines * EXPANSION_LIMITS.linesPerInputLine);
     this.#characterBudget = Math.max(EXPANSION_LIMITS.minCharacters, inputLines * EXPANSION_LIMITS.charactersPerInputLine);
   }

@@ -73,12 +73,13 @@ export class LocalLabels {
 }
 
 /**
- * A macro (or `.irp`) body expanded in alternate mode: `values` holds each parameter's text,
- * `counter` is `\@`. `locals` is set for a macro body (`.irp` bodies have no `LOCAL`).
+ * Substitutes the lines of one macro (or `.irp`) body expansion in alternate mode, in order:
+ * `values` holds each parameter's text, `counter` is `\\@`. `locals` is set for a macro body
+ * (`.irp` bodies have no `LOCAL`); the labels a `LOCAL` line declares hold for the lines after it.
  */
-export function substituteAlternate(body: readonly string[], values: ReadonlyMap<string, string>, counter: string, locals: LocalLabels | undefined): string[] {
+export function alternateSubstituter(values: ReadonlyMap<string, string>, counter: string, locals: LocalLabels | undefined): (line: string) => string {
   const names = new Map(values);
-  return body.map((line) => substituteLine(line, names, counter, locals));
+  return (line) => substituteLine(line, names, counter, locals);
 }
 
 function substituteLine(text: string, names: Map<string, string>, counter: string, locals: LocalLabels | undefined): string {

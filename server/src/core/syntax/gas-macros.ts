@@ -10,8 +10,8 @@
  * analyzed rather than guessed.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
-import { LocalLabels, readAlternateArguments, substituteAlternate } from './gas-altmacro';
+import { EXPANSION_LIMITS, LINE_WORK, MAX_LINE, WorkBudget, capLine, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { LocalLabels, alternateSubstituter, readAlternateArguments } from './gas-altmacro';
 import { firstWord, readArgument, scrubOperands, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
 
 interface Parameter {
@@ -66,7 +66,7 @@ const REPEAT_WORDS = new Set(['.rept', '.irp', '.irpc', '.irep', '.irepc', '.rep
 
 /** Expands GAS macros in `input` (the file's lines, or the C preprocessor's) into `out`. */
 export function expandGasMacros(input: readonly SourceLine[], options: SourceOptions, out: ExpansionOutput): void {
-  new GasExpander(options, out).run(input);
+  new GasExpander(options, out, new WorkBudget(out)).run(input);
 }
 
 class GasExpander {
@@ -79,27 +79,19 @@ class GasExpander {
   #alternate = false;
   readonly #locals = new LocalLabels();
   #counter = 0;
-  #steps = 0;
-  readonly #stepLimit: number;
 
-  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
-    this.#stepLimit = EXPANSION_LIMITS.minLines * 4;
-  }
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput, readonly work: WorkBudget) {}
 
   run(input: readonly SourceLine[]): void {
     this.#frames.push({ lines: input, pos: 0, macroBody: false, origin: undefined, chain: undefined, file: this.options.fileName, comment: { inBlock: false } });
-    const limit = Math.max(this.#stepLimit, input.length * EXPANSION_LIMITS.linesPerInputLine * 4);
     while (this.#frames.length > 0 && !this.out.exhausted) {
       const frame = this.#frames[this.#frames.length - 1]!;
       if (frame.pos >= frame.lines.length) {
         this.#frames.pop();
         continue;
       }
-      if (++this.#steps > limit) {
-        this.out.problem(this.#originOf(frame, frame.lines[frame.pos]!), `expansion stopped after ${limit} steps (a runaway .rept or recursion?); the rest of the file is not analyzed`);
-        return;
-      }
       const line = frame.lines[frame.pos++]!;
+      if (!this.work.spend(line.text.length + LINE_WORK, this.#originOf(frame, line))) return;
       this.#line(frame, line);
     }
     const open = this.#collection;
@@ -424,7 +416,13 @@ class GasExpander {
       }
     }
     const counter = String(this.#counter++);
-    const body = this.#alternate ? substituteAlternate(macro.body, values, counter, this.#locals) : macro.body.map((text) => substitute(text, values, counter));
+    const substituteLine = this.#alternate ? alternateSubstituter(values, counter, this.#locals) : (text: string) => substitute(text, values, counter);
+    const body: string[] = [];
+    for (const text of macro.body) {
+      const substituted = capLine(substituteLine(text), origin, this.out, `macro \`${macro.name}\`'s argument substitution`);
+      if (!this.work.spend(substituted.length + LINE_WORK, origin)) return false;
+      body.push(substituted);
+    }
     this.#push(body, frame, line, macro.name, true);
     return true;
   }
@@ -456,8 +454,9 @@ class GasExpander {
         return;
       }
       const times = count < 0n ? 0 : Number(count > 1_000_000n ? 1_000_000n : count);
+      const size = collection.body.reduce((sum, text) => sum + text.length + LINE_WORK, 0);
       const body: string[] = [];
-      for (let k = 0; k < times && body.length < EXPANSION_LIMITS.minLines * 2; k++) body.push(...collection.body);
+      for (let k = 0; k < times && this.work.spend(size, origin); k++) body.push(...collection.body);
       this.#push(body, frame, line, '.rept', false, origin);
       return;
     }
@@ -473,9 +472,12 @@ class GasExpander {
     const body: string[] = [];
     for (const item of items) {
       const values = new Map([[name, item]]);
-      if (this.#alternate) body.push(...substituteAlternate(collection.body, values, String(this.#counter), undefined));
-      else for (const text of collection.body) body.push(substitute(text, values, String(this.#counter)));
-      if (body.length > EXPANSION_LIMITS.minLines * 2) break;
+      const substituteLine = this.#alternate ? alternateSubstituter(values, String(this.#counter), undefined) : (text: string) => substitute(text, values, String(this.#counter));
+      for (const text of collection.body) {
+        const substituted = capLine(substituteLine(text), origin, this.out, `${word}'s substitution`);
+        if (!this.work.spend(substituted.length + LINE_WORK, origin)) return;
+        body.push(substituted);
+      }
     }
     this.#push(body, frame, line, word, false, origin);
   }
@@ -498,6 +500,7 @@ class GasExpander {
       this.out.problem(origin, `.include "${name}" not found${this.options.readFile === undefined ? ' (includes are not read here)' : ''}; the macros it defines are not expanded`);
       return false;
     }
+    if (!this.work.spend(found.text.length, origin)) return false;
     const chain = frame.chain === undefined ? `.include "${name}"` : `${frame.chain} → .include "${name}"`;
     const lines = splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain }));
     this.#frames.push({ lines, pos: 0, macroBody: false, origin, chain, file: found.path, comment: { inBlock: false } });
@@ -510,12 +513,13 @@ const MAX_NAME = 256;
 
 /**
  * Substitutes a macro body line: `\name` by the parameter's value, `\@` by the invocation count,
- * `\()` by nothing. Other backslashes stay (`\n` in a string).
+ * `\()` by nothing. Other backslashes stay (`\n` in a string). Stops once the line is past
+ * `MAX_LINE` (the caller cuts it and says so).
  */
 function substitute(text: string, values: ReadonlyMap<string, string>, counter: string): string {
   if (text.indexOf('\\') < 0) return text;
   let out = '';
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && out.length <= MAX_LINE; i++) {
     const c = text[i]!;
     if (c !== '\\') {
       out += c;

@@ -7,13 +7,9 @@
  * and `%include`. Lines from a macro keep the invocation's line.
  */
 import { evaluateConstant } from './const-expr';
-import { EXPANSION_LIMITS, MAX_LINE, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
-
-interface SingleLine {
-  readonly parameters: readonly string[] | undefined;
-  readonly body: string;
-  readonly caseless: boolean;
-}
+import { EXPANSION_LIMITS, LINE_WORK, WorkBudget, capLine, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
+import { SingleLineMacros } from './nasm-defines';
+import { joinContinuations, nextArgumentStart, replaceWithin, splitNasmArguments, stripNasmComment } from './nasm-lex';
 
 interface MultiLine {
   readonly name: string;
@@ -48,57 +44,27 @@ interface Collection {
 
 /** Runs NASM's preprocessor over the lines (the written ones, or the C preprocessor's) into `out`. */
 export function preprocessNasm(lines: readonly SourceLine[], options: SourceOptions, out: ExpansionOutput): void {
-  new NasmPreprocessor(options, out).run(joinContinuations(lines));
-}
-
-/**
- * NASM joins a line ending in `\` with the next (`%define x \` over two lines); the joined line
- * keeps the first line's place, and the lines it took become blank.
- */
-function joinContinuations(lines: readonly SourceLine[]): SourceLine[] {
-  const out: SourceLine[] = [];
-  for (let k = 0; k < lines.length; k++) {
-    const first = lines[k]!;
-    if (!first.text.trimEnd().endsWith('\\')) {
-      out.push(first);
-      continue;
-    }
-    let text = first.text.trimEnd().slice(0, -1);
-    const taken: SourceLine[] = [];
-    while (k + 1 < lines.length && taken.length < 10_000) {
-      const next = lines[++k]!;
-      taken.push(next);
-      if (!next.text.trimEnd().endsWith('\\')) {
-        text += next.text;
-        break;
-      }
-      text += next.text.trimEnd().slice(0, -1);
-    }
-    out.push({ ...first, text, verbatim: false });
-    for (const line of taken) out.push({ ...line, text: '', verbatim: false });
-  }
-  return out;
+  new NasmPreprocessor(options, out, new WorkBudget(out)).run(joinContinuations(lines));
 }
 
 class NasmPreprocessor {
-  readonly #single = new Map<string, SingleLine>();
+  readonly #single: SingleLineMacros;
   readonly #multi = new Map<string, MultiLine[]>();
   readonly #frames: Frame[] = [];
   readonly #conditionals: { active: boolean; taken: boolean; outer: boolean; unknown: boolean; line: number }[] = [];
   #collection: Collection | undefined;
   #counter = 0;
-  #steps = 0;
 
-  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput) {
+  constructor(readonly options: SourceOptions, readonly out: ExpansionOutput, readonly work: WorkBudget) {
+    this.#single = new SingleLineMacros(out, work);
     for (const define of options.defines ?? []) {
       const eq = define.indexOf('=');
-      this.#define(eq < 0 ? `${define} 1` : `${define.slice(0, eq)} ${define.slice(eq + 1)}`, false, 0, false);
+      this.#single.define(eq < 0 ? `${define} 1` : `${define.slice(0, eq)} ${define.slice(eq + 1)}`, false, 0, false);
     }
   }
 
   run(input: readonly SourceLine[]): void {
     this.#frames.push({ lines: input, pos: 0, origin: undefined, chain: undefined, file: this.options.fileName, args: undefined, local: undefined, repeats: 0, rep: false });
-    const limit = Math.max(EXPANSION_LIMITS.minLines * 4, input.length * EXPANSION_LIMITS.linesPerInputLine * 4);
     while (this.#frames.length > 0 && !this.out.exhausted) {
       const frame = this.#frames[this.#frames.length - 1]!;
       if (frame.pos >= frame.lines.length) {
@@ -109,10 +75,7 @@ class NasmPreprocessor {
         continue;
       }
       const line = frame.lines[frame.pos++]!;
-      if (++this.#steps > limit) {
-        this.out.problem(frame.origin ?? line.origin, `expansion stopped after ${limit} steps (a runaway %rep or recursion?); the rest of the file is not analyzed`);
-        return;
-      }
+      if (!this.work.spend(line.text.length + LINE_WORK, frame.origin ?? line.origin)) return;
       this.#line(frame, line);
     }
     if (this.#collection !== undefined) {
@@ -133,7 +96,7 @@ class NasmPreprocessor {
 
   #line(frame: Frame, line: SourceLine): void {
     const origin = frame.origin ?? line.origin;
-    const raw = frame.args !== undefined ? this.#macroParameters(line.text, frame) : line.text;
+    const raw = frame.args !== undefined ? this.#macroParameters(line.text, frame, origin) : line.text;
     const code = stripNasmComment(raw);
     const directive = /^\s*(%[a-z]+)\b\s*(.*)$/i.exec(code);
     const word = directive?.[1]!.toLowerCase();
@@ -153,7 +116,7 @@ class NasmPreprocessor {
       this.#directive(word, directive![2]!, frame, line, origin);
       return;
     }
-    const expanded = this.#expandSingle(raw, origin, 0);
+    const expanded = this.#single.expand(raw, origin, 0);
     // A multi-line macro: the first word (after a label) names it.
     const m = /^(\s*(?:[A-Za-z_.$?@][\w.$#@~?]*:\s*)?)([A-Za-z_.$?@][\w.$#@~?]*)(?:\s+(.*))?$/.exec(stripNasmComment(expanded));
     if (m !== null) {
@@ -229,24 +192,24 @@ class NasmPreprocessor {
         case '':
           return this.#evaluate(text, origin) === undefined ? undefined : this.#evaluate(text, origin) !== 0n;
         case 'def':
-          return this.#single.has(text) || this.#single.has(text.toLowerCase());
+          return this.#single.has(text);
         case 'macro':
           return this.#multi.has(text.split(/\s/)[0]!.toLowerCase());
         case 'idn':
         case 'idni': {
-          const [a, b] = splitNasmArguments(this.#expandSingle(text, origin, 0));
+          const [a, b] = splitNasmArguments(this.#single.expand(text, origin, 0));
           if (a === undefined || b === undefined) return undefined;
           const norm = (s: string): string => s.replace(/\s+/g, '');
           return kind === 'idn' ? norm(a) === norm(b) : norm(a).toLowerCase() === norm(b).toLowerCase();
         }
         case 'empty':
-          return this.#expandSingle(text, origin, 0).trim() === '';
+          return this.#single.expand(text, origin, 0).trim() === '';
         case 'num':
-          return /^[0-9]/.test(this.#expandSingle(text, origin, 0).trim());
+          return /^[0-9]/.test(this.#single.expand(text, origin, 0).trim());
         case 'id':
-          return /^[A-Za-z_.$?@]/.test(this.#expandSingle(text, origin, 0).trim());
+          return /^[A-Za-z_.$?@]/.test(this.#single.expand(text, origin, 0).trim());
         case 'str':
-          return /^["'`]/.test(this.#expandSingle(text, origin, 0).trim());
+          return /^["'`]/.test(this.#single.expand(text, origin, 0).trim());
         default:
           return undefined;
       }
@@ -255,7 +218,7 @@ class NasmPreprocessor {
   }
 
   #evaluate(text: string, origin: number): bigint | undefined {
-    const expanded = this.#expandSingle(text, origin, 0);
+    const expanded = this.#single.expand(text, origin, 0);
     return evaluateConstant(expanded, 'c', () => undefined);
   }
 
@@ -266,7 +229,7 @@ class NasmPreprocessor {
       case '%idefine':
       case '%xdefine':
       case '%ixdefine':
-        this.#define(rest, word.includes('x'), origin, word.startsWith('%i'));
+        this.#single.define(rest, word.includes('x'), origin, word.startsWith('%i'));
         return;
       case '%undef':
         this.#single.delete(rest.trim());
@@ -279,7 +242,7 @@ class NasmPreprocessor {
         else if (value === undefined) {
           this.out.problem(origin, `${word} ${m[1]}: the value cannot be evaluated`);
           this.#single.delete(m[1]!);
-        } else this.#single.set(m[1]!, { parameters: undefined, body: String(value), caseless: word === '%iassign' });
+        } else this.#single.set(m[1]!, String(value), word === '%iassign');
         return;
       }
       case '%macro':
@@ -327,84 +290,6 @@ class NasmPreprocessor {
         this.out.problem(origin, `preprocessor directive ${word} is not supported; the line is not analyzed`);
         this.out.uncover(origin, origin, `unsupported ${word}`);
     }
-  }
-
-  #define(rest: string, expandNow: boolean, origin: number, caseless: boolean): void {
-    const m = /^\s*([A-Za-z_.$?@][\w.$#@~?]*)(\(([^)]*)\))?\s?(.*)$/.exec(rest);
-    if (m === null) {
-      this.out.problem(origin, `%define without a name`);
-      return;
-    }
-    const parameters = m[2] === undefined ? undefined : m[3]!.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    const body = expandNow ? this.#expandSingle(m[4]!.trim(), origin, 0) : m[4]!.trim();
-    this.#single.set(caseless ? m[1]!.toLowerCase() : m[1]!, { parameters, body, caseless });
-  }
-
-  /** Expands single-line macros in `text`. */
-  #expandSingle(text: string, origin: number, depth: number): string {
-    if (this.#single.size === 0 || depth > EXPANSION_LIMITS.depth) {
-      if (depth > EXPANSION_LIMITS.depth) this.out.problem(origin, `single-line macro nested more than ${EXPANSION_LIMITS.depth} deep (recursive?); left unexpanded`);
-      return text;
-    }
-    let out = '';
-    let changed = false;
-    const ident = /[A-Za-z_.$?@][\w.$#@~?]*/y;
-    for (let i = 0; i < text.length;) {
-      const c = text[i]!;
-      if (c === ';') return changed ? this.#expandSingle(out + text.slice(i), origin, depth + 1) : out + text.slice(i);
-      if (c === '"' || c === "'" || c === '`') {
-        const close = text.indexOf(c, i + 1);
-        const end = close < 0 ? text.length : close + 1;
-        out += text.slice(i, end);
-        i = end;
-        continue;
-      }
-      ident.lastIndex = i;
-      const id = (i === 0 || !/[\w.$#@~?%]/.test(text[i - 1]!)) ? ident.exec(text) : null;
-      if (id === null) {
-        out += c;
-        i++;
-        continue;
-      }
-      const name = id[0];
-      i += name.length;
-      const definition = this.#single.get(name) ?? this.#single.get(name.toLowerCase());
-      if (definition === undefined || (definition !== this.#single.get(name) && !definition.caseless)) {
-        out += name;
-        continue;
-      }
-      if (definition.parameters === undefined) {
-        out += definition.body;
-        changed = true;
-        continue;
-      }
-      let j = i;
-      while (text[j] === ' ') j++;
-      if (text[j] !== '(') {
-        out += name;
-        continue;
-      }
-      const close = matchingParen(text, j);
-      if (close < 0) {
-        out += name;
-        continue;
-      }
-      const args = splitNasmArguments(text.slice(j + 1, close));
-      let body = definition.body;
-      definition.parameters.forEach((p, k) => {
-        body = body.replace(new RegExp(`(?<![\\w.$#@~?])${p.replace(/[.$?]/g, '\\$&')}(?![\\w.$#@~?])`, 'g'), () => args[k] ?? '');
-      });
-      out += body;
-      i = close + 1;
-      changed = true;
-    }
-    // `%define A A` expands to itself: NASM does not expand a macro inside its own expansion.
-    if (!changed || out === text) return out;
-    if (out.length > MAX_LINE) {
-      this.out.problem(origin, 'single-line macro expansion grew past 64 KiB; cut');
-      return out.slice(0, MAX_LINE);
-    }
-    return this.#expandSingle(out, origin, depth + 1);
   }
 
   #collect(frame: Frame, line: SourceLine, word: string | undefined, rest: string): void {
@@ -459,21 +344,24 @@ class NasmPreprocessor {
     const filled = [...args];
     for (let k = supplied; k < (Number.isFinite(macro.max) ? macro.max : supplied); k++) filled.push(macro.defaults[k - macro.min] ?? '');
     const chain = frame.chain === undefined ? macro.name : `${frame.chain} → ${macro.name}`;
+    if (!this.work.spend(macro.body.reduce((sum, text) => sum + text.length + LINE_WORK, 0), origin)) return;
     const lines = macro.body.map((text) => ({ text, origin, verbatim: false, macro: chain }));
     const argsWithCount = [String(supplied), ...filled];
     this.#frames.push({ lines, pos: 0, origin, chain, file: frame.file, args: argsWithCount, local: `..@${this.#counter++}.`, repeats: 0, rep: false });
   }
 
   /** Substitutes `%0`, `%1`..`%n`, `%{n}`, `%%label` in a macro body line. */
-  #macroParameters(text: string, frame: Frame): string {
+  #macroParameters(text: string, frame: Frame, origin: number): string {
     if (text.indexOf('%') < 0) return text;
     const args = frame.args!;
-    return text.replace(/%%([\w.$#@~?]+)|%\{(-?\d+)\}|%(\d+)/g, (_match, local, braced, plain) => {
+    const substituted = replaceWithin(text, /%%([\w.$#@~?]+)|%\{(-?\d+)\}|%(\d+)/g, (_match, local, braced, plain) => {
       if (local !== undefined) return `${frame.local}${local}`;
       const k = Number(braced ?? plain);
       if (k === 0) return args[0]!;
       return args[k] ?? '';
     });
+    this.work.spend(substituted.length, origin);
+    return capLine(substituted, origin, this.out, 'macro parameter substitution');
   }
 
   #rotate(frame: Frame, rest: string, origin: number): void {
@@ -517,79 +405,10 @@ class NasmPreprocessor {
       this.out.problem(origin, `%include "${name}" not found${this.options.readFile === undefined ? ' (includes are not read here)' : ''}; what it defines is not expanded`);
       return;
     }
+    if (!this.work.spend(found.text.length, origin)) return;
     const chain = frame.chain === undefined ? `%include "${name}"` : `${frame.chain} → %include "${name}"`;
     const lines = joinContinuations(splitLines(found.text).map((text) => ({ text, origin, verbatim: false, macro: chain })));
     this.#frames.push({ lines, pos: 0, origin, chain, file: found.path, args: undefined, local: undefined, repeats: 0, rep: false });
     void line;
   }
-}
-
-/** A line without its `;` comment (quotes respected). */
-function stripNasmComment(text: string): string {
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote !== '') {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (c === ';') return text.slice(0, i);
-  }
-  return text;
-}
-
-/** NASM macro arguments: separated by commas; `{a, b}` is one argument without its braces. */
-export function splitNasmArguments(text: string): string[] {
-  const trimmed = stripNasmComment(text).trim();
-  if (trimmed === '') return [];
-  const args: string[] = [];
-  let current = '';
-  let depth = 0;
-  let quote = '';
-  for (let i = 0; i < trimmed.length; i++) {
-    const c = trimmed[i]!;
-    if (quote !== '') {
-      current += c;
-      if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    if (c === '{' && depth === 0 && current.trim() === '') {
-      const close = trimmed.indexOf('}', i);
-      if (close > 0) {
-        current = trimmed.slice(i + 1, close);
-        i = close;
-        continue;
-      }
-    }
-    if (c === '(' || c === '[') depth++;
-    if ((c === ')' || c === ']') && depth > 0) depth--;
-    if (c === ',' && depth === 0) {
-      args.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += c;
-  }
-  args.push(current.trim());
-  return args;
-}
-
-function nextArgumentStart(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
-    if (c === ',' && depth === 0) return i + 1;
-  }
-  return text.length;
-}
-
-function matchingParen(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return i;
-  }
-  return -1;
 }

@@ -97,6 +97,12 @@ export const Transfer = {
   Exchange: 21,
 } as const;
 
+/**
+ * The condition a conditional jump tests, by the SDM's condition code (`jae` and `jnb`: above or
+ * equal); `None` for the branches that test no flags (`jrcxz`, `loop`, `xbegin`) and every other opcode.
+ */
+export const Condition = { None: 0, O: 1, NO: 2, B: 3, AE: 4, E: 5, NE: 6, BE: 7, A: 8, S: 9, NS: 10, P: 11, NP: 12, L: 13, GE: 14, LE: 15, G: 16 } as const;
+
 /** Bits of `opcodeFlags`. */
 export const OpcodeFlag = {
   /** Only the kernel may run it (`cli`, `wrmsr`, `swapgs`): content evidence of kernel code. */
@@ -123,6 +129,8 @@ export const OpcodeFlag = {
   CompareBySubtraction: 1024,
   /** Sets the flags as an `and` that keeps no result (`test`). */
   CompareByAnd: 2048,
+  /** A bitwise operation with a result (`and`, `or`, `xor`): capstone prints its sign-extended imm8 unsigned, in the operand's width. */
+  BitwiseLogic: 4096,
 } as const;
 
 /** Every opcode's mnemonic, by id; `opcodeNames[0]` is the empty string of `UNKNOWN_OPCODE`. */
@@ -151,6 +159,8 @@ export const opcodeStringElement = new Uint8Array(count);
 /** The transfer case of each opcode (`Transfer`), and the slot width of the stack operations that fix it (0: the mode's). */
 export const opcodeTransfer = new Uint8Array(count);
 export const opcodeStackElement = new Uint8Array(count);
+/** The condition each conditional jump tests (`Condition`). */
+export const opcodeCondition = new Uint8Array(count);
 /** `OpcodeFlag` bits of each opcode. */
 export const opcodeFlags = new Uint16Array(count);
 /** The access size the mnemonic itself implies (`movss` 4, `movsd` 8, `fnstcw` 2), 0 when it implies none. */
@@ -208,6 +218,13 @@ const conditional = knownMnemonics.filter((name) => conditionalJump.test(name));
 
 set(opcodeControl, ['jmp'], Control.Jump);
 set(opcodeControl, conditional, Control.Conditional);
+const conditionSpellings: readonly [string, number][] = [
+  ['o', Condition.O], ['no', Condition.NO], ['b', Condition.B], ['c', Condition.B], ['nae', Condition.B], ['ae', Condition.AE], ['nb', Condition.AE], ['nc', Condition.AE],
+  ['e', Condition.E], ['z', Condition.E], ['ne', Condition.NE], ['nz', Condition.NE], ['be', Condition.BE], ['na', Condition.BE], ['a', Condition.A], ['nbe', Condition.A],
+  ['s', Condition.S], ['ns', Condition.NS], ['p', Condition.P], ['pe', Condition.P], ['np', Condition.NP], ['po', Condition.NP],
+  ['l', Condition.L], ['nge', Condition.L], ['ge', Condition.GE], ['nl', Condition.GE], ['le', Condition.LE], ['ng', Condition.LE], ['g', Condition.G], ['nle', Condition.G],
+];
+for (const [suffix, condition] of conditionSpellings) set(opcodeCondition, ['j' + suffix], condition);
 set(opcodeControl, ['call'], Control.Call);
 set(opcodeControl, ['lcall'], Control.FarCall);
 set(opcodeControl, ['ljmp'], Control.FarJump);
@@ -299,6 +316,7 @@ flag(words('nop int3'), OpcodeFlag.Filler);
 flag(['hlt'], OpcodeFlag.Halt);
 flag(['cmp'], OpcodeFlag.CompareBySubtraction);
 flag(['test'], OpcodeFlag.CompareByAnd);
+flag(words('and or xor'), OpcodeFlag.BitwiseLogic);
 
 const scalar4 = words('movss addss subss mulss divss minss maxss sqrtss cvtss2sd ucomiss comiss movd insertps');
 const scalar8 = words('movsd addsd subsd mulsd divsd minsd maxsd sqrtsd cvtsd2ss ucomisd comisd movq movlps movhps movlpd movhpd movddup');
