@@ -167,45 +167,29 @@ function readToken(text: string, i: number, skip?: string): { name: string; end:
   return { name, end, joined };
 }
 
-/** `<...>` (nesting, `!` quoting the next character) or a quoted string from `i`; the text between. */
+/**
+ * `<...>` (brackets nest) or a quoted string (a doubled quote is one quote) from `i`: the text
+ * between, where `!` quotes the next character in both.
+ */
 function readString(text: string, i: number): { value: string; end: number } {
   const open = text[i]!;
   let value = '';
-  let k = i + 1;
-  if (open === '<') {
-    let depth = 0;
-    while (k < text.length && (text[k] !== '>' || depth > 0)) {
-      if (text[k] === '!' && k + 1 < text.length) {
-        value += text[k + 1];
-        k += 2;
-        continue;
-      }
-      if (text[k] === '<') depth++;
-      else if (text[k] === '>') depth--;
-      value += text[k];
-      k++;
-    }
-    return { value, end: Math.min(k + 1, text.length) };
-  }
-  while (k < text.length) {
-    if (text[k] === '!' && k + 1 < text.length) {
-      value += text[k + 1];
-      k += 2;
+  let depth = 0;
+  for (let k = i + 1; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '!' && k + 1 < text.length) {
+      value += text[++k];
       continue;
     }
-    if (text[k] === open) {
-      // A doubled quote is one quote character.
-      if (text[k + 1] === open) {
-        value += open;
-        k += 2;
-        continue;
-      }
-      return { value, end: k + 1 };
+    if (open === '<' && c === '<') depth++;
+    else if (open === '<' && c === '>' && depth-- === 0) return { value, end: k + 1 };
+    else if (open !== '<' && c === open) {
+      if (text[k + 1] !== open) return { value, end: k + 1 };
+      k++;
     }
-    value += text[k];
-    k++;
+    value += c;
   }
-  return { value, end: k };
+  return { value, end: text.length };
 }
 
 /**
