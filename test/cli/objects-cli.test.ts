@@ -53,6 +53,19 @@ test('check on a .o: JSON input elf64, lines point into the listing disasm print
   assert.ok(intel.some((l) => l.includes('dword ptr [rbp - ')), 'Intel with --intel');
 });
 
+test('a kernel alternative: check flags the replacement on its line of .altinstr_replacement, which disasm prints', () => {
+  execFileSync('gcc', ['-c', join(root, 'test', 'fixtures', 'objects', 'alternatives.S'), '-o', join(dir, 'alternatives.ko')]);
+  const result = runCli(['check', '--format', 'json', 'alternatives.ko'], dir);
+  assert.equal(result.status, 1, result.stderr);
+  const doc = parseJson(result);
+  const lines = runCli(['disasm', 'alternatives.ko'], dir).stdout.split('\n');
+  const spill = doc.findings.find((f: { function: string }) => f.function === 'popcount_spill');
+  assert.equal(spill.code, 'red-zone-store');
+  assert.equal(lines[spill.line - 1], '   5:\t48 89 44 24 f8       \tmov    %rax,-0x8(%rsp)');
+  assert.equal(lines.slice(0, spill.line).reverse().find((l: string) => l.startsWith('Disassembly of section ')), 'Disassembly of section .altinstr_replacement:');
+  assert.match(spill.kernelReason, /\.modinfo/);
+});
+
 test('archives: one entry per member named archive.a(member.o); disasm of a member gives the lines its findings use', () => {
   const result = runCli(['check', '--kernel', '--format', 'json', 'lib.a'], dir);
   assert.equal(result.status, 1, result.stderr);

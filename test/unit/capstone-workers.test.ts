@@ -8,13 +8,14 @@ import { isMainThread } from 'node:worker_threads';
 import { createCapstoneDisassembler, type CapstoneDisassembler } from '../../server/src/host/capstone';
 import { defaultJobs, serveTasks, WorkerPool } from '../../server/src/host/workers';
 
-type Task = { readonly bytes: number[]; readonly crash?: boolean; readonly fail?: boolean };
+type Task = { readonly bytes: number[]; readonly crash?: boolean; readonly fail?: boolean; readonly waitMs?: number };
 
 if (!isMainThread) {
   let capstone: Promise<CapstoneDisassembler> | undefined;
   serveTasks(async (task: Task) => {
     if (task.crash) process.exit(3);
     if (task.fail) throw new Error('deliberate failure');
+    if (task.waitMs !== undefined) await new Promise((resolve) => setTimeout(resolve, task.waitMs));
     capstone ??= createCapstoneDisassembler();
     const d = await capstone;
     return d.disassemble(Uint8Array.from(task.bytes), 0, 64).map((i) => `${i.mnemonic} ${i.opStr}`.trim());
@@ -49,6 +50,27 @@ if (!isMainThread) {
         { ok: true, value: ['push rbp'] },
         { ok: true, value: ['ret'] },
       ]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('ready() waits while every worker has its tasks, and resolves when one finishes', async () => {
+    const pool = new WorkerPool<Task, string[]>({ script: __filename, size: 1 });
+    try {
+      await pool.ready(); // an idle pool has room
+      const done: string[] = [];
+      // One worker holds two tasks (one running, one sent ahead): the pool has no room until one ends.
+      const first = pool.run({ bytes: [0x90], waitMs: 200 }).then(() => done.push('first task'));
+      const second = pool.run({ bytes: [0x90], waitMs: 200 });
+      await pool.ready().then(() => done.push('ready'));
+      assert.deepEqual(done, ['first task', 'ready']);
+      await Promise.all([first, second]);
+      pool.run({ bytes: [0x90], waitMs: 10_000 });
+      pool.run({ bytes: [0x90], waitMs: 10_000 });
+      const waiting = pool.ready();
+      await pool.close();
+      await waiting; // a closed pool wakes its waiting producers
     } finally {
       await pool.close();
     }

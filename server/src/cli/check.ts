@@ -112,6 +112,9 @@ export async function runCheck(settings: CheckSettings, now: () => number = () =
         found.forEach(addNotice);
         slots.push(checkSourceInput(item.path, settings.cwd, settings.flags.compileCommands, options, compilers));
       } else {
+        // Each file's options are worked out here, on the main thread, just before a worker can take
+        // it: waiting lets the main thread read the workers' answers and send them the next files.
+        if (pool !== undefined) await pool.ready();
         const result = await analyzeFile(item.path, settings, addNotice, pool);
         slots.push(result.now ?? result.later!);
       }

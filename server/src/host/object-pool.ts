@@ -55,6 +55,11 @@ export class ObjectPool {
     return result.ok ? result.value : { input: 'unknown', units: [], error: `internal error while analyzing: ${result.error}` };
   }
 
+  /** Resolves when a worker can take the next file at once (`WorkerPool.ready`). */
+  ready(): Promise<void> {
+    return this.pool.ready();
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

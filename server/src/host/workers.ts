@@ -57,6 +57,8 @@ export function defaultJobs(): number {
 export class WorkerPool<In, Out> {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
+  /** Producers waiting in `ready()`. */
+  private readonly waiting: (() => void)[] = [];
   private nextId = 0;
   private closed = false;
 
@@ -74,6 +76,18 @@ export class WorkerPool<In, Out> {
     });
   }
 
+  /**
+   * Resolves when a task queued now would go to a worker at once (or the pool is closed). A
+   * producer that prepares each task on the main thread awaits it before preparing the next one:
+   * a worker's answer is a message, which the main thread only reads when it waits, so a producer
+   * that never waits leaves every worker idle after its first tasks until all are queued (with
+   * 4,023 kernel modules, `check` spent most of its run with idle workers that way).
+   */
+  ready(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
   /** Runs every task, at most `size` at a time, and returns the results in input order. */
   runAll(tasks: readonly In[]): Promise<TaskResult<Out>[]> {
     return Promise.all(tasks.map((task) => this.run(task)));
@@ -82,6 +96,7 @@ export class WorkerPool<In, Out> {
   /** Stops every worker; queued tasks fail. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     for (const q of this.queue.splice(0)) q.resolve({ ok: false, error: 'the worker pool was closed' });
     for (const slot of this.slots) for (const p of slot.inFlight.splice(0)) p.resolve({ ok: false, error: 'the worker pool was closed' });
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
@@ -133,6 +148,11 @@ export class WorkerPool<In, Out> {
     }
     // With nothing in flight the workers may be unreferenced again.
     for (const s of this.slots) if (s.inFlight.length === 0) s.worker.unref();
+    if (this.waiting.length > 0 && this.hasRoom()) for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private hasRoom(): boolean {
+    return this.closed || (this.queue.length === 0 && this.slots.some((slot) => slot.inFlight.length < DEPTH));
   }
 }
 

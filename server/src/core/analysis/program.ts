@@ -259,9 +259,11 @@ export function indexAtAddress(fn: AsmFunction, address: number): number | undef
   let map = addressMaps.get(fn);
   if (map === undefined) {
     map = new Map();
+    // The first instruction at an address: an alternative's fork comes before the instruction it
+    // replaces, with its address, so that the function's branches there reach both paths.
     for (let k = 0; k < insns.length; k++) {
       const at = insns[k]!.address;
-      if (at !== undefined) map.set(at, k);
+      if (at !== undefined && !map.has(at)) map.set(at, k);
     }
     addressMaps.set(fn, map);
   }

@@ -15,6 +15,8 @@ import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompil
 import type { AsmItem, Instruction } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
+import type { AlternativeOutcomes } from './alternative-items';
+import type { Alternatives } from './alternatives';
 import { renderLines } from './lines';
 import { decodeUnit, itemPieces, MAX_CODE_BYTES, placesOf, renderListing, unitItemPieces, unitItems, type ListingSyntax, type RenderedListing } from './listing';
 
@@ -45,6 +47,17 @@ export interface ObjectUnit {
   readonly listing: string | undefined;
   /** Why the unit could not be analyzed. */
   readonly error: string | undefined;
+  /** Linux alternatives (`.altinstructions` entries) of the unit, when it has any: how many were analyzed. */
+  readonly alternatives?: AlternativeCounts;
+}
+
+/** What became of a unit's `.altinstructions` entries. */
+export interface AlternativeCounts {
+  readonly entries: number;
+  /** Replacements analyzed inside the function they patch. */
+  readonly analyzed: number;
+  /** Entries that could not be read; the analysis lost the stack pointer at their original instructions. */
+  readonly unreadable: number;
 }
 
 /** The result for one input file: its units (one for an ELF file, one per member for an archive). */
@@ -81,7 +94,7 @@ export function disassembleObject(bytes: Uint8Array, name: string, disassembler:
   return eachUnit(bytes, name, (elf, unitName) => ({ report: undefined, listing: renderListing(decodeUnit(elf, unitName, disassembler), syntax).text }));
 }
 
-type UnitResult = { report: Report | undefined; listing: string | undefined };
+type UnitResult = { report: Report | undefined; listing: string | undefined; alternatives?: AlternativeCounts };
 
 function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectReport {
   try {
@@ -114,7 +127,7 @@ function oneUnit(bytes: Uint8Array, member: string | undefined, name: string, wo
   if (code > MAX_CODE_BYTES) return failed(input, `the file has ${(code / 1048576).toFixed(1)} MiB of code; the limit is ${MAX_CODE_BYTES / 1048576} MiB`);
   try {
     const result = work(elf, name);
-    return { member, input, report: result.report, listing: result.listing, error: undefined };
+    return { member, input, report: result.report, listing: result.listing, error: undefined, ...(result.alternatives === undefined ? {} : { alternatives: result.alternatives }) };
   } catch (error) {
     return failed(input, `internal error while disassembling: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -131,8 +144,9 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   // A whole listing reuses the analysis's items, so they are collected first; otherwise each
   // function is analyzed as it is decoded, and the items are walked again only for a unit whose
   // findings are printed (few: none in 310 kernel modules).
-  let collected = keepListing === 'always' ? unitItems(unit) : undefined;
-  const report = analyzeItemsOnePass(collected ? itemPieces(collected.items) : unitItemPieces(unit), source, analysisOptions);
+  const outcomes: AlternativeOutcomes = new Map();
+  let collected = keepListing === 'always' ? unitItems(unit, outcomes) : undefined;
+  const report = analyzeItemsOnePass(collected ? itemPieces(collected.items) : unitItemPieces(unit, outcomes), source, analysisOptions);
   if (report.findings.length > 0) collected ??= unitItems(unit);
   const items = collected?.items ?? [];
   const syntax = options.listingSyntax ?? 'att';
@@ -155,12 +169,27 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
       return found && found.line > 0 ? { path: found.file, line: found.line } : undefined;
     });
   });
-  const functions = listing ? report.functions.map((fn) => ({ ...fn, span: lineSpan(listing, fn.startLine, fn.endLine) })) : report.functions;
-  const problems = [...report.problems, ...[...(units.problems ?? []), ...(lines?.problems ?? [])].map((message) => ({ line: 0, message }))];
+  let functions = listing ? report.functions.map((fn) => ({ ...fn, span: lineSpan(listing, fn.startLine, fn.endLine) })) : report.functions;
+  const problems = [...report.problems, ...[...(units.problems ?? []), ...(lines?.problems ?? []), ...(unit.alternatives?.problems ?? [])].map((message) => ({ line: 0, message }))];
+  let ordered = findings;
+  if (unit.alternatives !== undefined) {
+    // Functions that alternatives patch were analyzed after the replacements' section: back in listing order.
+    functions = functions.slice().sort((a, b) => a.startLine - b.startLine);
+    ordered = findings.slice().sort((a, b) => a.line - b.line);
+  }
   return {
-    report: { ...report, input: elf.bits === 64 ? 'elf64' : 'elf32', inputReason: source.syntaxReason, findings, functions, problems },
+    report: { ...report, input: elf.bits === 64 ? 'elf64' : 'elf32', inputReason: source.syntaxReason, findings: ordered, functions, problems },
     listing: listing?.text,
+    alternatives: unit.alternatives && countAlternatives(unit.alternatives, outcomes),
   };
+}
+
+function countAlternatives(alternatives: Alternatives, outcomes: AlternativeOutcomes): AlternativeCounts {
+  let entries = 0;
+  for (const list of alternatives.bySection.values()) entries += list.length;
+  let analyzed = 0;
+  for (const outcome of outcomes.values()) if (outcome === 'analyzed') analyzed++;
+  return { entries, analyzed, unreadable: outcomes.size - analyzed };
 }
 
 /**

@@ -112,7 +112,8 @@ export function tableItems(table: JumpTable, line: number, address: number): Asm
   ];
 }
 
-function rangeAt(ranges: readonly FunctionRange[], offset: number): FunctionRange | undefined {
+/** The function range that holds `offset`, by binary search over ranges sorted by start. */
+export function rangeAt(ranges: readonly FunctionRange[], offset: number): FunctionRange | undefined {
   let lo = 0;
   let hi = ranges.length - 1;
   while (lo <= hi) {

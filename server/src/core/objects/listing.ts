@@ -26,6 +26,8 @@ import { formatAddress, functionSymbols, instructionText, relocationInRange, rel
 import type { ItemPieces } from '../analysis/one-pass';
 import type { AsmItem, Instruction, MemOperand, Span } from '../ir';
 import { jumpTables, tableItems, targetLabel, type SectionJumpTables } from './jump-tables';
+import { AlternativeItems, type AlternativeOutcomes } from './alternative-items';
+import { readAlternatives, type Alternatives } from './alternatives';
 import { attText } from './att';
 import { lower, lowerDecoded, lowerPlain, withOperands, type TextOf } from './lower';
 import { branchTarget, hexAddress, pltNames, relocated, relocationText, symbolNamer } from './names';
@@ -73,6 +75,8 @@ export interface DecodedUnit {
   readonly ranges: Map<number, FunctionRange[]>;
   /** PLT entry address -> `puts@plt`, in linked files (objdump's synthetic names). */
   readonly plt: Map<number, string>;
+  /** Linux's alternatives (`.altinstructions`), analyzed inside the functions they patch. */
+  readonly alternatives: Alternatives | undefined;
 }
 
 /** Listing line -> the section index and address of each instruction item, for DWARF lookups. */
@@ -90,10 +94,15 @@ export function placesOf(unit: DecodedUnit, items: readonly AsmItem[]): Map<numb
  * counting them gives the section.
  */
 export function forEachInstructionItem(unit: DecodedUnit, items: readonly AsmItem[], visit: (item: Extract<AsmItem, { kind: 'insn' }>, ds: DecodedSection | undefined) => void): void {
+  // A section item may come again, on its first line, before a function that alternatives held back.
+  const byLine = new Map<number, number>();
   let current = -1;
   for (const item of items) {
-    if (item.kind === 'section') current++;
-    else if (item.kind === 'insn') visit(item, unit.sections[current]);
+    if (item.kind === 'section') {
+      const seen = byLine.get(item.line);
+      if (seen !== undefined) current = seen;
+      else byLine.set(item.line, (current = byLine.size));
+    } else if (item.kind === 'insn') visit(item, unit.sections[current]);
   }
 }
 
@@ -149,7 +158,7 @@ export function decodeUnit(elf: ElfFile, name: string, disassembler: Disassemble
       relocations: relocationsFor(elf, section.index),
     });
   }
-  return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections) };
+  return { elf, name, mode, sections, ranges, plt: pltNames(elf, sections), alternatives: readAlternatives(elf) };
 }
 
 /**
@@ -269,9 +278,9 @@ function walk<T extends Placed>(unit: DecodedUnit, visit: Visitor<T>, piecesOf: 
  * but without text spans (printing the listing is only worth it when there is a finding to show;
  * `renderListing` gives the spans then).
  */
-export function unitItems(unit: DecodedUnit): UnitItems {
+export function unitItems(unit: DecodedUnit, outcomes?: AlternativeOutcomes): UnitItems {
   const items: AsmItem[] = [];
-  const lines = walkItems(unit, (item) => items.push(item));
+  const lines = walkItems(unit, (item) => items.push(item), outcomes);
   return { items, lines };
 }
 
@@ -279,10 +288,10 @@ export function unitItems(unit: DecodedUnit): UnitItems {
  * The same items as `unitItems`, emitted one function at a time (`analyzeItemsOnePass`), so that
  * a function's items die young instead of living, with the whole module's, until its analysis.
  */
-export function unitItemPieces(unit: DecodedUnit): ItemPieces {
+export function unitItemPieces(unit: DecodedUnit, outcomes?: AlternativeOutcomes): ItemPieces {
   return (emit) => {
     const split = splitter(emit);
-    walkItems(unit, split.add);
+    walkItems(unit, split.add, outcomes);
     split.end();
   };
 }
@@ -320,16 +329,30 @@ function splitter(emit: (items: AsmItem[]) => void): { add(item: AsmItem): void;
   };
 }
 
-/** Walks a unit and gives each analysis item to `add`, in listing order; returns the line count. */
-function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
+/**
+ * Walks a unit and gives each analysis item to `add`, in listing order except for the functions
+ * that alternatives patch (`alternative-items.ts`); returns the line count. `outcomes` receives
+ * what became of each alternative.
+ */
+function walkItems(unit: DecodedUnit, emit: (item: AsmItem) => void, outcomes?: AlternativeOutcomes): number {
   const namers = new Map<DecodedSection, (address: number) => string | undefined>();
   const tables = new Map<DecodedSection, SectionJumpTables>();
+  const alternatives = unit.alternatives === undefined ? undefined : new AlternativeItems(unit, unit.alternatives, emit, outcomes);
+  const add = alternatives?.add ?? emit;
   const visitor = <T extends Placed>(lowered: (raw: T, line: number, ds: DecodedSection) => Instruction): Visitor<T> => ({
     other(_line, _text, item) {
       if (item !== undefined) add(item);
     },
     insn(line, ds, raw, offset, open, relocation) {
-      if (!open) return;
+      if (!open) {
+        // Code outside functions is analyzed only as an alternative's replacement, inside the function it patches.
+        if (alternatives?.holdsReplacements(ds)) {
+          const insn = lowered(raw, line, ds);
+          const at = unit.elf.type === 'relocatable' ? offset : raw.address;
+          alternatives.replacement(ds, offset, raw.length, relocation ? relocated(insn, relocation, at + raw.length, unit.elf, unit.ranges) : insn, relocation);
+        }
+        return;
+      }
       let insn = lowered(raw, line, ds);
       let section = tables.get(ds);
       if (section === undefined) tables.set(ds, (section = jumpTables(unit.elf, ds.section, ds.relocations, ds.ranges)));
@@ -347,10 +370,11 @@ function walkItems(unit: DecodedUnit, add: (item: AsmItem) => void): number {
     },
   });
   // The analysis decoder when there is one (iced-x86 in the product), else the text disassembler's operands.
-  if (unit.sections.every((ds) => ds.decodedPieces !== undefined)) {
-    return walk<DecodedInstruction>(unit, visitor((d, line, ds) => lowerDecoded(d, line, unit.mode, ds.textOf)), (ds) => ds.decodedPieces!());
-  }
-  return walk<RawInstruction>(unit, visitor((raw, line) => lower(raw, line, unit.mode)), (ds) => ds.pieces(true));
+  const lines = unit.sections.every((ds) => ds.decodedPieces !== undefined)
+    ? walk<DecodedInstruction>(unit, visitor((d, line, ds) => lowerDecoded(d, line, unit.mode, ds.textOf)), (ds) => ds.decodedPieces!())
+    : walk<RawInstruction>(unit, visitor((raw, line) => lower(raw, line, unit.mode)), (ds) => ds.pieces(true));
+  alternatives?.end();
+  return lines;
 }
 
 
@@ -413,7 +437,9 @@ export function renderListing(unit: DecodedUnit, syntax: ListingSyntax, parsed: 
         names = symbolNamer(ds.ranges, ds.base, unit.plt);
       }
       // Instructions of the analysis decoder are not reused: their text would be formatted one by one.
-      const reused = relocation === undefined && !isDecoded ? known[line] : undefined;
+      // An instruction without an address is a replacement renamed for the analysis (`alternative-items.ts`).
+      const candidate = relocation === undefined && !isDecoded ? known[line] : undefined;
+      const reused = candidate?.address !== undefined ? candidate : undefined;
       // A reused branch was renamed by `named`; its address, which the target text needs, is kept.
       // An instruction the stack-pointer check marked unknown is printed as the decoder read it.
       const parsed = reused !== undefined && !reused.unknown ? reused : lowerPlain(raw, line);

@@ -55,20 +55,22 @@ class DecodedInsn implements Instruction {
     readonly operands: readonly Operand[],
     readonly unknown: boolean,
     readonly line: number,
-    readonly address: number,
+    /** Where the bytes are, for the text; `address` is the same unless the instruction was `detached`. */
+    readonly at: number,
     readonly length: number,
     readonly textOf: TextOf,
+    readonly address: number | undefined,
   ) {}
 
   get text(): string {
-    return (this.formatted ??= this.textOf(this.address, this.length));
+    return (this.formatted ??= this.textOf(this.at, this.length));
   }
 }
 
 /** Lowers an instruction of the analysis decoder; its text comes from `textOf` when read. */
 export function lowerDecoded(decoded: DecodedInstruction, line: number, mode: 32 | 64, textOf: TextOf): Instruction {
   if (decoded.fallback !== undefined) return lower(decoded.fallback, line, mode);
-  const insn = new DecodedInsn(decoded.mnemonic, decoded.opcode, decoded.prefixes, decoded.operands, false, line, decoded.address, decoded.length, textOf);
+  const insn = new DecodedInsn(decoded.mnemonic, decoded.opcode, decoded.prefixes, decoded.operands, false, line, decoded.address, decoded.length, textOf, decoded.address);
   return checkStackWrite(insn, decoded.writesStackPointer, mode);
 }
 
@@ -78,8 +80,18 @@ export function lowerDecoded(decoded: DecodedInstruction, line: number, mode: 32
  * read it.
  */
 export function withOperands(insn: Instruction, operands: readonly Operand[], unknown = insn.unknown): Instruction {
-  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.opcode, insn.prefixes, operands, unknown, insn.line, insn.address, insn.length, insn.textOf);
+  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.opcode, insn.prefixes, operands, unknown, insn.line, insn.at, insn.length, insn.textOf, insn.address);
   return { ...insn, operands, unknown };
+}
+
+/**
+ * `insn` without an address, its text unchanged: an instruction analyzed inside a function it does
+ * not lie in (an alternative's replacement), whose address in its own section must not be taken
+ * for the address of the function's instruction there.
+ */
+export function detached(insn: Instruction): Instruction {
+  if (insn instanceof DecodedInsn) return new DecodedInsn(insn.mnemonic, insn.opcode, insn.prefixes, insn.operands, insn.unknown, insn.line, insn.at, insn.length, insn.textOf, undefined);
+  return { ...insn, address: undefined };
 }
 
 /** Marks `insn` unknown when the decoder says it writes the stack pointer and the analysis does not model that write. */
