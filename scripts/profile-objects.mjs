@@ -2,7 +2,10 @@
 // given) one after the other on the main thread, the way one `check` worker does, and splits the
 // CPU time into phases: ELF/DWARF reading, decoding (iced-x86 for the analysis, capstone for the
 // text of flagged lines), lowering to the IR, the analysis engine, and printing listings (only the flagged lines of units with findings, as `check` does).
-// Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [FILE...]
+// Usage: node scripts/profile-objects.mjs [--count N] [--rounds N] [--allocations] [FILE...]
+// --allocations also samples what the analysis phase allocates (V8's sampling heap profiler, every
+// 4 KiB on average, counting objects that were collected too) and prints the bytes per instruction
+// and the functions that allocate the most; the sampling slows the round down.
 // GC pauses are also split by phase (they are included in the phase times).
 // To time the phases apart, each unit is decoded and lowered whole before it is analyzed; `check`
 // instead analyzes each function as it is decoded (analyzeItemsOnePass), so its GC share is lower.
@@ -15,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { kernelModules } from '../test/fixtures/objects/real-objects.mjs';
 import { bundleHarness } from './bundle-harness.mjs';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: 'string', default: '310' }, rounds: { type: 'string', default: '2' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: 'string', default: '310' }, rounds: { type: 'string', default: '2' }, allocations: { type: 'boolean', default: false } } });
 const root = join(import.meta.dirname, '..');
 const files = positionals.length > 0 ? positionals : kernelModules({ root, count: Number(values.count) });
 
@@ -41,6 +44,8 @@ const cpu = () => {
   return (u.user + u.system) / 1000;
 };
 const phases = { read: 0, decode: 0, lower: 0, analyze: 0, listing: 0 };
+// Instructions handed to the analysis in the round (each once, however often a function is rechecked).
+let instructions = 0;
 // GC pauses by the phase they fall in (wall clock intervals; the decode phase is inside `lower`).
 const intervals = [];
 const gcByPhase = {};
@@ -84,6 +89,7 @@ function unit(bytes, name) {
   t = cpu();
   w = performance.now();
   const source = { syntax: 'objdump-intel', syntaxReason: 'profile', mode: decoded.mode === 64 ? 8 : 4 };
+  for (const item of items) if (item.kind === 'insn') instructions++;
   const report = core.analyzeItemsOnePass(core.itemPieces(items), source, { buildKernel: provenance.buildKernel });
   phases.analyze += cpu() - t;
   mark('analyze', w);
@@ -104,7 +110,35 @@ function unit(bytes, name) {
   return report.findings.length;
 }
 
+// The allocation sampler: started before a round and stopped after it; only what was allocated
+// under `analyzeItemsOnePass` (the analysis phase) is counted.
+let session;
+if (values.allocations) {
+  const { Session } = await import('node:inspector/promises');
+  session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+}
+
+function analysisAllocations(profile) {
+  const bySite = new Map();
+  let total = 0;
+  const walk = (node, inside) => {
+    const here = inside || node.callFrame.functionName === 'analyzeItemsOnePass';
+    if (here) {
+      total += node.selfSize;
+      const site = node.callFrame.functionName || '(anonymous)';
+      bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, here);
+  };
+  walk(profile.head, false);
+  return { total, bySite };
+}
+
 for (let round = 0; round < Number(values.rounds); round++) {
+  if (session !== undefined) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  instructions = 0;
   for (const key of Object.keys(phases)) phases[key] = 0;
   for (const key of Object.keys(gcByPhase)) delete gcByPhase[key];
   fallbacks = 0;
@@ -130,5 +164,12 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const meter = core.meterStats;
   console.log(`  analysis work (budget.ts units): ${(meter.units / Math.max(1, meter.instructions)).toFixed(1)} per instruction stepped over ${meter.functions} function analyses, at most ${meter.mostPerInstruction.toFixed(1)} in one function`);
   console.log(`  GC pauses by phase: ${Object.entries(gcByPhase).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+  console.log(`  analysis CPU per instruction: ${((phases.analyze * 1000) / Math.max(1, instructions)).toFixed(2)} µs over ${instructions} instructions`);
+  if (session !== undefined) {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const { total, bySite } = analysisAllocations(profile);
+    const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([site, bytes]) => `${site} ${(bytes / Math.max(1, instructions)).toFixed(0)}`);
+    console.log(`  analysis allocations (sampled): ${(total / 1e6).toFixed(0)} MB, ${(total / Math.max(1, instructions)).toFixed(0)} bytes per instruction; by function, bytes per instruction: ${top.join(', ')}`);
+  }
 }
 capstone.close();

@@ -18,7 +18,8 @@ import { decodeUnit } from '../../server/src/core/objects/listing';
 import { lower, lowerDecoded } from '../../server/src/core/objects/lower';
 import { createObjectDecoders, type ObjectDecoders } from '../../server/src/host/decoders';
 import { icedModule } from '../../server/src/host/iced';
-import { describe, type Flow } from '../../server/src/core/analysis/semantics';
+import { AccessKind, Flow } from '../../server/src/core/analysis/semantics';
+import { instructionFacts } from '../../server/src/core/analysis/facts';
 import { step, type TransferContext } from '../../server/src/core/analysis/transfer';
 import { entryState, workingCopy } from '../../server/src/core/analysis/state';
 import { gpr, RSP } from '../../server/src/core/analysis/registers';
@@ -117,21 +118,23 @@ test('real objects: iced-x86 and capstone cut the code alike and give the same I
 /*
  * iced-x86's own statement of each instruction (its InstructionInfo: how each explicit memory
  * operand is accessed; `stackPointerIncrement`; `flowControl`) against the engine's x86 semantics
- * (`describe` and the transfer `step`). The known differences, each a difference of what the two
+ * (the instruction's facts and the transfer `step`). The known differences, each a difference of what the two
  * describe rather than of the instruction, are listed in KNOWN with why; any other is a failure.
  */
-const FLOWS: Record<string, readonly Flow[]> = {
-  Next: ['next'],
-  UnconditionalBranch: ['jump'],
-  IndirectBranch: ['indirect-jump'],
-  ConditionalBranch: ['branch'],
-  Return: ['return'],
-  Call: ['call'],
-  IndirectCall: ['indirect-call'],
-  Interrupt: ['next'],
-  XbeginXabortXend: ['next', 'branch'],
-  Exception: ['stop'],
+const FLOWS: Record<string, readonly number[]> = {
+  Next: [Flow.Next],
+  UnconditionalBranch: [Flow.Jump],
+  IndirectBranch: [Flow.IndirectJump],
+  ConditionalBranch: [Flow.Branch],
+  Return: [Flow.Return],
+  Call: [Flow.Call],
+  IndirectCall: [Flow.IndirectCall],
+  Interrupt: [Flow.Next],
+  XbeginXabortXend: [Flow.Next, Flow.Branch],
+  Exception: [Flow.Stop],
 };
+const flowName = (flow: number): string => Object.entries(Flow).find(([, value]) => value === flow)?.[0] ?? `${flow}`;
+const accessKindName = (kind: number | undefined): 'load' | 'store' | 'both' | 'none' => (kind === AccessKind.Load ? 'load' : kind === AccessKind.Store ? 'store' : kind === AccessKind.Both ? 'both' : 'none');
 
 /** Differences of description, by `kind: mnemonic`, and why they are not disagreements about the instruction. */
 const KNOWN: Record<string, string> = {
@@ -180,13 +183,15 @@ function compareSemantics(name: string, bytes: Uint8Array, into: Map<string, { c
             entry.count++;
             into.set(key, entry);
           };
-          const effect = describe(insn, mode === 64 ? 8 : 4);
+          const facts = instructionFacts(insn, mode === 64 ? 8 : 4);
+          const effectFlow = facts.flow[0]!;
           const info = factory.info(icedInsn);
           try {
             for (let i = 0; i < insn.operands.length; i++) {
               const op = insn.operands[i]!;
               if (op.kind !== 'mem') continue;
-              const ours = effect.accesses.find((a) => a.mem === op)?.access ?? 'none';
+              let ours: 'load' | 'store' | 'both' | 'none' = 'none';
+              for (let a = facts.accessStart[0]!; a < facts.accessStart[1]! && ours === 'none'; a++) if (facts.accessMem[a] === op) ours = accessKindName(facts.accessKind[a]);
               const theirs = accessName(info.opAccess(i));
               if (ours !== theirs) note('memory access', `engine ${ours}, iced ${theirs}`);
             }
@@ -194,16 +199,16 @@ function compareSemantics(name: string, bytes: Uint8Array, into: Map<string, { c
             info.free();
           }
           const flow = iced.FlowControl[icedInsn.flowControl] as string;
-          if (!(FLOWS[flow] ?? []).includes(effect.flow)) note('flow', `engine ${effect.flow}, iced ${flow}`);
+          if (!(FLOWS[flow] ?? []).includes(effectFlow)) note('flow', `engine ${flowName(effectFlow)}, iced ${flow}`);
           // The stack pointer: iced's increment of a push or pop, against the transfer's RSP after it.
-          if (effect.flow === 'return' || insn.mnemonic === 'leave' || effect.writes.includes(RSP) || insn.operands.some((op) => op.kind === 'reg' && gpr(op.reg)?.slot === RSP)) continue;
+          if (effectFlow === Flow.Return || insn.mnemonic === 'leave' || (facts.writes[0]! & (1 << RSP)) !== 0 || insn.operands.some((op) => op.kind === 'reg' && gpr(op.reg)?.slot === RSP)) continue;
           const state = workingCopy(entryState());
           const ctx: TransferContext = { mode: mode === 64 ? 8 : 4, abi: 'sysv', anchors: [], anchorIds: new Map(), witnesses: new Map(), pushedCells: new Set(), storedCells: new Set() };
-          step(state, insn, effect, 0, ctx);
+          step(state, insn, facts, 0, ctx);
           const rsp = state.regs[RSP];
           const ourDelta = rsp?.kind === 'stack' && rsp.anchor === 0 ? rsp.off : 'unknown';
           // A call's return address is popped by the callee's `ret`: the engine steps over the call.
-          const icedDelta = effect.flow === 'call' || effect.flow === 'indirect-call' ? icedInsn.stackPointerIncrement + (mode === 64 ? 8 : 4) : icedInsn.stackPointerIncrement;
+          const icedDelta = effectFlow === Flow.Call || effectFlow === Flow.IndirectCall ? icedInsn.stackPointerIncrement + (mode === 64 ? 8 : 4) : icedInsn.stackPointerIncrement;
           if (ourDelta !== icedDelta) note('stack pointer', `engine ${ourDelta}, iced ${icedDelta}`);
         }
       } finally {

@@ -5,17 +5,18 @@
  */
 import type { MemOperand } from '../ir';
 import { gpr, RSP } from './registers';
-import type { Effect, MemoryAccess } from './semantics';
+import type { FunctionFacts } from './facts';
 import { addConstant, type Anchor, type State, type Value } from './state';
 
 /**
  * The state in which an access's address is evaluated: `state` itself, or for a pop into memory
- * (`popq -8(%rbp)`) the same state with RSP already moved up by the pop.
+ * (`popq -8(%rbp)`) the same state with RSP already moved up by the pop (`rspMovedBy` bytes, 0 for
+ * every other access).
  */
-export function accessState(state: State, access: MemoryAccess): State {
-  if (access.rspMovedBy === undefined) return state;
+export function accessState(state: State, rspMovedBy: number): State {
+  if (rspMovedBy === 0) return state;
   const regs = state.regs.slice();
-  regs[RSP] = addConstant(regs[RSP], access.rspMovedBy);
+  regs[RSP] = addConstant(regs[RSP], rspMovedBy);
   return { ...state, regs };
 }
 
@@ -31,13 +32,13 @@ export interface IndexWitness {
 }
 
 /** Records a witness for each indexed stack access whose index is known in this state. */
-export function recordWitnesses(state: State, effect: Effect, index: number, anchors: readonly Anchor[], witnesses: Map<number, IndexWitness>): void {
-  for (let k = 0; k < effect.accesses.length; k++) {
-    const access = effect.accesses[k]!;
-    const mem = access.mem;
-    const key = witnessKey(index, k);
+export function recordWitnesses(state: State, facts: FunctionFacts, index: number, anchors: readonly Anchor[], witnesses: Map<number, IndexWitness>): void {
+  const first = facts.accessStart[index]!;
+  for (let a = first; a < facts.accessStart[index + 1]!; a++) {
+    const mem = facts.accessMem[a]!;
+    const key = witnessKey(index, a - first);
     if (mem.index === undefined || witnesses.has(key)) continue;
-    const at = accessState(state, access);
+    const at = accessState(state, facts.accessRspMovedBy[a]!);
     const address = evaluateAddress(mem, at);
     // An index (or base) carried along a branch edge its own constants refute is no witness: no
     // execution with that index reaches the access that way (SQLite's putVarint64).

@@ -16,7 +16,7 @@ import { scanChunks, sectionsKey, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
 import { buildProgram, indexAtAddress, type AsmFunction, type KernelEvidence, type Program } from './program';
-import { describe, noReturnFunctions, plainSymbol } from './semantics';
+import { Flow, flowOf, noReturnFunctions, plainSymbol } from './semantics';
 import { Control, opcodeControl } from '../x86/opcodes';
 
 /** Per-document memory of earlier analyses; pass the same object for each version of a text. */
@@ -285,9 +285,9 @@ function canReturn(fn: AsmFunction, noReturn: ReadonlySet<string>): boolean {
     // Only returns (`ret`, `lret`, `retf`, `iret`, `sysexit`...) and jumps can leave the function to its caller.
     const control = opcodeControl[insn.opcode];
     if (control !== Control.Return && control !== Control.Jump && control !== Control.Conditional && control !== Control.FarJump) return false;
-    const effect = describe(insn, fn.mode);
-    if (effect.flow === 'return' || effect.flow === 'indirect-jump') return true;
-    if (effect.flow === 'jump' || effect.flow === 'branch') {
+    const flow = flowOf(insn);
+    if (flow === Flow.Return || flow === Flow.IndirectJump) return true;
+    if (flow === Flow.Jump || flow === Flow.Branch) {
       const op = insn.operands[0];
       const inside = op?.kind === 'target' && (fn.labels.has(op.name) || (op.address !== undefined && indexAtAddress(fn, op.address) !== undefined));
       // A jump out of the function is a tail call: it returns if its target may.

@@ -8,7 +8,8 @@ import type { Abi, ClobberFacts, Finding, FunctionSummary, KernelVerdict, Relate
 import { analyzeFlow, type FlowOptions } from './flow';
 import type { AsmFunction, Program } from './program';
 import { gpr, RSP } from './registers';
-import { quoted, type MemoryAccess } from './semantics';
+import { AccessKind, quoted } from './semantics';
+import type { FunctionFacts } from './facts';
 import { accessState, evaluateAddress, offsetFromRsp, witnessKey } from './address';
 import { hasFlag, OpcodeFlag } from '../x86/opcodes';
 import type { TransferContext } from './transfer';
@@ -42,8 +43,11 @@ const abiName: Record<Abi, string> = { sysv: 'the System V x86-64 ABI', ms: 'the
 export function checkFunction(fn: AsmFunction, program: Program, options: CheckOptions): FunctionCheck {
   const findings: Finding[] = [];
   const zone = redZoneSize(options.abi, fn.mode);
-  // The entry-relative RSP each instruction runs at, for the frame size.
-  const rspAt = new Map<number, number>();
+  // How many instructions the replay reports (each once) at each entry-relative RSP, for the frame
+  // size. RSP stays put over long runs, so a run is counted at once, when it ends.
+  const frameCounts = new Map<number, number>();
+  let runOffset = 0;
+  let runLength = 0;
   let redZoneBytes = 0;
   let stackUnknown = false;
   // The instruction that set up the frame; its related location (which quotes its text) is made
@@ -83,14 +87,23 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       const insn = fn.insns[index]!;
       add('stack-unknown', insn, index, `The stack pointer is unknown from here on: ${note}. Accesses after this point are not checked.`);
     },
-    onInstruction(index, before, effect, ctx) {
+    onInstruction(index, before, facts, ctx) {
       const insn = fn.insns[index]!;
       const rsp = before.regs[RSP];
       rspBefore = rsp?.kind === 'stack' ? rsp.off : undefined;
-      if (rsp?.kind === 'stack' && rsp.anchor === 0) rspAt.set(index, rsp.off);
-      if (effect.accesses.length > 0 && !isBarrier(insn)) {
-        for (let k = 0; k < effect.accesses.length; k++) {
-          const below = checkAccess(insn, index, k, effect.accesses[k]!, before, ctx);
+      if (rsp?.kind === 'stack' && rsp.anchor === 0) {
+        if (runLength > 0 && rsp.off === runOffset) runLength++;
+        else {
+          if (runLength > 0) frameCounts.set(runOffset, (frameCounts.get(runOffset) ?? 0) + runLength);
+          runOffset = rsp.off;
+          runLength = 1;
+        }
+      }
+      const first = facts.accessStart[index]!;
+      const after = facts.accessStart[index + 1]!;
+      if (after > first && !isBarrier(insn)) {
+        for (let a = first; a < after; a++) {
+          const below = checkAccess(insn, index, a - first, facts, a, before, ctx);
           if (below !== undefined) redZoneBytes = Math.max(redZoneBytes, below);
         }
       } else if (insn.unknown) {
@@ -114,17 +127,20 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
   });
 
   /** Reports one access; returns how many bytes below RSP it reaches, if it is below. */
-  function checkAccess(insn: Instruction, index: number, k: number, access: MemoryAccess, before: State, ctx: TransferContext): number | undefined {
-    const state = accessState(before, access);
-    const address = evaluateAddress(access.mem, state);
+  function checkAccess(insn: Instruction, index: number, k: number, facts: FunctionFacts, a: number, before: State, ctx: TransferContext): number | undefined {
+    const state = accessState(before, facts.accessRspMovedBy[a]!);
+    const mem = facts.accessMem[a]!;
+    const address = evaluateAddress(mem, state);
     if (address.kind !== 'stack') return undefined;
     const rel = offsetFromRsp(ctx.anchors, address.anchor, address.off, state.regs[RSP]);
     if (rel === undefined) return undefined;
-    const kind = access.access === 'load' ? 'load' : 'store';
-    const size = access.size;
+    const access = facts.accessKind[a]!;
+    const kind = access === AccessKind.Load ? 'load' : 'store';
+    const stated = facts.accessSize[a]!;
+    const size = stated < 0 ? undefined : stated;
     const where = describeAddress(address.via, rel.hi);
     // addq $1,-8(%rsp) reads the slot before it writes it: a read-modify-write of destroyed data is a read.
-    const reads = access.access !== 'store';
+    const reads = access !== AccessKind.Store;
     if (reads) charge(state.clobbered.length);
     const clobber = reads && address.anchor === 0 ? state.clobbered.find((r) => r.from < address.off + (size ?? 1) && address.off < r.to) : undefined;
     if (clobber !== undefined) {
@@ -158,7 +174,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
       // mov -712(%rsp,%rax,8),%rdx: the element reached depends on an index the analysis does not know.
       if (rel.lo < 0 && (options.kernel.kernel || rel.lo < -zone)) {
         add('stack-unknown', insn, index,
-          `Cannot tell whether this indexed ${kind} is below the stack pointer: its displacement points to ${where}, and the element it reaches depends on %${access.mem.index ?? 'index'}, whose value is not known.`,
+          `Cannot tell whether this indexed ${kind} is below the stack pointer: its displacement points to ${where}, and the element it reaches depends on %${mem.index ?? 'index'}, whose value is not known.`,
           { kind, offset: undefined, size });
       }
       return undefined;
@@ -185,12 +201,13 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
     return undefined;
   }
 
+  if (runLength > 0) frameCounts.set(runOffset, (frameCounts.get(runOffset) ?? 0) + runLength);
   const summary: FunctionSummary = {
     name: fn.name,
     startLine: fn.startLine,
     endLine: fn.endLine,
     span: { start: fn.insns[0]?.span.start ?? 0, end: fn.insns[fn.insns.length - 1]?.span.end ?? 0 },
-    frameSize: stackUnknown ? undefined : bodyFrame(rspAt),
+    frameSize: stackUnknown ? undefined : bodyFrame(frameCounts),
     redZoneBytes,
     stackUnknown,
     findingCount: findings.length,
@@ -205,9 +222,7 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
  * same frame whether or not the body later pushes for a moment (`pushfq; popq %rax`, the pushes
  * of a call's arguments), which the deepest RSP would count.
  */
-function bodyFrame(rspAt: ReadonlyMap<number, number>): number {
-  const counts = new Map<number, number>();
-  for (const off of rspAt.values()) counts.set(off, (counts.get(off) ?? 0) + 1);
+function bodyFrame(counts: ReadonlyMap<number, number>): number {
   let best = 0;
   let bestCount = 0;
   for (const [off, count] of counts) {

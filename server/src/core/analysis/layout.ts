@@ -11,6 +11,7 @@ import type { Program } from './program';
 import { RBP, RSP, slotNames } from './registers';
 import { cellOf, snapshot, type State, type Value, type WorkingState } from './state';
 import { evaluateAddress } from './address';
+import { AccessKind } from './semantics';
 import { opcodeTransfer, Transfer } from '../x86/opcodes';
 
 interface SlotUse {
@@ -45,7 +46,7 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
   const savedSlotLines = new Map<number, { writtenAt: number[]; readAt: number[] }>();
   analyzeFlow(fn, program, { abi, noReturn }, {
     focus: index,
-    onInstruction(i, before, effect) {
+    onInstruction(i, before, facts) {
       if (i === index) here = snapshot(before as WorkingState);
       const insn = fn.insns[i]!;
       const rsp = before.regs[RSP];
@@ -57,15 +58,17 @@ export function frameLayoutInProgram(program: Program, line: number, context: La
         (transfer === Transfer.Push ? lines.writtenAt : lines.readAt).push(insn.line);
         savedSlotLines.set(slot, lines);
       }
-      for (const access of effect.accesses) {
-        const address = evaluateAddress(access.mem, before);
+      for (let a = facts.accessStart[i]!; a < facts.accessStart[i + 1]!; a++) {
+        const address = evaluateAddress(facts.accessMem[a]!, before);
         if (address.kind !== 'stack' || address.anchor !== 0 || address.indexed) continue;
-        const size = access.size ?? width;
+        const stated = facts.accessSize[a]!;
+        const size = stated < 0 ? width : stated;
+        const access = facts.accessKind[a]!;
         const key = `${address.off}:${size}`;
         const use = uses.get(key) ?? { from: address.off, to: address.off + size, writtenAt: new Set(), readAt: new Set() };
         uses.set(key, use);
-        if (access.access !== 'load') use.writtenAt.add(insn.line);
-        if (access.access !== 'store') use.readAt.add(insn.line);
+        if (access !== AccessKind.Load) use.writtenAt.add(insn.line);
+        if (access !== AccessKind.Store) use.readAt.add(insn.line);
       }
     },
   });

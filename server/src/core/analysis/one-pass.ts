@@ -23,7 +23,7 @@ import { buildEntry, checkChunk, itemsEntry, planText, shiftResults, type CheckC
 import { defaultAbi } from './check';
 import type { Chunk } from './chunks';
 import { kernelBeforeContent, kernelFromContent } from './kernel';
-import { describe, noReturnFunctions, plainSymbol } from './semantics';
+import { directTarget, noReturnFunctions, plainSymbol } from './semantics';
 import { isCallOpcode } from '../x86/opcodes';
 
 /** What is kept of a piece once it is checked. */
@@ -147,7 +147,7 @@ function openCallsOf(entry: ChunkEntry, noReturn: ReadonlySet<string>): string[]
   for (const fn of entry.program.functions) {
     for (const insn of fn.insns) {
       if (!isCallOpcode(insn.opcode)) continue;
-      const target = describe(insn, fn.mode).target;
+      const target = directTarget(insn);
       if (target !== undefined && !noReturn.has(plainSymbol(target))) open.push(plainSymbol(target));
     }
   }

@@ -9,37 +9,50 @@ import {
   accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer,
 } from '../x86/opcodes';
 
-/** How control leaves an instruction. */
-export type Flow = 'next' | 'jump' | 'branch' | 'indirect-jump' | 'call' | 'indirect-call' | 'return' | 'stop';
+/** How control leaves an instruction: the values of the `flow` column of `FunctionFacts` (`facts.ts`). */
+export const Flow = {
+  Next: 0,
+  Jump: 1,
+  Branch: 2,
+  IndirectJump: 3,
+  Call: 4,
+  IndirectCall: 5,
+  Return: 6,
+  Stop: 7,
+} as const;
 
 /** True when control never falls through to the next instruction (`jmp`, `jmp *%rax`, `ret`, `ud2`, a no-return call). */
-export function endsPath(flow: Flow): boolean {
-  return flow === 'jump' || flow === 'indirect-jump' || flow === 'return' || flow === 'stop';
+export function endsPath(flow: number): boolean {
+  return flow === Flow.Jump || flow === Flow.IndirectJump || flow === Flow.Return || flow === Flow.Stop;
 }
 
-/** One memory access an instruction makes. */
-export interface MemoryAccess {
-  readonly mem: MemOperand;
-  readonly access: 'load' | 'store' | 'both';
-  /** Bytes, or undefined when the instruction does not say (then 1 is assumed for overlap checks). */
-  readonly size: number | undefined;
+/** How an instruction uses a memory operand: the values of the `accessKind` column. */
+export const AccessKind = { Load: 1, Store: 2, Both: 3 } as const;
+
+/**
+ * Where `describeInto` writes what one instruction does: its memory accesses in order (explicit
+ * operands first, then the implicit ones of string instructions), and, through its return value,
+ * how control leaves it and which registers it writes.
+ */
+export interface AccessSink {
   /**
-   * Bytes the instruction moves RSP up before it makes this access, or undefined for none.
-   * `popq -8(%rbp)`: the pop increments RSP first and then stores (Intel SDM, POP: "If the
+   * One memory access. `size` is -1 when the instruction does not say (then 1 byte is assumed for
+   * overlap checks); `rspMovedBy` is the bytes the instruction moves RSP up before the access, 0
+   * for none: `popq -8(%rbp)` increments RSP first and then stores (Intel SDM, POP: "If the
    * destination operand uses RSP as base register, the address is computed after the pop
    * increments RSP"), so the address and its place relative to RSP are those after the increment.
    */
-  readonly rspMovedBy?: number;
+  access(mem: MemOperand, kind: number, size: number, rspMovedBy: number): void;
 }
 
-/** What the stack analysis needs to know about one instruction. */
+/** What the stack analysis needs to know about one instruction, as one object: for the few callers outside the analysis's hot path. */
 export interface Effect {
-  readonly flow: Flow;
+  /** `Flow`. */
+  readonly flow: number;
   /** Symbolic target of a direct jump or call. */
   readonly target: string | undefined;
-  readonly accesses: readonly MemoryAccess[];
-  /** Register slots written by the instruction that the transfer function does not model itself. */
-  readonly writes: readonly number[];
+  /** Register slots written by the instruction that the transfer function does not model itself, as a bit mask (bit k: slot k). */
+  readonly writes: number;
 }
 
 /** Functions that never return: a call to them ends the path (the code after it is unreachable). */
@@ -79,82 +92,91 @@ export function plainSymbol(name: string): string {
   return at > 0 ? name.slice(0, at) : name;
 }
 
-const noOperands: readonly MemoryAccess[] = [];
-const noWrites: readonly number[] = [];
-const scratchWrites: number[] = [];
-/** The effects of instructions that only fall through and write at most one register: by slot, and 16 for none. */
-const plainEffects: readonly Effect[] = Array.from({ length: 17 }, (_, slot) => ({ flow: 'next' as const, target: undefined, accesses: noOperands, writes: slot === 16 ? noWrites : [slot] }));
 const stringElementSize: readonly (number | undefined)[] = [undefined, 1, 2, undefined, 4, undefined, undefined, undefined, 8];
 
-/** Describes one instruction from the x86 table. Never throws; unknown instructions get a conservative description. */
-export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
-  const id = insn.opcode;
-  const ops = insn.operands;
-  const control = opcodeControl[id]!;
-  let flow: Flow = 'next';
-  let target: string | undefined;
-
-  const first = ops[0];
-  if (control === Control.FarJump) {
-    // ljmp leaves the function: no successor inside it, like a tail call.
-    flow = 'jump';
-  } else if (control === Control.Jump || control === Control.Conditional || control === Control.Call || control === Control.FarCall) {
+/** How control leaves `insn`, from the x86 table and its first operand (`Flow`). */
+export function flowOf(insn: Instruction): number {
+  const control = opcodeControl[insn.opcode]!;
+  // ljmp leaves the function: no successor inside it, like a tail call.
+  if (control === Control.FarJump) return Flow.Jump;
+  if (control === Control.Jump || control === Control.Conditional || control === Control.Call || control === Control.FarCall) {
     // lcall is a far call (boot and mode-switch code) that returns like a call.
     const isCall = control === Control.Call || control === Control.FarCall;
-    if (first?.kind === 'target') {
-      target = first.name;
-      flow = isCall ? 'call' : control === Control.Jump ? 'jump' : 'branch';
-    } else if (first?.kind === 'imm') {
-      // `call 0x1139` from a stripped listing: an address without a name.
-      target = first.value === undefined ? undefined : `0x${first.value.toString(16)}`;
-      flow = isCall ? 'call' : control === Control.Jump ? 'jump' : 'branch';
-    } else {
-      flow = isCall ? 'indirect-call' : control === Control.Jump ? 'indirect-jump' : 'branch';
-    }
-  } else if (control === Control.Return) flow = 'return';
-  else if (control === Control.Stop) flow = 'stop';
+    const first = insn.operands[0];
+    if (first?.kind === 'target' || first?.kind === 'imm') return isCall ? Flow.Call : control === Control.Jump ? Flow.Jump : Flow.Branch;
+    return isCall ? Flow.IndirectCall : control === Control.Jump ? Flow.IndirectJump : Flow.Branch;
+  }
+  if (control === Control.Return) return Flow.Return;
+  if (control === Control.Stop) return Flow.Stop;
+  return Flow.Next;
+}
 
-  let accesses: MemoryAccess[] | undefined;
+/** The symbolic target of a direct jump, branch or call (`call foo`, `jne .L3`; `call 0x1139` from a stripped listing gives `0x1139`), else undefined. */
+export function directTarget(insn: Instruction): string | undefined {
+  const control = opcodeControl[insn.opcode]!;
+  if (control !== Control.Jump && control !== Control.Conditional && control !== Control.Call && control !== Control.FarCall) return undefined;
+  const first = insn.operands[0];
+  if (first?.kind === 'target') return first.name;
+  // `call 0x1139` from a stripped listing: an address without a name.
+  if (first?.kind === 'imm' && first.value !== undefined) return `0x${first.value.toString(16)}`;
+  return undefined;
+}
+
+/**
+ * Describes one instruction from the x86 table: its memory accesses go to `sink`; returns the
+ * register slots it writes that the transfer function does not model (a bit mask). Never throws;
+ * unknown instructions get a conservative description.
+ */
+export function describeInto(insn: Instruction, addressSize: 2 | 4 | 8, sink: AccessSink): number {
+  const id = insn.opcode;
+  const ops = insn.operands;
+  let explicit = false;
   const role = opcodeMemory[id]!;
   if (role !== MemoryRole.NoAccess) {
     for (let index = 0; index < ops.length; index++) {
       const op = ops[index]!;
       if (op.kind !== 'mem') continue;
-      let access: MemoryAccess['access'];
-      if (index !== 0 || role === MemoryRole.ReadOnly) access = 'load';
-      else if (role === MemoryRole.ReadModifyWrite) access = 'both';
+      let kind: number;
+      if (index !== 0 || role === MemoryRole.ReadOnly) kind = AccessKind.Load;
+      else if (role === MemoryRole.ReadModifyWrite) kind = AccessKind.Both;
       // One-operand arithmetic (`mul`, `div`, `idiv`, `imul`) reads its operand.
-      else if (ops.length === 1 && role !== MemoryRole.StoreOnly) access = 'load';
-      else access = 'store';
+      else if (ops.length === 1 && role !== MemoryRole.StoreOnly) kind = AccessKind.Load;
+      else kind = AccessKind.Store;
       const size = accessSize(insn, op);
       // popq -8(%rbp): the store happens after the pop has moved RSP up by the operand's size.
-      if (opcodeTransfer[id] === Transfer.Pop) (accesses ??= []).push({ mem: op, access, size, rspMovedBy: size ?? addressSize });
-      else (accesses ??= []).push({ mem: op, access, size });
+      const moved = opcodeTransfer[id] === Transfer.Pop ? size ?? addressSize : 0;
+      sink.access(op, kind, size ?? -1, moved);
+      explicit = true;
     }
   }
 
   // String instructions address memory through %rsi/%rdi without naming it (`rep stosq`).
   const stringOp = stringOpOf(insn);
-  if (stringOp !== StringOp.None && accesses === undefined) {
+  if (stringOp !== StringOp.None && !explicit) {
     const size = stringElementSize[opcodeStringElement[id]!] ?? insn.suffixSize;
     const viaSi = memAt(addressSize === 4 ? 'esi' : 'rsi', size);
     const viaDi = memAt(addressSize === 4 ? 'edi' : 'rdi', size);
-    accesses = [];
-    if (stringOp === StringOp.Stos || stringOp === StringOp.Ins) accesses.push({ mem: viaDi, access: 'store', size });
-    if (stringOp === StringOp.Movs) accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'store', size });
-    if (stringOp === StringOp.Lods || stringOp === StringOp.Outs) accesses.push({ mem: viaSi, access: 'load', size });
-    if (stringOp === StringOp.Cmps) accesses.push({ mem: viaSi, access: 'load', size }, { mem: viaDi, access: 'load', size });
-    if (stringOp === StringOp.Scas) accesses.push({ mem: viaDi, access: 'load', size });
+    const stated = size ?? -1;
+    if (stringOp === StringOp.Stos || stringOp === StringOp.Ins) sink.access(viaDi, AccessKind.Store, stated, 0);
+    if (stringOp === StringOp.Movs) {
+      sink.access(viaSi, AccessKind.Load, stated, 0);
+      sink.access(viaDi, AccessKind.Store, stated, 0);
+    }
+    if (stringOp === StringOp.Lods || stringOp === StringOp.Outs) sink.access(viaSi, AccessKind.Load, stated, 0);
+    if (stringOp === StringOp.Cmps) {
+      sink.access(viaSi, AccessKind.Load, stated, 0);
+      sink.access(viaDi, AccessKind.Load, stated, 0);
+    }
+    if (stringOp === StringOp.Scas) sink.access(viaDi, AccessKind.Load, stated, 0);
   }
+  return registerWrites(insn, stringOp);
+}
 
-  // One scratch list for every instruction: most write no register the transfer leaves to `writes`.
-  scratchWrites.length = 0;
-  collectRegisterWrites(insn, scratchWrites, stringOp);
-  if (accesses === undefined && target === undefined && flow === 'next' && scratchWrites.length <= 1) {
-    // `testl %eax, %eax`, `movl %eax, %edx`: most instructions share one of these 17 effects.
-    return scratchWrites.length === 0 ? plainEffects[16]! : plainEffects[scratchWrites[0]!]!;
-  }
-  return { flow, target, accesses: accesses ?? noOperands, writes: scratchWrites.length === 0 ? noWrites : scratchWrites.slice() };
+const ignoreAccesses: AccessSink = { access() {} };
+
+/** Describes one instruction as one object, for callers outside the analysis's hot path (the analysis reads `FunctionFacts`). */
+export function describe(insn: Instruction, addressSize: 2 | 4 | 8): Effect {
+  return { flow: flowOf(insn), target: directTarget(insn), writes: describeInto(insn, addressSize, ignoreAccesses) };
 }
 
 /** The string operation of an instruction: `movsd` with operands is the SSE move, not `movs` of doublewords. */
@@ -164,9 +186,19 @@ function stringOpOf(insn: Instruction): number {
   return opcodeString[id]!;
 }
 
+/** The synthesized `[reg]` operands of implicit string-instruction accesses, made once per register and size. */
+const implicitOperands = new Map<string, MemOperand>();
+
 /** A synthesized `[reg]` operand for implicit string-instruction accesses. */
 function memAt(base: string, size: number | undefined): MemOperand {
-  return { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment: undefined, size };
+  const key = `${base}:${size}`;
+  let mem = implicitOperands.get(key);
+  if (mem === undefined) {
+    mem = { kind: 'mem', base, index: undefined, scale: 1, disp: 0, symbol: undefined, segment: undefined, size };
+    // The sizes come from the x86 table and the AT&T suffixes: a handful of keys.
+    if (implicitOperands.size < 64) implicitOperands.set(key, mem);
+  }
+  return mem;
 }
 
 /** The access size of a memory operand: stated size, AT&T suffix, the mnemonic's, or the other operand's width. */
@@ -187,39 +219,38 @@ export function accessSize(insn: Instruction, mem: MemOperand): number | undefin
   return undefined;
 }
 
-/** Records every general register the instruction may write, except the stack effects of push/pop/call/ret. */
-function collectRegisterWrites(insn: Instruction, writes: number[], stringOp: number): void {
+/** Every general register the instruction may write, as a bit mask of slots, except the stack effects of push/pop/call/ret. */
+function registerWrites(insn: Instruction, stringOp: number): number {
   const id = insn.opcode;
   const ops = insn.operands;
+  let writes = 0;
   const accumulator = ops.length === 1 && hasFlag(id, OpcodeFlag.AccumulatorArithmetic);
   const implicit = accumulator ? accumulatorWrites : opcodeImplicitWrites[id]!;
-  for (let k = 0; k < implicit.length; k++) writes.push(implicit[k]!);
-  if (hasFlag(id, OpcodeFlag.WritesAllRegisterOperands)) {
-    pushRegisterSlots(writes, ops);
-    return;
-  }
+  for (let k = 0; k < implicit.length; k++) writes |= 1 << implicit[k]!;
+  if (hasFlag(id, OpcodeFlag.WritesAllRegisterOperands)) return writes | registerOperandSlots(ops);
   if (stringOp !== StringOp.None) {
-    writes.push(6, 7);
-    if (insn.prefixes.some((p) => p.startsWith('rep'))) writes.push(1);
-    if (stringOp === StringOp.Lods) writes.push(0);
-    return;
+    writes |= (1 << 6) | (1 << 7);
+    if (insn.prefixes.some((p) => p.startsWith('rep'))) writes |= 1 << 1;
+    if (stringOp === StringOp.Lods) writes |= 1;
+    return writes;
   }
   const dest = ops[0];
-  if (dest?.kind === 'reg' && hasFlag(id, OpcodeFlag.WritesDestination) && !accumulator) pushSlot(writes, dest.reg);
-  if (insn.unknown) {
-    // An instruction we could not read may write any register it names.
-    pushRegisterSlots(writes, ops);
-  }
+  if (dest?.kind === 'reg' && hasFlag(id, OpcodeFlag.WritesDestination) && !accumulator) writes |= slotBit(dest.reg);
+  // An instruction we could not read may write any register it names.
+  if (insn.unknown) writes |= registerOperandSlots(ops);
+  return writes;
 }
 
-function pushRegisterSlots(writes: number[], ops: readonly Operand[]): void {
+function registerOperandSlots(ops: readonly Operand[]): number {
+  let writes = 0;
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k]!;
-    if (op.kind === 'reg') pushSlot(writes, op.reg);
+    if (op.kind === 'reg') writes |= slotBit(op.reg);
   }
+  return writes;
 }
 
-function pushSlot(writes: number[], name: string): void {
+function slotBit(name: string): number {
   const ref = gpr(name);
-  if (ref !== undefined) writes.push(ref.slot);
+  return ref === undefined ? 0 : 1 << ref.slot;
 }

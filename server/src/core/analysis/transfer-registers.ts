@@ -6,10 +6,11 @@
 import type { Instruction } from '../ir';
 import { gpr } from './registers';
 import { evaluateAddress } from './address';
-import { type Effect } from './semantics';
+import { AccessKind } from './semantics';
+import type { FunctionFacts } from './facts';
 import { addConstant, assumedIf, cellKey, constValue, isAssumed, maxAnchors, stackValue, type Value, type WorkingState } from './state';
 import type { TransferContext } from './transfer';
-import { clearSlots, constantAddress, operandValue, writeCell, writeMemoryDestination, writeRegister } from './transfer-values';
+import { clearMask, constantAddress, operandValue, writeCell, writeMemoryDestination, writeRegister } from './transfer-values';
 
 /** `mov`, `movabs`. */
 export function transferMove(w: WorkingState, insn: Instruction, ctx: TransferContext): void {
@@ -138,12 +139,11 @@ export function transferXchg(w: WorkingState, insn: Instruction, ctx: TransferCo
 }
 
 /** Every other instruction: stores kill the cells they may change, and written registers become unknown. */
-export function transferOther(w: WorkingState, effect: Effect, ctx: TransferContext): void {
+export function transferOther(w: WorkingState, facts: FunctionFacts, index: number, ctx: TransferContext): void {
   const regs = w.regs;
   const width = ctx.mode;
-  for (let k = 0; k < effect.accesses.length; k++) {
-    const access = effect.accesses[k]!;
-    if (access.access !== 'load') writeMemoryDestination(access.mem, w, w, width);
+  for (let a = facts.accessStart[index]!; a < facts.accessStart[index + 1]!; a++) {
+    if (facts.accessKind[a] !== AccessKind.Load) writeMemoryDestination(facts.accessMem[a], w, w, width);
   }
-  clearSlots(regs, effect.writes);
+  clearMask(regs, facts.writes[index]!);
 }

@@ -4,12 +4,13 @@
  */
 import type { Instruction } from '../ir';
 import { callerSaved, gpr, RBP, RSP } from './registers';
-import { quoted, type Effect } from './semantics';
+import { Flow, quoted } from './semantics';
+import { FactFlag, type FunctionFacts } from './facts';
 import { addConstant, type Value, type WorkingState, ownCells } from './state';
 import type { TransferContext } from './transfer';
 import { opcodeStackElement } from '../x86/opcodes';
 import { charge } from './budget';
-import { cellValue, clearSlots, clobberRange, operandValue, pushValue, writeMemoryDestination, writeRegister } from './transfer-values';
+import { cellValue, clearMask, clearSlots, clobberRange, operandValue, pushValue, writeMemoryDestination, writeRegister } from './transfer-values';
 
 /** `push`. */
 export function transferPush(w: WorkingState, insn: Instruction, ctx: TransferContext, rsp: Value): void {
@@ -72,12 +73,12 @@ export function transferPopAll(w: WorkingState, insn: Instruction, ctx: Transfer
 }
 
 /** `lss`. */
-export function transferLss(w: WorkingState, insn: Instruction, effect: Effect): string | undefined {
+export function transferLss(w: WorkingState, insn: Instruction, writes: number): string | undefined {
   const regs = w.regs;
   const ops = insn.operands;
   let lostReason: string | undefined;
   // lss mem,%esp loads a new stack pointer from memory.
-  clearSlots(regs, effect.writes);
+  clearMask(regs, writes);
   if (ops[0]?.kind === 'reg' && gpr(ops[0].reg)?.slot === RSP) {
     regs[RSP] = undefined;
     lostReason = `\`${quoted(insn)}\` loads the stack pointer from memory`;
@@ -123,10 +124,10 @@ export function transferEnter(w: WorkingState, insn: Instruction, ctx: TransferC
 }
 
 /** `call`, `lcall`. */
-export function transferCall(w: WorkingState, insn: Instruction, effect: Effect, ctx: TransferContext, rsp: Value): void {
+export function transferCall(w: WorkingState, insn: Instruction, facts: FunctionFacts, index: number, ctx: TransferContext, rsp: Value): void {
   const regs = w.regs;
   const width = ctx.mode;
-  if (effect.flow === 'call' && effect.target === '(next)') {
+  if (facts.flow[index] === Flow.Call && (facts.flags[index]! & FactFlag.CallsNext) !== 0) {
     // call 1f; 1: pop %ebx — the i386 way to read the program counter: a push.
     pushValue(w, rsp, insn.line, ctx, undefined, width);
     return;

@@ -9,6 +9,11 @@ import { addConstant, assumedIf, cellKey, constValue, isAssumed, stackValue, sub
 import type { TransferContext } from './transfer';
 import { charge } from './budget';
 
+/** Makes the registers whose bits are set in `mask` unknown (bit k: slot k). */
+export function clearMask(regs: Value[], mask: number): void {
+  for (let slot = 0; mask !== 0; slot++, mask >>>= 1) if ((mask & 1) !== 0) regs[slot] = undefined;
+}
+
 /** Makes the registers in `slots` unknown. */
 export function clearSlots(regs: Value[], slots: readonly number[]): void {
   for (let k = 0; k < slots.length; k++) regs[slots[k]!] = undefined;

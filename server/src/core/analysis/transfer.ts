@@ -10,7 +10,8 @@ import { RSP } from './registers';
 import { transferAddSub, transferAnd, transferCdqe, transferExtend, transferIncDec, transferLea, transferMove, transferOther, transferXchg, transferXor } from './transfer-registers';
 import { transferCall, transferEnter, transferLeave, transferLss, transferPop, transferPopAll, transferPopFlags, transferPush, transferPushAll, transferPushFlags } from './transfer-stack';
 import { accessState, evaluateAddress, type IndexWitness } from './address';
-import { quoted, type Effect } from './semantics';
+import { AccessKind, quoted } from './semantics';
+import type { FunctionFacts } from './facts';
 import { subtractRange, type Anchor, type WorkingState } from './state';
 import { opcodeTransfer, Transfer } from '../x86/opcodes';
 import { charge } from './budget';
@@ -33,11 +34,11 @@ export interface TransferContext {
 }
 
 /** Applies one instruction to a working state, in place; returns why RSP was lost if this instruction lost it. */
-export function step(w: WorkingState, insn: Instruction, effect: Effect, index: number, ctx: TransferContext): string | undefined {
+export function step(w: WorkingState, insn: Instruction, facts: FunctionFacts, index: number, ctx: TransferContext): string | undefined {
   const regs = w.regs;
   let lostReason: string | undefined;
   const rsp = regs[RSP];
-  if (rsp?.kind === 'stack' && rsp.anchor === 0 && effect.accesses.length > 0) recordStores(w, insn, effect, rsp.off);
+  if (rsp?.kind === 'stack' && rsp.anchor === 0 && facts.accessStart[index + 1]! > facts.accessStart[index]!) recordStores(w, insn, facts, index, rsp.off);
 
   // One small function per case: each compiles, and recompiles after a deoptimization, on its own
   // (a deoptimized `step` with every case inside cost 300 ms of compiling on 310 kernel modules).
@@ -58,7 +59,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       transferPopAll(w, insn, ctx, rsp);
       break;
     case Transfer.LoadStackPointer:
-      lostReason = transferLss(w, insn, effect);
+      lostReason = transferLss(w, insn, facts.writes[index]!);
       break;
     case Transfer.PopFlags:
       transferPopFlags(w, insn, ctx, rsp);
@@ -70,7 +71,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       lostReason = transferEnter(w, insn, ctx, rsp);
       break;
     case Transfer.Call:
-      transferCall(w, insn, effect, ctx, rsp);
+      transferCall(w, insn, facts, index, ctx, rsp);
       break;
     case Transfer.Move:
       transferMove(w, insn, ctx);
@@ -106,7 +107,7 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
       transferXchg(w, insn, ctx);
       break;
     default:
-      transferOther(w, effect, ctx);
+      transferOther(w, facts, index, ctx);
       break;
   }
   if (regs[RSP] === undefined && rsp !== undefined && lostReason === undefined) lostReason = lossReason(insn);
@@ -120,19 +121,21 @@ export function step(w: WorkingState, insn: Instruction, effect: Effect, index: 
  * ends an earlier clobber of the same bytes. Addresses are evaluated in the state before the
  * instruction, which `step` has not changed yet.
  */
-function recordStores(w: WorkingState, insn: Instruction, effect: Effect, rspOff: number): void {
+function recordStores(w: WorkingState, insn: Instruction, facts: FunctionFacts, index: number, rspOff: number): void {
   // Indexed loops here and below: a for-of iterator per instruction showed in allocation profiles.
-  for (let k = 0; k < effect.accesses.length; k++) {
-    const access = effect.accesses[k]!;
-    if (access.access === 'load') continue;
-    const address = evaluateAddress(access.mem, accessState(w, access));
+  for (let a = facts.accessStart[index]!; a < facts.accessStart[index + 1]!; a++) {
+    const kind = facts.accessKind[a]!;
+    if (kind === AccessKind.Load) continue;
+    const moved = facts.accessRspMovedBy[a]!;
+    const address = evaluateAddress(facts.accessMem[a]!, accessState(w, moved));
     if (address.kind !== 'stack' || address.indexed || address.anchor !== 0) continue;
-    const to = address.off + (access.size ?? 1);
+    const size = facts.accessSize[a]!;
+    const to = address.off + (size < 0 ? 1 : size);
     // addq $1,-8(%rsp) on bytes a pushfq destroyed computes from what pushfq left: they stay destroyed.
-    if (access.access === 'both' && w.clobbered.some((r) => r.from < to && address.off < r.to)) continue;
+    if (kind === AccessKind.Both && w.clobbered.some((r) => r.from < to && address.off < r.to)) continue;
     w.clobbered = subtractRange(w.clobbered, address.off, to);
     w.redZoneData = subtractRange(w.redZoneData, address.off, to);
-    const rspAfter = rspOff + (access.rspMovedBy ?? 0);
+    const rspAfter = rspOff + moved;
     if (address.off < rspAfter) {
       charge(w.redZoneData.length);
       w.redZoneData = [...w.redZoneData, { from: address.off, to, line: insn.line }];

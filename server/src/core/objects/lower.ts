@@ -215,5 +215,5 @@ function textOperandCount(opStr: string): number {
 export function modelsStackWrite(insn: Instruction, mode: 32 | 64): boolean {
   if (movesStackImplicitly(insn.opcode)) return true;
   const effect = describe(insn, mode === 64 ? 8 : 4);
-  return endsPath(effect.flow) || effect.writes.includes(RSP);
+  return endsPath(effect.flow) || (effect.writes & (1 << RSP)) !== 0;
 }
