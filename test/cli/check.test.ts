@@ -131,7 +131,10 @@ describe('check: inputs', () => {
     truncateSync(path, 65 * 1024 * 1024); // sparse: costs no disk
     const result = runCli(['check', 'huge.s'], dir);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /huge\.s: file is too large \(65\.0 MiB; the limit is 64 MiB\)/);
+    assert.match(result.stderr, /huge\.s: file is too large \(65\.0 MiB; the limit is 64 MiB; see --max-file-size\)/);
+    // The limit is a flag: raised, the same file is read (and is empty text).
+    const raised = runCli(['check', '--max-file-size', '66', 'huge.s'], dir);
+    assert.doesNotMatch(raised.stderr, /too large/);
   });
 
   test('a broken compile_commands.json named on the command line is an input error, not a crash', () => {

@@ -79,7 +79,9 @@ test('macros: in a trusted workspace a .S file with a compile_commands.json entr
   const uri = pathToFileURL(join(dir, 'g.S')).toString();
   const untrusted = await startTestServer({ workspaceFolders: [pathToFileURL(dir).toString()] });
   await untrusted.client.open(uri, edited);
-  assert.deepEqual((await untrusted.client.diagnostics(uri)).diagnostics.map((d) => d.code), []);
+  // Untrusted, the built-in preprocessor does not find spill.h: SPILL(rdi) stays a word it does not
+  // know, which may move RSP; no finding is guessed after it.
+  assert.deepEqual((await untrusted.client.diagnostics(uri)).diagnostics.map((d) => [d.code, d.range.start.line]), [['stack-unknown', 5]]);
   untrusted.client.dispose();
   const { client } = await startTestServer({ workspaceFolders: [pathToFileURL(dir).toString()], initializationOptions: { workspaceTrusted: true } });
   await client.open(uri, edited);

@@ -26,6 +26,7 @@ test('valid settings are taken as they are', () => {
     showCoverage: true,
     sourceJobs: 4,
     compileOnChange: true,
+    maxFileSize: 700,
     trace: { server: 'verbose' },
   };
   const { settings, problems } = parseSettings(raw);

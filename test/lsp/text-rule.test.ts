@@ -24,7 +24,7 @@ const leaf = readFileSync(join(process.cwd(), 'test', 'fixtures', 'asm', 'gcc-O0
 function verdicts(bytes: Uint8Array, version: number): { cli: boolean; server: boolean } {
   const path = join(dir, 'input.s');
   writeFileSync(path, bytes);
-  const loaded = loadInput(path, dir);
+  const loaded = loadInput(path, dir, 1 << 24);
   const cli = loaded.kind === 'error' && loaded.input === 'binary';
   const document = TextDocument.create(`file://${path}`, 'gas-x86', version, new TextDecoder('utf-8').decode(bytes));
   const analysis = new Analyzer(coreEngine, 1 << 24).analyze(document, defaultSettings, []);

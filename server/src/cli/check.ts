@@ -8,11 +8,11 @@ import { assemblyEntry, preprocessWithCompiler, sourceOptionsFor } from '../host
 import { loadCompileCommands } from '../host/compile-commands';
 import { kernelEvidence } from '../host/kernel-evidence';
 import { ObjectPool, objectWorkerScript } from '../host/object-pool';
-import { analyzeObjectFile, type ObjectFileAnalysis } from '../host/objects';
+import { analyzeObjectPath, type ObjectFileAnalysis } from '../host/objects';
 import { JobLimiter } from '../host/compile-source';
 import { defaultJobs } from '../host/workers';
 import type { AnalysisFlags } from './args';
-import { collectInputs, isObjectFile, loadInput, maxInputBytes, type InputItem } from './inputs';
+import { collectInputs, isObjectFile, loadInput, type InputItem } from './inputs';
 import { checkSourceInput, isCompiledSource } from './sources';
 
 /** The outcome for one input path. */
@@ -151,27 +151,28 @@ async function analyzeFile(
   pool: ObjectPool | undefined,
 ): Promise<{ now?: FileResult[]; later?: Promise<FileResult[]> }> {
   const { options, notices } = analysisOptionsFor(path, settings.flags, settings.cwd);
-  if (pool !== undefined && isObjectFile(resolve(settings.cwd, path))) {
+  const maxBytes = settings.flags.maxFileSize;
+  const absolute = resolve(settings.cwd, path);
+  if (isObjectFile(absolute)) {
     notices.forEach(addNotice);
     // Objects have no preprocessor, and its file reader cannot cross to a worker thread.
     const { source: _source, ...objectOptions } = options;
-    const task = { path, absolute: resolve(settings.cwd, path), options: { ...objectOptions, keepListing: 'findings' as const }, maxBytes: maxInputBytes };
-    // Wrapped, so that awaiting this function does not wait for the worker.
-    return { later: pool.analyze(task).then((analysis) => objectResults(path, analysis)) };
+    const task = { path, absolute, options: { ...objectOptions, keepListing: 'findings' as const }, maxBytes };
+    // Wrapped, so that awaiting this function does not wait for the worker. Without a pool the
+    // file is analyzed here, read by sections when it is an ELF file (a vmlinux is 633 MB).
+    if (pool !== undefined) return { later: pool.analyze(task).then((analysis) => objectResults(path, analysis)) };
+    return { now: objectResults(path, await analyzeObjectPath(path, absolute, task.options, maxBytes)) };
   }
-  const loaded = loadInput(path, settings.cwd);
+  const loaded = loadInput(path, settings.cwd, maxBytes);
   if (loaded.kind === 'error') return { now: [failed(path, loaded.input, loaded.message)] };
   notices.forEach(addNotice);
+  if (loaded.kind === 'object') return { now: [failed(path, loaded.binary, 'the file changed while it was read (it is an object file now)')] };
   try {
-    if (loaded.kind === 'object') {
-      const analysis = await analyzeObjectFile(path, loaded.bytes, { ...options, keepListing: 'findings' });
-      return { now: objectResults(path, analysis.error !== undefined && analysis.input === 'unknown' ? { ...analysis, input: loaded.binary } : analysis) };
-    }
     return { now: [succeeded(path, analyzeText(loaded.text, options), loaded.text)] };
   } catch (error) {
     // The core promises not to throw; if it does anyway, the other inputs still get analyzed.
     const message = error instanceof Error ? error.message : String(error);
-    return { now: [failed(path, loaded.kind === 'object' ? loaded.binary : 'unknown', `internal error while analyzing: ${message}`)] };
+    return { now: [failed(path, 'unknown', `internal error while analyzing: ${message}`)] };
   }
 }
 

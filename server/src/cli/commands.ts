@@ -5,6 +5,7 @@
 import { frameLayoutAt } from '../core/index';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { defaultMaxFileSize } from '../core/objects/index';
 import { analyzeObjectFile, archiveMemberPath, disassembleObjectFile } from '../host/objects';
 import type { AnalysisFlags } from './args';
 import { analysisOptionsFor, type Notice } from './check';
@@ -20,7 +21,7 @@ export type CommandOutput =
 /** `layout FILE LINE` with a 1-based LINE; for an object, LINE is a line of its `disasm` listing. */
 export async function layoutCommand(file: string, line: number, flags: AnalysisFlags, cwd: string): Promise<CommandOutput> {
   const { path, member } = objectPath(file, cwd);
-  const loaded = loadInput(path, cwd);
+  const loaded = loadInput(path, cwd, flags.maxFileSize);
   if (loaded.kind === 'error') return { ok: false, message: `${path}: ${loaded.message}`, notices: [] };
   const { options, notices } = analysisOptionsFor(file, flags, cwd);
   let text: string;
@@ -59,9 +60,9 @@ function objectPath(file: string, cwd: string): { path: string; member: string |
  * `disasm [--intel] FILE`: the listing that findings in an object refer to. FILE may name an
  * archive member the way findings do (`libc.a(printf.o)`) when no file has that name.
  */
-export async function disasmCommand(file: string, cwd: string, intel = false): Promise<CommandOutput> {
+export async function disasmCommand(file: string, cwd: string, intel = false, maxFileSize = defaultMaxFileSize): Promise<CommandOutput> {
   const { path, member } = objectPath(file, cwd);
-  const loaded = loadInput(path, cwd);
+  const loaded = loadInput(path, cwd, maxFileSize);
   if (loaded.kind === 'error') return { ok: false, message: `${path}: ${loaded.message}`, notices: [] };
   if (loaded.kind === 'text') {
     return { ok: false, message: `${path}: not an object file (disasm reads ELF objects and ar archives)`, notices: [] };

@@ -7,11 +7,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { describeFsError } from '../host/fs-errors';
-import { binaryKind, objectFilesSupported, type BinaryKind } from '../host/objects';
+import { binaryKind, mebibytes, objectFilesSupported, type BinaryKind } from '../host/objects';
 import { binaryContent } from '../core/index';
-
-/** Larger inputs are refused: a 64 MiB listing is far beyond any real compiler output of one unit. */
-export const maxInputBytes = 64 * 1024 * 1024;
 
 /** Extensions of the text inputs a directory walk picks up. Explicit paths are read whatever their name. */
 export const textExtensions: readonly string[] = ['.s', '.S', '.sx', '.asm', '.nasm', '.dis', '.dump', '.objdump'];
@@ -153,22 +150,20 @@ export type LoadedInput =
   | { readonly kind: 'error'; readonly input: string; readonly message: string };
 
 /**
- * Reads one file: objects are recognized by magic bytes, everything else must be text. A file of
- * zero bytes is valid (empty) text; content the core's `binaryContent` calls binary (the rule the
- * language server applies too) is refused.
+ * Reads one file whole: objects are recognized by magic bytes, everything else must be text. A
+ * file of zero bytes is valid (empty) text; content the core's `binaryContent` calls binary (the
+ * rule the language server applies too) is refused. A file larger than `maxBytes` (by default
+ * 64 MiB, far beyond any real compiler output of one unit) is refused; `check` reads an ELF
+ * file by sections instead (`analyzeObjectPath`).
  */
-export function loadInput(path: string, cwd: string): LoadedInput {
+export function loadInput(path: string, cwd: string, maxBytes: number): LoadedInput {
   const absolute = resolve(cwd, path);
   let bytes: Uint8Array;
   try {
     const stat = statSync(absolute);
     if (stat.isDirectory()) return { kind: 'error', input: 'directory', message: 'is a directory' };
-    if (stat.size > maxInputBytes) {
-      return {
-        kind: 'error',
-        input: 'unknown',
-        message: `file is too large (${(stat.size / 1048576).toFixed(1)} MiB; the limit is ${maxInputBytes / 1048576} MiB)`,
-      };
+    if (stat.size > maxBytes) {
+      return { kind: 'error', input: 'unknown', message: `file is too large (${mebibytes(stat.size)}; the limit is ${mebibytes(maxBytes, true)}; see --max-file-size)` };
     }
     bytes = readFileSync(absolute);
   } catch (error) {

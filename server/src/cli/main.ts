@@ -62,7 +62,7 @@ async function run(command: Command): Promise<number> {
     case 'layout':
     case 'disasm': {
       const result =
-        command.kind === 'layout' ? await layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd, command.intel);
+        command.kind === 'layout' ? await layoutCommand(command.file, command.line, command.flags, cwd) : await disasmCommand(command.file, cwd, command.intel, command.maxFileSize);
       printNotices(result.notices);
       if (!result.ok) {
         writeError(`${name}: error: ${result.message}`);

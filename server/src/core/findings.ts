@@ -83,7 +83,7 @@ export const findingTable: readonly FindingInfo[] = [
     summary: 'The analysis lost track of the stack pointer; accesses after this point are not checked.',
     documentation: [
       'The stack pointer was changed by an amount the analysis cannot prove (`sub %rax,%rsp` for `alloca`, ' +
-        'a `mov` from memory, an instruction it does not model), or two paths reach a point with different stack pointers. ' +
+        'a `mov` from memory, an instruction it does not model, a word it does not know: usually a macro whose definition it could not read, so give it the include paths or a `compile_commands.json` entry), or two paths reach a point with different stack pointers. ' +
         'redzone-lint never guesses: code after this point is neither reported nor proven safe.',
       'Fix: nothing, if the code is correct; review the accesses after this point by hand, or restructure so the stack pointer is a known constant offset.',
     ].join('\n\n'),

@@ -6,9 +6,9 @@
  * The worker's entry script is `dist/objects-worker.js` (`objects-worker.ts`), built by esbuild.mjs
  * beside the CLI and server bundles.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeObjectFile, type ObjectFileAnalysis, type ObjectFileOptions } from './objects';
+import { analyzeObjectPath, type ObjectFileAnalysis, type ObjectFileOptions } from './objects';
 import { WorkerPool } from './workers';
 
 /** One file for a worker: the path to report and the absolute path to read. */
@@ -16,7 +16,7 @@ export interface ObjectTask {
   readonly path: string;
   readonly absolute: string;
   readonly options: ObjectFileOptions;
-  /** Files larger than this are refused, as on the main thread. */
+  /** What is read of the file at most (of an ELF file, the sections its analysis reads), as on the main thread. */
   readonly maxBytes: number;
 }
 
@@ -27,18 +27,8 @@ export function objectWorkerScript(): string | undefined {
 }
 
 /** Analyzes one task; also the worker's handler. Never throws. */
-export async function runObjectTask(task: ObjectTask): Promise<ObjectFileAnalysis> {
-  let bytes: Uint8Array;
-  try {
-    const size = statSync(task.absolute).size;
-    if (size > task.maxBytes) {
-      return { input: 'unknown', units: [], error: `file is too large (${(size / 1048576).toFixed(1)} MiB; the limit is ${task.maxBytes / 1048576} MiB)` };
-    }
-    bytes = readFileSync(task.absolute);
-  } catch (error) {
-    return { input: 'unknown', units: [], error: `cannot read the file: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  return analyzeObjectFile(task.path, bytes, task.options);
+export function runObjectTask(task: ObjectTask): Promise<ObjectFileAnalysis> {
+  return analyzeObjectPath(task.path, task.absolute, task.options, task.maxBytes);
 }
 
 /** A pool of object-analysis workers. */

@@ -5,8 +5,11 @@
  * Archive members come back as separate units named `archive.a(member.o)`, the way `ar` and
  * linkers name them, so that each member is reported like a file of its own.
  */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { analyzeObject, disassembleObject, type ListingSyntax, type ObjectOptions, type ObjectReport } from '../core/objects/index';
+import type { ElfSource } from '../core/elf/index';
+import { analyzeElfSource, analyzeObject, disassembleObject, type ListingSyntax, type ObjectOptions, type ObjectReport } from '../core/objects/index';
+import { describeFsError } from './fs-errors';
 import type { Report } from '../core/index';
 import type { CapstoneDisassembler } from './capstone';
 import { createObjectDecoders } from './decoders';
@@ -92,6 +95,65 @@ function toFileAnalysis(path: string, result: ObjectReport): ObjectFileAnalysis 
     error: unit.error,
   }));
   return { input: result.input, units, error: result.error, ...(result.damage === undefined ? {} : { damage: result.damage }) };
+}
+
+/** A size for a message: `65.0 MiB`, or `64 MiB` for a whole number (the limits people set). */
+export function mebibytes(bytes: number, whole = false): string {
+  const mib = bytes / 1048576;
+  return `${whole && Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
+
+/**
+ * Analyzes the object file at `absolute` (reported as `path`) without reading it whole when it is
+ * an ELF file: the core reads the sections its analysis needs at their offsets, so a 633 MB
+ * vmlinux costs the 200-odd MB of code, symbols and DWARF units and lines it has, not its size.
+ * Archives are read whole. `maxBytes` bounds what is read. Never throws.
+ */
+export async function analyzeObjectPath(path: string, absolute: string, options: ObjectFileOptions, maxBytes: number): Promise<ObjectFileAnalysis> {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    const size = fstatSync(fd).size;
+    const source = fileSource(fd, size);
+    const kind = binaryKind(source.read(0, Math.min(8, size)) ?? new Uint8Array(0));
+    if (kind !== 'elf') {
+      if (size > maxBytes) return { input: kind ?? 'unknown', units: [], error: `file is too large (${mebibytes(size)}; the limit is ${mebibytes(maxBytes, true)})` };
+      return await analyzeObjectFile(path, readFileSync(fd), options);
+    }
+    let d: CapstoneDisassembler;
+    try {
+      d = await disassembler();
+    } catch (error) {
+      return { input: 'elf', units: [], error: `cannot load the disassembler: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const analysis = toFileAnalysis(path, analyzeElfSource(source, basename(path), d, options, maxBytes));
+    return analysis.error !== undefined && analysis.input === 'unknown' ? { ...analysis, input: 'elf' } : analysis;
+  } catch (error) {
+    return { input: 'unknown', units: [], error: `cannot read the file: ${describeFsError(error)}` };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** An open file as the core's `ElfSource`: each read is one `pread` into a buffer of its own. */
+function fileSource(fd: number, size: number): ElfSource {
+  return {
+    size,
+    read(offset, length) {
+      try {
+        const buffer = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const got = readSync(fd, buffer, done, length - done, offset + done);
+          if (got === 0) return undefined;
+          done += got;
+        }
+        return buffer;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** Either a result or a per-file error message (no path in it; the caller adds the path). */

@@ -20,6 +20,9 @@ import { createSourcePublisher, isSourceDocument } from './sources';
 /** The default pause after the last change before diagnostics are recomputed. */
 export const defaultDebounceMs = 30;
 
+/** The longest pause a burst of changes must make before its last version is analyzed. */
+const maxPauseMs = 300;
+
 /** At most this many findings of one file become diagnostics. */
 export const defaultMaxDiagnostics = 2000;
 
@@ -42,8 +45,9 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
   const published = new Map<string, Analysis>();
   const openedAt = new Map<string, number>();
   const changedAt = new Map<string, number>();
-  /** When the last analysis of each document ended. */
+  /** When the last analysis of each document ended, and how long it took. */
   const ranAt = new Map<string, number>();
+  const costs = new Map<string, number>();
 
   const cancel = (uri: string): void => {
     const timer = timers.get(uri);
@@ -57,8 +61,10 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     if (document === undefined) return;
     const version = document.version;
     try {
+      const started = performance.now();
       const analysis = await context.analysisOf(document);
       ranAt.set(uri, performance.now());
+      costs.set(uri, performance.now() - started);
       const current = context.documents.get(uri);
       if (current === undefined || current.version !== version || published.get(uri) === analysis) return;
       published.set(uri, analysis);
@@ -71,10 +77,16 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
   };
 
   // The first change after a pause runs at once (an edit re-analyzes one function, so there is
-  // nothing to save by waiting); changes that follow within `debounceMs` wait until the burst
-  // (a paste, an undo, fast typing) pauses, and only the last version is analyzed. A change read
-  // right after an analysis is never "after a pause": it waited in the queue while the analysis
-  // ran, and taking it for a pause would analyze every version of a burst, one by one.
+  // nothing to save by waiting); changes that follow wait until the burst (a paste, an undo, fast
+  // typing) pauses, and only the last version is analyzed. A change read right after an analysis
+  // is never "after a pause": it waited in the queue while the analysis ran, and taking it for a
+  // pause would analyze every version of a burst, one by one.
+  //
+  // The pause a burst must make is as long as the document's last analysis took (at least
+  // `debounceMs`, at most `maxPauseMs`): on a 100,000-line file an analysis takes a few hundred
+  // milliseconds, during which hovers wait, and a client that merely hiccups in the middle of a
+  // burst of 1,000 edits used to start one after another, each for a version the next edit
+  // replaced.
   const schedule = (uri: string): void => {
     const now = performance.now();
     const previous = changedAt.get(uri);
@@ -83,7 +95,11 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     cancel(uri);
     const lastRun = ranAt.get(uri);
     const idle = !pending && (previous === undefined || now - previous > debounceMs) && (lastRun === undefined || now - lastRun > debounceMs);
-    timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : debounceMs));
+    // Inside a burst (the previous change came within the long pause) the long pause applies; a
+    // change sent after the diagnostics of the last one arrived waits only `debounceMs`, as before.
+    const longPause = Math.max(debounceMs, Math.min(costs.get(uri) ?? 0, maxPauseMs));
+    const inBurst = previous !== undefined && now - previous < longPause;
+    timers.set(uri, setTimeout(() => void run(uri), idle ? 0 : inBurst ? longPause : debounceMs));
   };
 
   context.documents.onDidOpen((event) => {
@@ -110,6 +126,7 @@ export function registerDiagnostics(context: ServerContext, debounceMs: number, 
     openedAt.delete(uri);
     changedAt.delete(uri);
     ranAt.delete(uri);
+    costs.delete(uri);
     context.forget(uri);
     void context.connection.sendDiagnostics({ uri, diagnostics: [] });
   });

@@ -9,16 +9,13 @@
  * through the text path with the object's kernel verdict and ABI forced, so it draws the same
  * frame as on a `.s` file.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Report } from '../core/index';
-import { analyzeObjectFile, archiveMemberPath, type ObjectFileAnalysis } from '../host/objects';
+import { analyzeObjectPath, archiveMemberPath, type ObjectFileAnalysis } from '../host/objects';
 import { disassemblyScheme, disassemblySuffix, memberQuery, queryMember, type DisassemblyParams, type DisassemblyResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import { pathToUri } from './paths';
 import type { Settings } from './settings';
-
-/** Objects bigger than this are not disassembled in the editor (the CLI still can). */
-export const maxObjectSize = 64 * 1024 * 1024;
 
 /** How many analyzed objects stay in memory for open disassembly documents. */
 const keptObjects = 8;
@@ -97,7 +94,6 @@ export class ObjectStore {
     try {
       const stat = statSync(path);
       if (!stat.isFile()) return { ok: false, error: `${path} is not a file` };
-      if (stat.size > maxObjectSize) return { ok: false, error: `${path} is ${(stat.size / 1048576).toFixed(1)} MiB, over the editor's ${maxObjectSize / 1048576} MiB limit; use \`redzone-lint disasm\`` };
       stamp = `${stat.size}:${stat.mtimeMs}:${JSON.stringify(settings)}`;
     } catch (error) {
       return { ok: false, error: `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}` };
@@ -109,14 +105,10 @@ export class ObjectStore {
       this.#kept.set(path, kept);
       return { ok: true, analysis: kept.analysis };
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(path);
-    } catch (error) {
-      return { ok: false, error: `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}` };
-    }
+    // An ELF file is read by sections, at most `redzone.maxFileSize` MiB of them; over that, the
+    // analysis's error says the sizes and the document shows it.
     const { options } = analysisOptions(pathToUri(path), settings, folders);
-    const analysis = await analyzeObjectFile(path, bytes, { ...options, keepListing: 'always' });
+    const analysis = await analyzeObjectPath(path, path, { ...options, keepListing: 'always' }, settings.maxFileSize * 1048576);
     this.#kept.set(path, { stamp, analysis });
     while (this.#kept.size > keptObjects) this.#kept.delete(this.#kept.keys().next().value!);
     return { ok: true, analysis };

@@ -15,14 +15,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver';
 import { findingDocUrl, type Finding } from '../core/index';
-import { analyzeObjectFile, archiveMemberPath } from '../host/objects';
+import { analyzeObjectPath, archiveMemberPath } from '../host/objects';
 import { scanObjectsRequest, type ScanObjectsParams, type ScanObjectsResult } from '../protocol';
 import { analysisOptions } from './analysis';
 import type { ServerContext } from './context';
 import { asPlainText, diagnosticSource, toSeverity } from './convert';
 import { defaultMaxDiagnostics } from './diagnostics';
 import { defaultObjectGlobs, findObjectFiles } from './objectFiles';
-import { disassemblyUri, maxObjectSize } from './objects';
+import { disassemblyUri } from './objects';
 import { folderOf, isInside, pathToUri, slashRelative } from './paths';
 
 /** How many per-file errors the result lists. */
@@ -98,19 +98,9 @@ export async function scanObjects(
     progress.report(Math.floor((index * 100) / Math.max(work.length, 1)), shown);
     const uri = pathToUri(file);
     const settings = await context.settingsFor(uri);
-    let bytes: Uint8Array;
-    try {
-      if (statSync(file).size > maxObjectSize) {
-        errors.push(`${shown}: over the ${maxObjectSize / 1048576} MiB limit`);
-        continue;
-      }
-      bytes = readFileSync(file);
-    } catch (error) {
-      errors.push(`${shown}: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
     const { options } = analysisOptions(uri, settings, context.folders);
-    const analysis = await analyzeObjectFile(file, bytes, { ...options, keepListing: 'findings' });
+    // Read by sections when it is an ELF file, at most `redzone.maxFileSize` MiB; a failure is the file's error.
+    const analysis = await analyzeObjectPath(file, file, { ...options, keepListing: 'findings' }, settings.maxFileSize * 1048576);
     objects++;
     if (analysis.error !== undefined) errors.push(`${shown}: ${analysis.error}`);
     let found = 0;

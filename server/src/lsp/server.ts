@@ -11,6 +11,7 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands, serverCommands } from './commands';
 import { ServerContext } from './context';
 import { defaultDebounceMs, registerDiagnostics } from './diagnostics';
+import { LineDocument } from './document';
 import { EditLog } from './editLog';
 import { registerHover } from './hover';
 import { uriToPath } from './paths';
@@ -39,10 +40,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // Every change passes through the edit log on its way into the document, so a hover can map
   // lines of the current text to the last analyzed one.
   const edits = new EditLog();
+  // The documents are `LineDocument`s: an edit costs the lines it touches, not the whole text.
   const documents = new TextDocuments<TextDocument>({
-    create: TextDocument.create,
+    create: LineDocument.create,
     update: (document, changes, version) => {
       edits.record(document.uri, changes);
+      if (document instanceof LineDocument) {
+        document.update(changes, version);
+        return document;
+      }
       return TextDocument.update(document, changes, version);
     },
   });

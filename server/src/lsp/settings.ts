@@ -46,6 +46,8 @@ export interface Settings {
   readonly sourceJobs: number;
   /** Also compile a C or C++ source while it is edited (its unsaved text on standard input), not only on save. */
   readonly compileOnChange: boolean;
+  /** MiB read at most of one object file (of an ELF file, the sections its analysis reads), as `--max-file-size`. */
+  readonly maxFileSize: number;
   readonly trace: { readonly server: TraceSetting };
 }
 
@@ -74,6 +76,7 @@ export const defaultSettings: Settings = {
   showCoverage: false,
   sourceJobs: 2,
   compileOnChange: false,
+  maxFileSize: 64,
   trace: { server: 'off' },
 };
 
@@ -168,6 +171,12 @@ export const settingsSchema: readonly SettingSpec[] = [
     description: 'Also compile C and C++ sources while they are edited (the unsaved text, on standard input), not only on save.',
   },
   {
+    key: 'redzone.maxFileSize',
+    type: 'integer',
+    default: defaultSettings.maxFileSize,
+    description: 'At most this many MiB are read of one object file for the disassembly view and the build-output scan: an archive whole, an ELF file only the sections the analysis reads (a Debian vmlinux of 604 MiB needs 67). Like `redzone-lint check --max-file-size`.',
+  },
+  {
     key: 'redzone.trace.server',
     type: 'string',
     default: defaultSettings.trace.server,
@@ -207,6 +216,7 @@ export function parseSettings(raw: unknown): ParsedSettings {
     defines: reader.globs('defines'),
     showCoverage: reader.boolean('showCoverage'),
     sourceJobs: reader.integer('sourceJobs', 1, 64),
+    maxFileSize: reader.integer('maxFileSize', 1, 1048576),
     compileOnChange: reader.boolean('compileOnChange'),
     trace: { server: reader.trace() },
   };
@@ -257,7 +267,7 @@ class Reader {
     return globs;
   }
 
-  integer(key: 'sourceJobs', min: number, max: number): number {
+  integer(key: 'sourceJobs' | 'maxFileSize', min: number, max: number): number {
     const value = this.#raw[key];
     if (value === undefined || value === null) return defaultSettings[key];
     if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;

@@ -6,7 +6,7 @@
 import type { Instruction, MemOperand, Operand } from '../ir';
 import { gpr, registerWidth } from './registers';
 import {
-  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer,
+  accumulatorWrites, Control, hasFlag, MemoryRole, OpcodeFlag, opcodeAccessSize, opcodeControl, opcodeImplicitWrites, opcodeMemory, opcodeString, opcodeStringElement, opcodeTransfer, StringOp, Transfer, UNKNOWN_OPCODE,
 } from '../x86/opcodes';
 
 /** How control leaves an instruction: the values of the `flow` column of `FunctionFacts` (`facts.ts`). */
@@ -236,8 +236,13 @@ function registerWrites(insn: Instruction, stringOp: number): number {
   }
   const dest = ops[0];
   if (dest?.kind === 'reg' && hasFlag(id, OpcodeFlag.WritesDestination) && !accumulator) writes |= slotBit(dest.reg);
-  // An instruction we could not read may write any register it names.
-  if (insn.unknown) writes |= registerOperandSlots(ops);
+  if (insn.unknown) {
+    // An instruction we could not read may write any register it names.
+    writes |= registerOperandSlots(ops);
+    // A word the x86 table does not know (a macro left unexpanded, `SAVE_REGS`) may do anything,
+    // move the stack pointer too: the analysis does not assume that it leaves RSP alone.
+    if (id === UNKNOWN_OPCODE) writes |= slotBit('rsp');
+  }
   return writes;
 }
 

@@ -67,6 +67,43 @@ export function forEachUnit(data: Uint8Array, what: string, problems: string[], 
   }
 }
 
+/** Bytes of a unit read when its section is not in memory: a compile unit's header and first entry fit many times over. */
+const UNIT_WINDOW = 16 * 1024;
+
+/**
+ * `forEachUnit` over a section that was not loaded (`ElfSection.loaded`: a linked file's
+ * `.debug_info`, 174 MB in a Debian vmlinux, of which the readers need each unit's header and
+ * first entry): each unit's length is read from the file, then its first 16 KiB, and the cursor
+ * runs over those bytes, starting at the unit (its positions are relative to the unit, which is
+ * right only where the section has no relocations to look up by position: linked files). A
+ * length past the section's end stops the walk with a problem, as in `forEachUnit`.
+ */
+export function forEachUnitOnDisk(elf: ElfFile, section: ElfSection, what: string, problems: string[], visit: (c: Cursor, offset: number, offsetSize: 4 | 8) => void): void {
+  let pos = 0;
+  const size = section.size;
+  while (pos + 4 <= size) {
+    const head = elf.source.read(section.offset + pos, Math.min(12, size - pos));
+    if (head === undefined) {
+      problems.push(`${what} at offset ${pos} cannot be read from the file; stopping`);
+      break;
+    }
+    const { length, offsetSize } = initialLength(new Cursor(head));
+    const headerSize = offsetSize === 8 ? 12 : 4;
+    const end = pos + headerSize + length;
+    if (length < 2 || end > size) {
+      problems.push(`${what} at offset ${pos} has length ${length}, beyond the section's ${size} bytes; stopping`);
+      break;
+    }
+    const window = elf.source.read(section.offset + pos, Math.min(end - pos, UNIT_WINDOW + headerSize));
+    if (window === undefined) {
+      problems.push(`${what} at offset ${pos} cannot be read from the file; stopping`);
+      break;
+    }
+    visit(new Cursor(window, headerSize), pos, offsetSize);
+    pos = end;
+  }
+}
+
 /** String sections an attribute or line header may point into. */
 export interface StringSections {
   readonly str: Uint8Array | undefined;

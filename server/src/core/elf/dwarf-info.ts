@@ -7,7 +7,7 @@
  * attributes this reader does not need are skipped exactly. Units are stepped over by their length.
  */
 import { Cursor, failure, stringAt, type ReadResult } from './bytes';
-import { debugSection, forEachUnit, readForm, readRelocated, stringSections, type FormContext } from './dwarf-common';
+import { debugSection, forEachUnit, forEachUnitOnDisk, readForm, readRelocated, stringSections, type FormContext } from './dwarf-common';
 import { findSection, type ElfFile } from './elf';
 
 /** What the first DIE of one compile unit says. */
@@ -46,8 +46,9 @@ function readUnchecked(elf: ElfFile): ReadResult<CompileUnitInfo[]> {
   if (!abbrev) return failure('.debug_info is present but .debug_abbrev is missing', problems);
   const strings = stringSections(elf);
   const strOffsets = findSection(elf, '.debug_str_offsets')?.data;
-  const data = info.data;
-  forEachUnit(data, '.debug_info unit', problems, (c, unitOffset, offsetSize) => {
+  // A linked file's units are read one by one from the file when the section was left there.
+  const eachUnit = info.section.loaded ? (visit: Parameters<typeof forEachUnit>[3]) => forEachUnit(info.data, '.debug_info unit', problems, visit) : (visit: Parameters<typeof forEachUnit>[3]) => forEachUnitOnDisk(elf, info.section, '.debug_info unit', problems, visit);
+  eachUnit((c, unitOffset, offsetSize) => {
     const version = c.u16();
     let unitType = 1;
     let addressSize: number;

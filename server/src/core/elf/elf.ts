@@ -7,6 +7,11 @@
  * header but has empty data, with a problem recorded. `readElf` never throws; counts and offsets
  * are checked against the buffer before any loop uses them, so every loop is bounded by the size
  * of the file.
+ *
+ * A file need not be in memory: `readElfFrom` reads through an `ElfSource` (the host reads a file
+ * descriptor at offsets) the headers, and then only the sections a caller keeps. A Debian vmlinux
+ * is 633 MB, of which the object analysis reads about a third (code, symbols, the DWARF units and
+ * lines); the rest (location lists, frame tables, relocations of debug sections) is never read.
  */
 import { Cursor, failure, inBounds, stringAt, type ReadResult } from './bytes';
 import { readRelocations, type ElfRelocation } from './relocations';
@@ -43,8 +48,10 @@ export interface ElfSection {
   readonly info: number;
   readonly addralign: number;
   readonly entsize: number;
-  /** The section's bytes (a view into the file); empty for `SHT_NOBITS` or when out of bounds. */
+  /** The section's bytes (a view into the file); empty for `SHT_NOBITS`, when out of bounds, or when not `loaded`. */
   readonly data: Uint8Array;
+  /** False when the reader was told to leave the section's bytes unread (`readElfFrom`); `data` is then empty. */
+  readonly loaded: boolean;
   /** True when the section holds instructions (`SHF_EXECINSTR`). */
   readonly executable: boolean;
 }
@@ -77,7 +84,39 @@ export interface ElfFile {
   readonly dynamicSymbols: readonly ElfSymbol[];
   /** Relocations by the index of the section they apply to, sorted by offset. */
   readonly relocations: ReadonlyMap<number, readonly ElfRelocation[]>;
-  readonly bytes: Uint8Array;
+  /** The size of the whole file in bytes (sections not loaded included). */
+  readonly fileSize: number;
+  /** Where the file's bytes come from, for readers that read parts of sections not loaded (`loaded: false`). */
+  readonly source: ElfSource;
+}
+
+/**
+ * Random access to a file's bytes. `read` returns the bytes at `[offset, offset + length)`, or
+ * undefined when they cannot be read (the caller has checked the range against `size`); it must
+ * not throw. The host reads a file descriptor; `arraySource` serves a buffer already in memory.
+ */
+export interface ElfSource {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array | undefined;
+}
+
+/** A section header as the file states it, before any of its bytes are read (for `readElfFrom`'s filter). */
+export interface ElfSectionHeader {
+  readonly index: number;
+  readonly name: string;
+  readonly type: number;
+  readonly flags: number;
+  readonly size: number;
+  /** `sh_info`: for a relocation section, the index of the section it applies to. */
+  readonly info: number;
+}
+
+/** Decides from the headers (all of them, for context) whether a section's bytes are read. */
+export type SectionFilter = (header: ElfSectionHeader, headers: readonly ElfSectionHeader[], type: ElfFileType) => boolean;
+
+/** A buffer already in memory as an `ElfSource`; reads are views, not copies. */
+export function arraySource(bytes: Uint8Array): ElfSource {
+  return { size: bytes.length, read: (offset, length) => (inBounds(offset, length, bytes.length) ? bytes.subarray(offset, offset + length) : undefined) };
 }
 
 const SYMBOL_TYPES: readonly ElfSymbolType[] = ['notype', 'object', 'func', 'section', 'file', 'common', 'tls'];
@@ -90,23 +129,34 @@ export function isElf(bytes: Uint8Array): boolean {
 
 /** Reads an ELF file. Never throws: malformed input gives `error`, recoverable damage `problems`. */
 export function readElf(bytes: Uint8Array): ReadResult<ElfFile> {
+  return readElfFrom(arraySource(bytes), () => true);
+}
+
+/**
+ * Reads an ELF file through `source`: its header, its section headers and section names, and the
+ * bytes of the sections `keep` accepts (string and symbol tables that kept sections need are the
+ * caller's to keep). Sections left unread have empty `data` and `loaded: false`. Never throws.
+ */
+export function readElfFrom(source: ElfSource, keep: SectionFilter): ReadResult<ElfFile> {
   try {
-    return readElfUnchecked(bytes);
+    return readElfUnchecked(source, keep);
   } catch (error) {
     // A bug here must not take the host down; report it like any other malformed input.
     return failure(`internal error while reading ELF: ${String(error)}`);
   }
 }
 
-function readElfUnchecked(bytes: Uint8Array): ReadResult<ElfFile> {
+function readElfUnchecked(source: ElfSource, keep: SectionFilter): ReadResult<ElfFile> {
   const problems: string[] = [];
+  const size = source.size;
+  const bytes = source.read(0, Math.min(64, size)) ?? new Uint8Array(0);
   if (!isElf(bytes)) return failure('not an ELF file (bad magic number)');
-  if (bytes.length < 52) return failure(`ELF header truncated: the file has only ${bytes.length} bytes`);
+  if (size < 52) return failure(`ELF header truncated: the file has only ${size} bytes`);
   const elfClass = bytes[4];
   if (elfClass !== 1 && elfClass !== 2) return failure(`unknown ELF class ${elfClass}`);
   const bits = elfClass === 1 ? 32 : 64;
   if (bytes[5] !== 1) return failure('big-endian ELF files are not x86 and are not supported');
-  if (bits === 64 && bytes.length < 64) return failure(`ELF64 header truncated: the file has only ${bytes.length} bytes`);
+  if (bits === 64 && size < 64) return failure(`ELF64 header truncated: the file has only ${size} bytes`);
   const c = new Cursor(bytes, 16);
   const eType = c.u16();
   const eMachine = c.u16();
@@ -127,7 +177,7 @@ function readElfUnchecked(bytes: Uint8Array): ReadResult<ElfFile> {
   if ((machine === 'x86-64') !== (bits === 64)) problems.push(`unusual ELF: ${machine} in an ELF${bits} file`);
   const type: ElfFileType = eType === 1 ? 'relocatable' : eType === 2 ? 'executable' : eType === 3 ? 'shared' : eType === 4 ? 'core' : 'other';
 
-  const base = { bits, machine, type, entry, bytes } as const;
+  const base = { bits, machine, type, entry, fileSize: size, source } as const;
   const empty = { ...base, sections: [], symbols: [], dynamicSymbols: [], relocations: new Map() };
   if (shoff === 0) {
     problems.push('the file has no section headers');
@@ -135,34 +185,37 @@ function readElfUnchecked(bytes: Uint8Array): ReadResult<ElfFile> {
   }
   const minEntSize = bits === 64 ? 64 : 40;
   if (shentsize < minEntSize) return failure(`section header size ${shentsize} is smaller than ${minEntSize}`, problems);
-  if (!inBounds(shoff, shentsize, bytes.length)) return failure(`section header table offset ${shoff} is outside the file (${bytes.length} bytes)`, problems);
+  if (!inBounds(shoff, shentsize, size)) return failure(`section header table offset ${shoff} is outside the file (${size} bytes)`, problems);
 
-  const headerAt = (i: number) => readSectionHeader(bytes, shoff + i * shentsize, bits);
   // Extended numbering: with 0xff00 or more sections the real count and string table index live
   // in section 0's sh_size and sh_link.
-  const zero = headerAt(0);
+  const zero = readSectionHeader(source.read(shoff, shentsize) ?? new Uint8Array(0), 0, bits);
   if (shnum === 0) shnum = zero.size;
   if (shstrndx === SHN.XINDEX) shstrndx = zero.link;
-  const maxHeaders = Math.floor((bytes.length - shoff) / shentsize);
+  const maxHeaders = Math.floor((size - shoff) / shentsize);
   if (shnum > maxHeaders) {
     problems.push(`e_shnum says ${shnum} sections but only ${maxHeaders} headers fit in the file; reading those`);
     shnum = maxHeaders;
   }
 
+  // The table is read at once: a hostile count is bounded by the file's size (`maxHeaders`).
+  const table = source.read(shoff, shnum * shentsize);
+  if (table === undefined) return failure(`cannot read the section header table (${shnum} headers at offset ${shoff})`, problems);
   const raw: RawSection[] = [];
-  for (let i = 0; i < shnum; i++) raw.push(headerAt(i));
-  const names = shstrndx < raw.length ? sectionBytes(raw[shstrndx], bytes) : undefined;
+  for (let i = 0; i < shnum; i++) raw.push(readSectionHeader(table, i * shentsize, bits));
+  const names = shstrndx < raw.length ? sectionBytes(raw[shstrndx], source) : undefined;
   if (!names) problems.push(`section name string table index ${shstrndx} is invalid; sections are unnamed`);
 
+  const headers: ElfSectionHeader[] = raw.map((h, index) => ({ index, name: names ? stringAt(names, h.name) : '', type: h.type, flags: h.flags, size: h.size, info: h.info }));
   const sections: ElfSection[] = raw.map((h, index) => {
     let data: Uint8Array = new Uint8Array(0);
-    if (h.type !== SHT.NOBITS && h.type !== SHT.NULL) {
-      const got = sectionBytes(h, bytes);
+    const loaded = keep(headers[index], headers, type);
+    if (loaded && h.type !== SHT.NOBITS && h.type !== SHT.NULL) {
+      const got = sectionBytes(h, source);
       if (got) data = got;
       else problems.push(`section ${index} (offset ${h.offset}, size ${h.size}) lies outside the file; its contents are ignored`);
     }
-    const name = names ? stringAt(names, h.name) : '';
-    return { ...h, index, name, data, executable: (h.flags & SHF.EXECINSTR) !== 0 };
+    return { ...h, index, name: headers[index].name, data, loaded, executable: (h.flags & SHF.EXECINSTR) !== 0 };
   });
 
   const shndxTables = new Map<number, Uint8Array>();
@@ -177,7 +230,7 @@ function readElfUnchecked(bytes: Uint8Array): ReadResult<ElfFile> {
   return { value: { ...base, sections, symbols, dynamicSymbols, relocations }, problems };
 }
 
-type RawSection = Omit<ElfSection, 'index' | 'name' | 'data' | 'executable'> & { readonly name: number };
+type RawSection = Omit<ElfSection, 'index' | 'name' | 'data' | 'loaded' | 'executable'> & { readonly name: number };
 
 function readSectionHeader(bytes: Uint8Array, at: number, bits: 32 | 64): RawSection {
   const c = new Cursor(bytes, at);
@@ -196,9 +249,9 @@ function readSectionHeader(bytes: Uint8Array, at: number, bits: 32 | 64): RawSec
   return { name, type, flags, addr, offset, size, link, info, addralign, entsize };
 }
 
-function sectionBytes(h: RawSection, bytes: Uint8Array): Uint8Array | undefined {
+function sectionBytes(h: RawSection, source: ElfSource): Uint8Array | undefined {
   if (h.type === SHT.NOBITS) return new Uint8Array(0);
-  return inBounds(h.offset, h.size, bytes.length) ? bytes.subarray(h.offset, h.offset + h.size) : undefined;
+  return inBounds(h.offset, h.size, source.size) ? source.read(h.offset, h.size) : undefined;
 }
 
 function readSymbols(

@@ -11,16 +11,18 @@
  * Never throws: a file that cannot be read gives an error for that file (or archive member) only.
  */
 import { analyzeItemsOnePass } from '../analysis/one-pass';
-import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, readElf, type Disassembler, type ElfFile, type ObjectProvenance } from '../elf/index';
+import { isArchive, isElf, lineLookup, objectProvenance, readArchive, readCompileUnits, readDebugLines, arraySource, readElfFrom, type Disassembler, type ElfFile, type ElfSource, type ObjectProvenance, type ReadResult } from '../elf/index';
 import type { AsmItem, Instruction } from '../ir';
 import type { AnalysisOptions } from '../options';
 import type { Finding, Report } from '../report';
 import type { AlternativeOutcomes } from './alternative-items';
 import type { Alternatives } from './alternatives';
 import { renderLines } from './lines';
-import { decodeUnit, itemPieces, MAX_CODE_BYTES, placesOf, renderListing, unitItemPieces, unitItems, type ListingSyntax, type RenderedListing } from './listing';
+import { decodeUnit, itemPieces, MAX_CODE_BYTES, placesOf, renderListing, unitItemPieces, unitItems, unitItemsOn, type ListingSyntax, type RenderedListing } from './listing';
+import { analysisReads, bytesRead } from './sections';
 
 export type { ListingSyntax } from './listing';
+export { defaultMaxFileSize } from './sections';
 
 /** What the object path adds to the analysis options. */
 export interface ObjectOptions extends AnalysisOptions {
@@ -87,6 +89,31 @@ export function analyzeObject(bytes: Uint8Array, name: string, disassembler: Dis
 }
 
 /**
+ * Analyzes an ELF file that is not in memory: `source` reads it at offsets, and only the sections
+ * the analysis needs are read (`sections.ts`). A file whose sections to read add up to more than
+ * `maxBytes` is refused with a message saying how much that is. Never throws.
+ */
+export function analyzeElfSource(source: ElfSource, name: string, disassembler: Disassembler, options: ObjectOptions, maxBytes: number): ObjectReport {
+  try {
+    let needed = 0;
+    const read = readElfFrom(source, (header, headers, type) => {
+      if (header.index === 0) needed = bytesRead(headers, type);
+      return needed <= maxBytes && analysisReads(header, headers, type);
+    });
+    if (needed > maxBytes) {
+      const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
+      const limit = Number.isInteger(maxBytes / 1048576) ? String(maxBytes / 1048576) : mib(maxBytes);
+      const error = `file is too large (${mib(source.size)} MiB, of which the analysis reads ${mib(needed)} MiB; the limit is ${limit} MiB)`;
+      return { input: 'unknown', units: [], error };
+    }
+    const unit = oneUnit(() => read, undefined, name, (elf, unitName) => analyzeElf(elf, unitName, disassembler, options));
+    return { input: unit.input, units: unit.error === undefined ? [unit] : [], error: unit.error };
+  } catch (error) {
+    return { input: 'unknown', units: [], error: `internal error while reading the object: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
  * Only the listing(s) of a file, as `redzone-lint disasm` prints them; archive members are printed
  * one after the other. Never throws.
  */
@@ -101,7 +128,7 @@ function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName
     if (isArchive(bytes)) {
       const archive = readArchive(bytes);
       if (archive.value === undefined) return { input: 'ar', units: [], error: archive.error };
-      const units = archive.value.map((member) => oneUnit(member.data, member.name, member.name, work));
+      const units = archive.value.map((member) => oneUnit(() => readMember(member.data), member.name, member.name, work));
       // An archive without members is valid (glibc ships libpthread.a, libdl.a and others empty
       // since 2.34): nothing to analyze, not an error. One whose members could not be read is.
       const damaged = units.length === 0 && archive.problems.length > 0 ? `the archive has no readable members: ${archive.problems.join('; ')}` : undefined;
@@ -109,17 +136,25 @@ function eachUnit(bytes: Uint8Array, name: string, work: (elf: ElfFile, unitName
       return { input: 'ar', units, error: damaged };
     }
     if (!isElf(bytes)) return { input: 'unknown', units: [], error: 'not an ELF file or ar archive' };
-    const unit = oneUnit(bytes, undefined, name, work);
+    const unit = oneUnit(() => readElfFrom(arraySource(bytes), analysisReads), undefined, name, work);
     return { input: unit.input, units: unit.error === undefined ? [unit] : [], error: unit.error };
   } catch (error) {
     return { input: 'unknown', units: [], error: `internal error while reading the object: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
-function oneUnit(bytes: Uint8Array, member: string | undefined, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectUnit {
+/**
+ * An archive member's ELF file; a member that is not one gets the error `oneUnit` reports. Files
+ * in memory are read through the same filter as files on disk, so that a listing (its relocation
+ * lines) and its line numbers are the same whichever way the file was read.
+ */
+function readMember(bytes: Uint8Array): ReadResult<ElfFile> {
+  return isElf(bytes) ? readElfFrom(arraySource(bytes), analysisReads) : { value: undefined, error: 'not an ELF object', problems: [] };
+}
+
+function oneUnit(readUnit: () => ReadResult<ElfFile>, member: string | undefined, name: string, work: (elf: ElfFile, unitName: string) => UnitResult): ObjectUnit {
   const failed = (input: string, error: string): ObjectUnit => ({ member, input, report: undefined, listing: undefined, error });
-  if (!isElf(bytes)) return failed('unknown', 'not an ELF object');
-  const read = readElf(bytes);
+  const read = readUnit();
   if (read.value === undefined) return failed('unknown', read.error);
   const elf = read.value;
   const input = elf.bits === 64 ? 'elf64' : 'elf32';
@@ -147,14 +182,16 @@ function analyzeElf(elf: ElfFile, name: string, disassembler: Disassembler, opti
   const outcomes: AlternativeOutcomes = new Map();
   let collected = keepListing === 'always' ? unitItems(unit, outcomes) : undefined;
   const report = analyzeItemsOnePass(collected ? itemPieces(collected.items) : unitItemPieces(unit, outcomes), source, analysisOptions);
-  if (report.findings.length > 0) collected ??= unitItems(unit);
+  // The lines findings point at; everything after the analysis reads only the items on them (a
+  // vmlinux has millions of instructions, and keeping all their items cost gigabytes).
+  const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
+  if (report.findings.length > 0) collected ??= unitItemsOn(unit, wanted);
   const items = collected?.items ?? [];
   const syntax = options.listingSyntax ?? 'att';
   let listing: RenderedListing | undefined;
   if (keepListing === 'always') listing = renderListing(unit, syntax, items);
   else if (collected && report.findings.length > 0) {
     // Only the flagged lines are printed; `renderLines` declines what it cannot print from the items.
-    const wanted = new Set(report.findings.flatMap((f) => [f.line, ...f.related.map((r) => r.line)]));
     listing = (syntax === 'att' ? renderLines(unit, items, collected.lines, wanted) : undefined) ?? renderListing(unit, syntax, items);
   }
   const lines = report.findings.length > 0 ? readDebugLines(elf) : undefined;

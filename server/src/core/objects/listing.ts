@@ -285,6 +285,19 @@ export function unitItems(unit: DecodedUnit, outcomes?: AlternativeOutcomes): Un
 }
 
 /**
+ * The items of `unitItems` on `lines`, with the section items that place them
+ * (`forEachInstructionItem` counts those): what printing a few flagged lines and reading their
+ * source positions need, without the items of every other instruction.
+ */
+export function unitItemsOn(unit: DecodedUnit, lines: ReadonlySet<number>): UnitItems {
+  const items: AsmItem[] = [];
+  const count = walkItems(unit, (item) => {
+    if (item.kind === 'section' || lines.has(item.line)) items.push(item);
+  });
+  return { items, lines: count };
+}
+
+/**
  * The same items as `unitItems`, emitted one function at a time (`analyzeItemsOnePass`), so that
  * a function's items die young instead of living, with the whole module's, until its analysis.
  */
