@@ -102,3 +102,12 @@ test("docs/contracts.md's command-line synopsis names every option the CLI's --h
   const named = (option: string): boolean => new RegExp(`(?<![\\w-])${option}(?![\\w-])`).test(synopsis);
   assert.deepEqual([...options].filter((option) => !named(option)), []);
 });
+
+test('the repository tracks no symbolic link: a worktree link to node_modules or .cache, once committed, replaces the real folder in every checkout that merges it', () => {
+  // `git ls-files -s` prints mode 120000 for a symbolic link.
+  const links = execFileSync('git', ['ls-files', '-s'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.startsWith('120000 '))
+    .map((line) => line.split('\t')[1]);
+  assert.deepEqual(links, []);
+});
