@@ -49,7 +49,7 @@ function bothWays(name: string, dir: string): { written: string; expanded: strin
   return { written, expanded: disassemble(join(dir, 'ours.o')), instructions: written.split('\n').filter((line) => /^\s+[0-9a-f]+:\t/.test(line)).length };
 }
 
-for (const name of ['gas-macros.s', 'cpp-builtin.S', 'nasm-macros.asm']) {
+for (const name of ['gas-macros.s', 'gas-sections.s', 'gas-altmacro.s', 'gas-arguments.s', 'cpp-builtin.S', 'cpp-multiline-call.S', 'nasm-macros.asm']) {
   test(`${name}: the expansion assembles to the same instructions as the file`, (t) => {
     need('objdump', ['--version'], 'binutils');
     if (name.endsWith('.asm')) need('nasm', ['-v'], 'nasm');

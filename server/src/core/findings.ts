@@ -50,6 +50,7 @@ export const findingTable: readonly FindingInfo[] = [
     documentation: [
       'A load from memory below RSP in kernel-tagged code. The value read may have been overwritten by an interrupt frame since it was stored.',
       interruptFrame,
+      'Code that runs on a stack of its own, reached only through an IST gate while the interrupt it serves is blocked, may read below RSP on purpose: Linux\'s NMI entry (`asm_exc_nmi`) reads its "NMI executing" flag at RSP-8 and copies a saved interrupt frame from RSP-48. The analysis cannot see which gate leads to the code, so such reads are reported like any other; once you have checked that nothing else pushes on that stack, silence the line with a `redzone-ignore` comment.',
       fixBuild,
     ].join('\n\n'),
   },

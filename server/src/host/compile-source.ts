@@ -16,13 +16,25 @@ import { join } from 'node:path';
 import { invocationFor, type CompileCommand, type Invocation } from './compile-commands';
 
 /**
- * Flags added to every compile: line tables (`.loc`) for the source mapping, and gcc's names of
- * the variables behind stack slots. `-g1` (clang: `-gline-tables-only`) is the debug level that
- * has the line tables and no more: full `-g` output of the SQLite amalgamation at -O2 is over
- * 64 MiB of location lists nobody reads here, and takes longer to write. Debug levels never
- * change the code, so the findings are those of `-g` (test/cli/sources-equivalence.test.ts).
+ * Flags added to every compile: line tables (`.loc`) for the source mapping, and the names of the
+ * variables behind stack slots. `-g1` (clang: `-gline-tables-only`) is the debug level that has
+ * the line tables and no more: full `-g` output of the SQLite amalgamation at -O2 is over 64 MiB
+ * of location lists nobody reads here (clang: 138 MB against 37 MB at `-g1`), and takes longer to
+ * write. Unoptimized code has no location lists, and it is where named locals live below RSP, so
+ * at `-O0` the compile asks for full `-g`: clang names a slot's variable only in its DWARF
+ * (`dwarf-variables.ts`), gcc also in its `-fverbose-asm` comments. Debug levels never change the
+ * code, so the findings are those of `-g` (test/cli/sources-equivalence.test.ts).
  */
-export const assemblyFlags: readonly string[] = ['-g1', '-fverbose-asm'];
+export function assemblyFlagsFor(args: readonly string[]): readonly string[] {
+  return [optimizes(args) ? '-g1' : '-g', '-fverbose-asm'];
+}
+
+/** True when the last optimization flag of a command line asks for more than `-O0` (none means `-O0`). */
+function optimizes(args: readonly string[]): boolean {
+  let level = '0';
+  for (const arg of args) if (arg.startsWith('-O')) level = arg.slice(2);
+  return level !== '0';
+}
 
 /** The default time limit of one compile. */
 export const defaultCompileTimeoutMs = 60_000;
@@ -60,7 +72,7 @@ export async function compileToAssembly(request: CompileRequest): Promise<Compil
   try {
     dir = await mkdtemp(join(tmpdir(), 'redzone-cc-'));
     const output = join(dir, 'out.s');
-    invocation = invocationFor(request.entry, { stop: '-S', output, extra: assemblyFlags, stdin: request.text !== undefined });
+    invocation = invocationFor(request.entry, { stop: '-S', output, extra: assemblyFlagsFor(request.entry.arguments), stdin: request.text !== undefined });
     // A line marker names the file, so `.file`, `.loc` and __FILE__ say irq.c rather than <stdin>.
     const stdin = request.text === undefined ? undefined : `# 1 ${JSON.stringify(request.entry.file)}\n${request.text}`;
     const run = await runProgram(invocation, stdin, request.timeoutMs ?? defaultCompileTimeoutMs, request.signal);

@@ -6,11 +6,13 @@
  *
  * It also reads the name of the variable behind a stack slot where the compiler wrote it: gcc's
  * `-fverbose-asm` annotates each instruction with its operands' variables (`movl $42, -4(%rbp)
- * #, value`), in the instruction's operand order.
+ * #, value`), in the instruction's operand order; clang's full `-g` DWARF places each local at an
+ * offset from its function's frame base (`dwarf-variables.ts`).
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Finding, Report } from '../core/index';
+import { readFrameVariables, variableAt, type FunctionVariables } from './dwarf-variables';
 
 /** A finding placed on a source line. */
 export interface SourceFinding {
@@ -35,8 +37,16 @@ export function placeOnSources(report: Report, assembly: string, directory: stri
   const placed: SourceFinding[] = [];
   const unplaced: Finding[] = [];
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(directory, path));
+  let frames: Map<string, FunctionVariables> | undefined;
+  const dwarfVariable = (finding: Finding): string | undefined => {
+    if (finding.kind === undefined) return undefined;
+    frames ??= readFrameVariables(assembly);
+    const variables = frames.get(finding.function);
+    const displacement = variables === undefined ? undefined : frameDisplacement(lines[finding.line], variables.frameBase);
+    return displacement === undefined ? undefined : variableAt(variables!, displacement);
+  };
   for (const finding of report.findings) {
-    const variable = variableOf(lines[finding.line], finding.kind);
+    const variable = variableOf(lines[finding.line], finding.kind) ?? dwarfVariable(finding);
     const clobber = finding.code === 'red-zone-clobbered' ? finding.related.find((related) => related.source !== undefined)?.source : undefined;
     if (clobber !== undefined) {
       placed.push({ finding, path: absolute(clobber.path), line: clobber.line, placed: 'clobber', variable });
@@ -66,6 +76,22 @@ export function variableOf(line: string | undefined, kind: 'store' | 'load' | un
   const name = kind === 'store' ? names[names.length - 1] : names[0];
   // gcc's own temporaries are `tmpN`; a user variable with that shape is rare enough to miss.
   return name !== undefined && /^[A-Za-z][A-Za-z0-9_]*$/.test(name) && !/^tmp\d+$/.test(name) ? name : undefined;
+}
+
+/**
+ * The displacement of an instruction's memory operand from `base` when that register alone
+ * addresses it, as the compiler wrote it: `-8(%rbp)` (AT&T) or `[rbp - 8]` (Intel). An indexed or
+ * other operand gives undefined.
+ */
+export function frameDisplacement(line: string | undefined, base: 'rbp' | 'rsp'): number | undefined {
+  if (line === undefined) return undefined;
+  const hash = line.indexOf('#');
+  const code = hash < 0 ? line : line.slice(0, hash);
+  const att = new RegExp(`(?:^|[\\s,])(-?)(0x[0-9a-f]+|\\d+)?\\(%${base}\\)`, 'i').exec(code);
+  if (att !== null) return att[2] === undefined ? 0 : (att[1] === '-' ? -1 : 1) * Number(att[2]);
+  const intel = new RegExp(`\\[\\s*${base}\\s*(?:([+-])\\s*(0x[0-9a-f]+|\\d+)\\s*)?\\]`, 'i').exec(code);
+  if (intel === null) return undefined;
+  return intel[2] === undefined ? 0 : (intel[1] === '-' ? -1 : 1) * Number(intel[2]);
 }
 
 /** What a source diagnostic says besides the finding itself. */

@@ -12,7 +12,7 @@ import type { AnalysisOptions } from '../options';
 import type { Abi, Finding, FrameLayout, FunctionSummary, KernelVerdict, Report } from '../report';
 import { detectSyntax, parseAsm } from '../syntax/index';
 import { checkFunction, clobberedMessage, defaultAbi } from './check';
-import { scanChunks, type Chunk } from './chunks';
+import { scanChunks, sectionsKey, type Chunk } from './chunks';
 import { decideKernel } from './kernel';
 import { frameLayoutInProgram } from './layout';
 import { buildProgram, indexAtAddress, type AsmFunction, type KernelEvidence, type Program } from './program';
@@ -34,6 +34,8 @@ export interface AnalysisCache {
 export interface ChunkEntry {
   readonly syntax: TextSyntax;
   readonly mode: 2 | 4 | 8;
+  /** `sectionsKey` of the sections the chunk was parsed in ('' for `.text`, nothing pushed). */
+  readonly sections: string;
   readonly parsed: ParsedAsm;
   readonly program: Program;
   /** Functions of this chunk that can never return. */
@@ -109,7 +111,7 @@ function startsOf(items: readonly AsmItem[]): Set<string> {
 export function itemsEntry(items: AsmItem[], syntax: TextSyntax, mode: 2 | 4 | 8): ChunkEntry {
   const parsed: ParsedAsm = { syntax, syntaxReason: '', items, comments: [], problems: [] };
   const program = buildProgram(parsed, { starts: startsOf(items), mode });
-  return { syntax, mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
+  return { syntax, mode, sections: '', parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 
 /** Scans, parses and decides the context, reusing the cache; cheap when nothing changed. */
@@ -126,7 +128,7 @@ function prepare(text: string, options: AnalysisOptions, cache: AnalysisCache): 
     // The chunk text itself is the key; two identical chunks share one entry.
     const chunkText = text.slice(chunk.offset, chunk.end);
     let entry = used.get(chunkText) ?? cache.chunks.get(chunkText);
-    if (entry === undefined || entry.syntax !== chunk.syntax || entry.mode !== chunk.mode) entry = buildEntry(chunkText, chunk, plan);
+    if (entry === undefined || entry.syntax !== chunk.syntax || entry.mode !== chunk.mode || entry.sections !== sectionsKey(chunk.sections)) entry = buildEntry(chunkText, chunk, plan);
     used.set(chunkText, entry);
     return entry;
   });
@@ -188,9 +190,9 @@ function decideContext(text: string, options: AnalysisOptions, plan: TextPlan, e
 }
 
 export function buildEntry(chunkText: string, chunk: Chunk, plan: TextPlan): ChunkEntry {
-  const parsed = parseAsm(chunkText, { syntax: chunk.syntax });
+  const parsed = parseAsm(chunkText, { syntax: chunk.syntax, sections: chunk.sections });
   const program = buildProgram(parsed, { starts: plan.starts, mode: chunk.mode, files: plan.files, relocatable: plan.relocatable });
-  return { syntax: chunk.syntax, mode: chunk.mode, parsed, program, noReturn: localNoReturn(program), check: undefined };
+  return { syntax: chunk.syntax, mode: chunk.mode, sections: sectionsKey(chunk.sections), parsed, program, noReturn: localNoReturn(program), check: undefined };
 }
 
 /** Checks chunks (cached per context) and shifts their results into whole-text lines and offsets. */

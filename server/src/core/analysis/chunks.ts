@@ -11,7 +11,7 @@
  */
 import type { TextSyntax } from '../ir';
 import { declaredFunction } from '../syntax/directives';
-import { opcodeOfWord } from '../syntax/index';
+import { initialSections, opcodeOfWord, type SectionContext } from '../syntax/index';
 import { skipBlanks } from '../syntax/sink';
 import { isCallOpcode } from '../x86/opcodes';
 import { isDataSection, isLocalLabel } from './program';
@@ -26,6 +26,14 @@ export interface Chunk {
   readonly syntax: TextSyntax;
   /** The address size in force at the start of the chunk (`.code32`, `bits 32`, `elf32-i386`). */
   readonly mode: 2 | 4 | 8;
+  /** GAS: the sections in force at the start of the chunk (a push made before it, in another chunk or macro expansion). */
+  readonly sections: SectionContext;
+}
+
+/** A key that is equal for equal section contexts (a cached chunk parsed in other sections is parsed again). */
+export function sectionsKey(sections: SectionContext): string {
+  if (sections.stack.length === 0 && sections.section === '.text' && sections.previous === '.text') return '';
+  return [sections, ...sections.stack].map((entry) => `${entry.section}\u0000${entry.previous}`).join('\u0001');
 }
 
 /** The chunks of a text, and the function names that start them. */
@@ -71,8 +79,8 @@ function wordIs(text: string, start: number, end: number, word: string): boolean
 interface LineFacts {
   readonly declared: Set<string>;
   readonly callTargets: Set<string>;
-  /** Labels at the start of a line, outside data sections (`isDataSection`). */
-  readonly labels: { readonly name: string; readonly offset: number }[];
+  /** Labels at the start of a line, outside data sections (`isDataSection`), with the sections in force there. */
+  readonly labels: { readonly name: string; readonly offset: number; readonly sections: SectionContext }[];
   readonly files: string[];
   readonly switches: { readonly offset: number; readonly syntax: 'att' | 'intel' }[];
   readonly modes: { readonly offset: number; readonly mode: 2 | 4 | 8 }[];
@@ -87,12 +95,19 @@ interface LineFacts {
 function scanLines(text: string): LineFacts {
   const facts: LineFacts = { declared: new Set(), callTargets: new Set(), labels: [], files: [], switches: [], modes: [] };
   const n = text.length;
-  // The section in force, and the one `.previous` returns to: labels in data sections start nothing.
-  let section = '.text';
-  let previousSection = '.text';
+  // The sections in force, as GAS keeps them: labels in data sections start nothing, and each
+  // label remembers them for the chunk it may start. A new object on every change, so labels share it.
+  let sections: SectionContext = initialSections;
   const setSection = (name: string): void => {
-    previousSection = section;
-    section = name;
+    sections = { section: name, previous: sections.section, stack: sections.stack };
+  };
+  const pushSection = (name: string): void => {
+    sections = { section: name, previous: sections.section, stack: [...sections.stack, { section: sections.section, previous: sections.previous }] };
+  };
+  const popSection = (): void => {
+    const top = sections.stack[sections.stack.length - 1];
+    // An unmatched `.popsection` changes nothing (the parser reports it).
+    if (top !== undefined) sections = sections.stack.length === 1 && top.section === '.text' && top.previous === '.text' ? initialSections : { ...top, stack: sections.stack.slice(0, -1) };
   };
   // GAS reads C block comments: a line inside one (`   Note: %edx == 0 here.  */`) is not a
   // label. The next `/*` is searched once and kept, so a text without one is not searched per line.
@@ -138,7 +153,7 @@ function scanLines(text: string): LineFacts {
       const isLabel = !bracket && text.charCodeAt(wordEnd) === 58 /* : */ && text.charCodeAt(wordEnd + 1) !== 58;
       if (isLabel) {
         // `.L3:` and other dot labels are local; slicing every one of them would cost more than the scan.
-        if (c !== 46 /* . */ && !isDataSection(section)) facts.labels.push({ name: text.slice(wordStart, wordEnd), offset: start });
+        if (c !== 46 /* . */ && !isDataSection(sections.section)) facts.labels.push({ name: text.slice(wordStart, wordEnd), offset: start, sections });
         i = skipBlanks(text, wordEnd + 1, end);
         continue;
       }
@@ -176,12 +191,16 @@ function scanLines(text: string): LineFacts {
         facts.switches.push({ offset: start, syntax: word === '.intel_syntax' ? 'intel' : 'att' });
       } else if (word === '.code16' || word === '.code32' || word === '.code64') {
         facts.modes.push({ offset: start, mode: word === '.code16' ? 2 : word === '.code32' ? 4 : 8 });
-      } else if (word === '.section' || word === '.pushsection') {
+      } else if (word === '.section') {
         setSection(sectionName(text.slice(rest, end)));
+      } else if (word === '.pushsection') {
+        pushSection(sectionName(text.slice(rest, end)));
       } else if (word === '.text' || word === '.data' || word === '.bss') {
         setSection(word);
-      } else if (word === '.previous' || word === '.popsection') {
-        setSection(previousSection);
+      } else if (word === '.previous') {
+        setSection(sections.previous);
+      } else if (word === '.popsection') {
+        popSection();
       } else if (word === 'bits') {
         const bits = text.slice(rest, wordEndAt(text, rest, end));
         if (bits === '16' || bits === '32' || bits === '64') facts.modes.push({ offset: start, mode: (Number(bits) / 8) as 2 | 4 | 8 });
@@ -229,7 +248,7 @@ function wordEndAt(text: string, i: number, end: number): number {
 /** Scans the text for function starts and cuts it into chunks. Linear in the text length. */
 export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
   const starts = new Set<string>();
-  const boundaries: { offset: number; name: string }[] = [];
+  const boundaries: { offset: number; name: string; sections?: SectionContext }[] = [];
   let relocatable = false;
   if (syntax === 'objdump-att' || syntax === 'objdump-intel') {
     for (const match of text.matchAll(objdumpHeader)) {
@@ -246,9 +265,11 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
       const name = label.name;
       if (isLocalLabel(name) || /^\d/.test(name) || (directed && !declared.has(name))) continue;
       starts.add(name);
-      boundaries.push({ offset: label.offset, name });
+      boundaries.push({ offset: label.offset, name, sections: label.sections });
     }
   }
+  const sectionsAt = new Map<number, SectionContext>();
+  for (const boundary of boundaries) if (boundary.sections !== undefined && !sectionsAt.has(boundary.offset)) sectionsAt.set(boundary.offset, boundary.sections);
   const switches = facts?.switches ?? [];
   const modes = facts?.modes ?? (text.includes('file format elf32') ? [...text.matchAll(objdumpFormat)].map((m) => ({ offset: m.index!, mode: (Number(m[1]) / 8) as 2 | 4 | 8 })) : []);
   const chunks: Chunk[] = [];
@@ -269,7 +290,7 @@ export function scanChunks(text: string, syntax: TextSyntax): ChunkScan {
       switchIndex++;
     }
     while (modeIndex < modes.length && modes[modeIndex]!.offset < offset) currentMode = modes[modeIndex++]!.mode;
-    chunks.push({ offset, end, line, syntax: currentSyntax, mode: currentMode });
+    chunks.push({ offset, end, line, syntax: currentSyntax, mode: currentMode, sections: sectionsAt.get(offset) ?? initialSections });
   });
   const fileDirectives = syntax === 'att' || syntax === 'intel' ? (facts?.files ?? []).join('\n') : '';
   return { chunks, functionStarts: starts, fileDirectives, relocatable };

@@ -49,6 +49,9 @@ const BUILTIN_DEFINES: readonly (readonly [string, string])[] = [
   ['__SSE2_MATH__', '1'], ['__SEG_FS', '1'], ['__SEG_GS', '1'], ['__code_model_small__', '1'], ['__STDC__', '1'],
 ];
 
+/** How many lines one macro invocation's arguments may run over (a missing `)` must not swallow the file). */
+const MAX_CALL_LINES = 200;
+
 /** Runs the built-in C preprocessor over the written lines. */
 export function preprocessC(written: readonly string[], options: SourceOptions, out: ExpansionOutput): SourceLine[] {
   return new CPreprocessor(options, out, new WorkBudget(out)).run(written);
@@ -111,7 +114,18 @@ class CPreprocessor {
         text = `${text.slice(0, -1)}${lines[++k]}`;
         joined++;
       }
-      const code = stripCComments(text, inComment);
+      let code = stripCComments(text, inComment);
+      // A function-like macro whose arguments run on over the next lines (Linux's
+      // `roundsm16(%xmm0, ..., %xmm7,` then `%xmm8, ...);`): cpp reads on to the closing
+      // parenthesis. The invocation keeps its first line; the lines it took become blank.
+      if (active() && !/^\s*#/.test(code.text)) {
+        for (let extra = 0; extra < MAX_CALL_LINES && k + 1 < lines.length && !/^\s*#/.test(lines[k + 1]!) && this.#unclosedCall(code.text); extra++) {
+          text = `${text}\n${lines[++k]}`;
+          if (!this.work.spend(text.length, first)) return;
+          code = stripCComments(text, inComment);
+        }
+        if (k > first) code = { ...code, text: code.text.replace(/\n/g, ' ') };
+      }
       inComment = code.inComment;
       const directive = /^\s*#\s*([a-z_]+)\b(.*)$/.exec(code.text);
       if (directive === null) {
@@ -235,6 +249,34 @@ class CPreprocessor {
   }
 
   /** Expands the macros of one line of text. */
+  /** True when `text` calls a function-like macro whose closing parenthesis is not in it. */
+  #unclosedCall(text: string): boolean {
+    for (let i = 0; i < text.length; ) {
+      const c = text[i]!;
+      if (c === '"' || c === "'") {
+        i = skipQuoted(text, i);
+        continue;
+      }
+      if (/[0-9]/.test(c)) {
+        // A number (`0x1f`) holds no name.
+        while (i < text.length && /[0-9A-Za-z_.]/.test(text[i]!)) i++;
+        continue;
+      }
+      IDENT.lastIndex = i;
+      const id = IDENT.exec(text);
+      if (id === null) {
+        i++;
+        continue;
+      }
+      i += id[0].length;
+      if (this.#macros.get(id[0])?.parameters === undefined) continue;
+      let j = i;
+      while (text[j] === ' ' || text[j] === '\t') j++;
+      if (text[j] === '(' && splitCallArguments(text, j) === undefined) return true;
+    }
+    return false;
+  }
+
   #expandLine(text: string, line: number): string {
     if (!/[A-Za-z_]/.test(text)) return text;
     const result = this.#expand(text, new Set(), 0, line);

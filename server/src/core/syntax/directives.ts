@@ -16,16 +16,36 @@ export interface GasState {
   intelPrefix: boolean;
   section: string;
   previousSection: string;
-  readonly sectionStack: string[];
+  /** What `.pushsection` saved: the section and the one `.previous` returned to, as GAS saves both. */
+  readonly sectionStack: SectionEntry[];
   /** Inside `.macro` ... `.endm`: the body is a template, not code at this place. */
   inMacro: boolean;
   /** Definitions seen so far of each numeric local label (`1:`), for `1b`/`1f`. */
   readonly numericLabels: Map<string, number>;
 }
 
-/** A fresh state for a GAS file starting in `mode`. */
-export function newGasState(mode: 'att' | 'intel'): GasState {
-  return { mode, intelPrefix: false, section: '.text', previousSection: '.text', sectionStack: [], inMacro: false, numericLabels: new Map() };
+/** A section and the one `.previous` returns to from it. */
+export interface SectionEntry {
+  readonly section: string;
+  readonly previous: string;
+}
+
+/**
+ * The sections in force at some line of a GAS text: the current one, the one `.previous` returns
+ * to, and what `.pushsection` saved (innermost last). A text cut into function chunks starts each
+ * chunk in the sections the lines before it left (`analysis/chunks.ts`), so that a `.popsection`
+ * finds a push made in an earlier chunk.
+ */
+export interface SectionContext extends SectionEntry {
+  readonly stack: readonly SectionEntry[];
+}
+
+/** Where every GAS text starts: `.text`, nothing pushed. */
+export const initialSections: SectionContext = { section: '.text', previous: '.text', stack: [] };
+
+/** A fresh state for a GAS file starting in `mode`, in `sections` (a chunk's, or the file's start). */
+export function newGasState(mode: 'att' | 'intel', sections: SectionContext = initialSections): GasState {
+  return { mode, intelPrefix: false, section: sections.section, previousSection: sections.previous, sectionStack: [...sections.stack], inMacro: false, numericLabels: new Map() };
 }
 
 /** Data directives and their width in bytes. */
@@ -146,14 +166,19 @@ export function interpretGasDirective(name: string, rest: string, line: number, 
         sink.problems.push({ line, message: `${name} without a section name` });
         return;
       }
-      if (name === '.pushsection') state.sectionStack.push(state.section);
+      if (name === '.pushsection') state.sectionStack.push({ section: state.section, previous: state.previousSection });
       setSection(state, sectionName, line, sink);
       return;
     }
     case '.popsection': {
+      // GAS restores both the section and the one `.previous` returned to before the push.
       const popped = state.sectionStack.pop();
-      if (popped === undefined) sink.problems.push({ line, message: '.popsection without .pushsection' });
-      else setSection(state, popped, line, sink);
+      if (popped === undefined) {
+        sink.problems.push({ line, message: '.popsection without .pushsection' });
+        return;
+      }
+      setSection(state, popped.section, line, sink);
+      state.previousSection = popped.previous;
       return;
     }
     case '.previous':

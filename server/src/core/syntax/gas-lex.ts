@@ -89,6 +89,45 @@ export interface MacroArgument {
 }
 
 /**
+ * Characters GAS's input scrubber (gas/app.c) counts as parts of symbols on x86: letters, digits,
+ * `_ . $`, and tc-i386's `extra_symbol_chars` `* % - ( [ { }`.
+ */
+const SCRUB_SYMBOL = /[A-Za-z0-9_.$*%\-([{}]/;
+
+/**
+ * The operands of a statement as GAS's scrubber (gas/app.c, `do_scrub_chars`) leaves them before
+ * a macro sees them: a run of blanks survives, as one space, only between a symbol character and
+ * a symbol character, a quote or a backslash; every other blank goes. So `_XFER + 0*32` is one
+ * argument (`_XFER+0*32`) and `1 -1` is two (`-` is a symbol character on x86). Quoted strings are
+ * copied as they are.
+ */
+export function scrubOperands(text: string): string {
+  let out = '';
+  // After a symbol character (9), after one and blanks (10), or elsewhere in the operands (3).
+  let state: 3 | 9 | 10 = 3;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t') {
+      if (state === 9) state = 10;
+      continue;
+    }
+    if (state === 10 && (SCRUB_SYMBOL.test(c) || c === '"' || c === "'" || c === '\\')) out += ' ';
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      end = Math.min(end + 1, text.length);
+      out += text.slice(i, end);
+      i = end - 1;
+      state = 3;
+      continue;
+    }
+    out += c;
+    state = SCRUB_SYMBOL.test(c) ? 9 : 3;
+  }
+  return out;
+}
+
+/**
  * Splits a macro invocation's arguments as GAS does: separated by commas or blanks, a blank
  * inside parentheses does not separate (gas/app.c squeezes `8(%rsp, %rax)` first), `"..."` is
  * one argument without its quotes, and `name=value` names a parameter. An empty argument between

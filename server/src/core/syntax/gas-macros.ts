@@ -11,7 +11,8 @@
  */
 import { evaluateConstant } from './const-expr';
 import { EXPANSION_LIMITS, LINE_WORK, MAX_LINE, WorkBudget, capLine, findInclude, splitLines, type ExpansionOutput, type SourceLine, type SourceOptions } from './expansion';
-import { firstWord, readArgument, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
+import { LocalLabels, alternateSubstituter, readAlternateArguments } from './gas-altmacro';
+import { firstWord, readArgument, scrubOperands, splitLabels, splitMacroArguments, statementsOf } from './gas-lex';
 
 interface Parameter {
   readonly name: string;
@@ -74,6 +75,9 @@ class GasExpander {
   readonly #frames: Frame[] = [];
   readonly #conditionals: Conditional[] = [];
   #collection: Collection | undefined;
+  /** `.altmacro` is in force: invocations read their arguments and bodies in GAS's alternate mode. */
+  #alternate = false;
+  readonly #locals = new LocalLabels();
   #counter = 0;
 
   constructor(readonly options: SourceOptions, readonly out: ExpansionOutput, readonly work: WorkBudget) {}
@@ -202,9 +206,10 @@ class GasExpander {
       case '.include':
         return this.#include(args.trim(), frame, line) ? 'pushed' : 'done';
       case '.altmacro':
-        this.out.problem(origin, '.altmacro is not supported: macros after it are expanded in the default mode');
+        this.#alternate = true;
         return 'done';
       case '.noaltmacro':
+        this.#alternate = false;
         return 'done';
       case '.set':
       case '.equ':
@@ -293,7 +298,7 @@ class GasExpander {
   /** The truth of `.ifXX args`, or undefined when it cannot be known here. */
   #condition(word: string, args: string): boolean | undefined {
     const text = args.trim();
-    const value = (): bigint | undefined => evaluateConstant(registersAsSymbols(text), 'gas', (s) => this.#symbol(s));
+    const value = (): bigint | undefined => evaluateConstant(registersAsSymbols(text), 'gas', (s) => this.#symbol(s)) ?? sameSymbolComparison(text);
     const compare = (test: (v: bigint) => boolean): boolean | undefined => {
       const v = value();
       return v === undefined ? undefined : test(v);
@@ -372,15 +377,18 @@ class GasExpander {
     this.#macros.set(m[1]!.toLowerCase(), { name: m[1]!, parameters, body: collection.body });
   }
 
-  #invoke(macro: MacroDefinition, args: string, frame: Frame, line: SourceLine): boolean {
+  #invoke(macro: MacroDefinition, written: string, frame: Frame, line: SourceLine): boolean {
     const origin = this.#originOf(frame, line);
+    // GAS's scrubber has squeezed the blanks of the line before the macro reads its arguments.
+    const args = scrubOperands(written);
     if (this.#frames.length > EXPANSION_LIMITS.depth) {
       this.out.problem(origin, `macro \`${macro.name}\` nested more than ${EXPANSION_LIMITS.depth} deep (recursive?); not expanded further`);
       this.out.uncover(origin, origin, 'macro nesting too deep');
       return false;
     }
     const values = new Map<string, string>();
-    const parsed = splitMacroArguments(args, (name) => macro.parameters.some((p) => p.name === name));
+    const parsed = this.#arguments(macro, args, origin);
+    if (parsed === undefined) return false;
     let position = 0;
     for (const arg of parsed) {
       if (arg.keyword !== undefined) {
@@ -408,14 +416,31 @@ class GasExpander {
       }
     }
     const counter = String(this.#counter++);
+    const substituteLine = this.#alternate ? alternateSubstituter(values, counter, this.#locals) : (text: string) => substitute(text, values, counter);
     const body: string[] = [];
     for (const text of macro.body) {
-      const substituted = capLine(substitute(text, values, counter), origin, this.out, `macro \`${macro.name}\`'s argument substitution`);
+      const substituted = capLine(substituteLine(text), origin, this.out, `macro \`${macro.name}\`'s argument substitution`);
       if (!this.work.spend(substituted.length + LINE_WORK, origin)) return false;
       body.push(substituted);
     }
     this.#push(body, frame, line, macro.name, true);
     return true;
+  }
+
+  /**
+   * An invocation's arguments: in the default mode as `splitMacroArguments` reads them, in
+   * alternate mode as `readAlternateArguments` does (`%expr`, `<text>`). Undefined, with a
+   * problem, when a `%expr` cannot be evaluated.
+   */
+  #arguments(macro: MacroDefinition, args: string, origin: number): { keyword?: string; value: string; start: number }[] | undefined {
+    if (!this.#alternate) return splitMacroArguments(args, (name) => macro.parameters.some((p) => p.name === name));
+    const read = readAlternateArguments(args, (expression) => evaluateConstant(expression, 'gas', (s) => this.#symbols.get(s)));
+    if (read.unevaluated !== undefined) {
+      this.out.problem(origin, `\`%${read.unevaluated}\` in the arguments of macro \`${macro.name}\` cannot be evaluated; the line is not analyzed`);
+      this.out.uncover(origin, origin, 'macro argument not evaluated');
+      return undefined;
+    }
+    return read.args;
   }
 
   #repeat(collection: Collection, frame: Frame, line: SourceLine): void {
@@ -442,13 +467,14 @@ class GasExpander {
       return;
     }
     const name = m[1]!;
-    const list = m[2]!;
+    const list = scrubOperands(m[2]!);
     const items = word === '.irpc' || word === '.irepc' ? [...list.replace(/\s+/g, '')] : list.trim() === '' ? [''] : splitMacroArguments(list, () => false).map((a) => a.value);
     const body: string[] = [];
     for (const item of items) {
       const values = new Map([[name, item]]);
+      const substituteLine = this.#alternate ? alternateSubstituter(values, String(this.#counter), undefined) : (text: string) => substitute(text, values, String(this.#counter));
       for (const text of collection.body) {
-        const substituted = capLine(substitute(text, values, String(this.#counter)), origin, this.out, `${word}'s substitution`);
+        const substituted = capLine(substituteLine(text), origin, this.out, `${word}'s substitution`);
         if (!this.work.spend(substituted.length + LINE_WORK, origin)) return;
         body.push(substituted);
       }
@@ -482,6 +508,9 @@ class GasExpander {
   }
 }
 
+/** Names longer than this are not parameters (a bound on the scan, far beyond any real name). */
+const MAX_NAME = 256;
+
 /**
  * Substitutes a macro body line: `\name` by the parameter's value, `\@` by the invocation count,
  * `\()` by nothing. Other backslashes stay (`\n` in a string). Stops once the line is past
@@ -506,14 +535,15 @@ function substitute(text: string, values: ReadonlyMap<string, string>, counter: 
       i += 2;
       continue;
     }
-    const m = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i + 1, i + 200));
+    // The whole name after the backslash, as GAS's get_token reads it: `\index` in a macro
+    // with a parameter `i` is no use of `i` (it stays for an inner `.irpc index`), and
+    // `\reg.d` is no use of `reg`. An apostrophe right after the name is dropped (`\n'`).
+    const m = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i + 1, i + 1 + MAX_NAME));
     if (m !== null) {
-      // The longest name that is a parameter: `\reg.d` is no parameter `reg.d`, GAS reads `\reg` then.
-      let name = m[0];
-      while (name.length > 0 && !values.has(name)) name = name.slice(0, -1);
-      if (name.length > 0) {
-        out += values.get(name)!;
-        i += name.length;
+      const value = values.get(m[0]);
+      if (value !== undefined) {
+        out += value;
+        i += m[0].length + (text[i + 1 + m[0].length] === "'" ? 1 : 0);
         continue;
       }
     }
@@ -543,6 +573,17 @@ function parseParameters(text: string): { parameters: Parameter[]; bad: string |
     parameters.push({ name: m[1]!, required: m[2] === 'req', vararg: m[2] === 'vararg', fallback });
   }
   return { parameters, bad: undefined };
+}
+
+/**
+ * `A == A`, `A - A` and the other comparisons of a symbol with itself, which GAS folds to a
+ * constant whatever A is (gas/expr.c), even when A has no value: Linux's `.if \name == XDATA`
+ * with `name` = XDATA. Undefined for anything else.
+ */
+function sameSymbolComparison(text: string): bigint | undefined {
+  const m = /^\s*([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(==|!=|<>|<=|>=|<|>|-)\s*([A-Za-z_.$][A-Za-z0-9_.$]*)\s*$/.exec(text);
+  if (m === null || m[1] !== m[3]) return undefined;
+  return m[2] === '==' || m[2] === '<=' || m[2] === '>=' ? -1n : 0n;
 }
 
 /** `.ifc a,b` and `.ifeqs "a","b"`: the two strings, or undefined when there is no comma. */

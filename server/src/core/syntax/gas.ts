@@ -6,14 +6,16 @@
  * and `#if` are comments), `/* ... *\/` may span lines, `//` is taken as a comment as in
  * preprocessed `.S` files, and `;` separates statements (`rep; stosq`, `lock ; addl $0,(%rsp)`).
  */
-import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef } from './directives';
+import { interpretGasDirective, newGasState, numericLabelName, resolveNumericRef, type SectionContext } from './directives';
 import { scanGasLine, type GasScan } from './gas-scan';
 import { parseInstruction, withStatementCaches } from './instruction';
-import { pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
+import { pushDirective, pushInsn, skipBlanks, trimEnd, type Sink } from './sink';
 
-/** Parses GAS text starting in `mode` into `sink`. */
-export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink): void {
-  const state = newGasState(mode);
+/** Parses GAS text starting in `mode` and in `sections` (a chunk's; `.text` by default) into `sink`. */
+export function parseGas(text: string, mode: 'att' | 'intel', sink: Sink, sections?: SectionContext): void {
+  const state = newGasState(mode, sections);
+  // The program builder learns the section a chunk starts in as if a directive had set it.
+  if (state.section !== '.text') pushDirective(sink, { kind: 'section', name: state.section, line: 0 });
   const resolve = (name: string): string => (name.charCodeAt(0) <= 57 ? resolveNumericRef(name, state) : name);
   const options = withStatementCaches({ flavor: 'gas', objdumpTargets: false, resolve });
   const scan: GasScan = { text, state, sink, options, pending: undefined, inBlockComment: false };

@@ -8,6 +8,7 @@
  */
 import type { ParsedAsm, TextSyntax } from '../ir';
 import { detectSyntax } from './detect';
+import type { SectionContext } from './directives';
 import { parseGas } from './gas';
 import { parseNasm } from './nasm';
 import { parseObjdump } from './objdump';
@@ -16,12 +17,15 @@ import { newSink } from './sink';
 export { detectSyntax } from './detect';
 export type { SyntaxDetection } from './detect';
 export { opcodeOfWord, parseIntelInstructionText } from './instruction';
+export { initialSections, type SectionContext } from './directives';
 export { binaryContent } from './text-content';
 
 /** Options of `parseAsm`. */
 export interface ParseOptions {
   /** Forces the dialect (`--syntax`, or a language id the editor knows) instead of detecting it. */
   readonly syntax?: TextSyntax;
+  /** GAS: the sections in force where the text starts (a function chunk's), `.text` by default. */
+  readonly sections?: SectionContext;
 }
 
 /**
@@ -37,7 +41,7 @@ export function parseAsm(text: string, options: ParseOptions = {}): ParsedAsm {
     switch (detection.syntax) {
       case 'att':
       case 'intel':
-        parseGas(input, detection.syntax, sink);
+        parseGas(input, detection.syntax, sink, options.sections);
         break;
       case 'nasm':
         parseNasm(input, sink);
