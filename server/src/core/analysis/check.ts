@@ -225,12 +225,13 @@ export function checkFunction(fn: AsmFunction, program: Program, options: CheckO
 function bodyFrame(counts: ReadonlyMap<number, number>): number {
   let best = 0;
   let bestCount = 0;
-  for (const [off, count] of counts) {
+  // Map.forEach, not for-of with destructuring: no entry array per offset.
+  counts.forEach((count, off) => {
     if (count > bestCount || (count === bestCount && off < best)) {
       best = off;
       bestCount = count;
     }
-  }
+  });
   return -best;
 }
 

@@ -262,10 +262,10 @@ function buildBlocks(fn: AsmFunction, program: Program, facts: FunctionFacts, ar
   const leader = arena.int32(n + 1);
   const named = arena.int32(n + 1);
   if (n > 0) leader[0] = 1;
-  for (const index of fn.labels.values()) {
+  fn.labels.forEach((index) => {
     if (index < n) leader[index] = 1;
     if (index <= n) named[index] = 1;
-  }
+  });
   // What each instruction that ends a block says of its successors: `ends` is 0 for one that does
   // not end a block, 1 for one with at most two successors (`first`, `second`, -1 for none), 2 for
   // an unresolved indirect jump, 3 for a resolved jump table (its targets in `tables`).
