@@ -94,13 +94,14 @@ export function runProgram(
   stdin: string | undefined,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  env?: NodeJS.ProcessEnv,
+  /** Variables to set for the program besides the ones it inherits (`CARGO_TARGET_DIR`). */
+  extraEnv?: Readonly<Record<string, string>>,
 ): Promise<{ readonly cancelled: boolean; readonly error: string | undefined; readonly stdout: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       invocation.program,
       [...invocation.args],
-      { cwd: invocation.cwd, timeout: timeoutMs, signal, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: env ?? process.env },
+      { cwd: invocation.cwd, timeout: timeoutMs, signal, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: extraEnv === undefined ? undefined : { ...process.env, ...extraEnv } },
       (error, stdout, stderr) => {
         if (signal?.aborted) return resolve({ cancelled: true, error: undefined, stdout: '' });
         if (error === null) return resolve({ cancelled: false, error: undefined, stdout });

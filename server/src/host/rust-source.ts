@@ -102,7 +102,7 @@ export async function checkRustCrate(crate: RustCrate, options: AnalysisOptions,
   const started = performance.now();
   const targetDir = join(tmpdir(), `redzone-cargo-${createHash('sha256').update(crate.directory).digest('hex').slice(0, 16)}`);
   const args = ['rustc', ...(crate.hasLib ? ['--lib'] : []), '--message-format=json', '--', '--emit=asm', '-C', 'debuginfo=2'];
-  const result = await runProgram({ program: 'cargo', args, cwd: crate.directory }, undefined, run.timeoutMs ?? defaultCompileTimeoutMs, run.signal, { ...process.env, CARGO_TARGET_DIR: targetDir });
+  const result = await runProgram({ program: 'cargo', args, cwd: crate.directory }, undefined, run.timeoutMs ?? defaultCompileTimeoutMs, run.signal, { CARGO_TARGET_DIR: targetDir });
   if (result.cancelled) return { ok: false, message: 'cancelled', cancelled: true };
   if (result.error !== undefined) return { ok: false, message: result.error, cancelled: false };
   const assemblyPath = newestAssembly(targetDir);
